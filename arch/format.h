@@ -1,0 +1,18 @@
+// Number formats of operands and MAC units: storage size per element and partial-sum width.
+// The formats register themselves (kind "format") with their parameters; their numerics
+// (quantization, bit-exact dot products) live beside them in arch/.
+#pragma once
+
+#include "sim/spec.h"
+
+namespace sosasim {
+
+// Bits one operand element occupies in SRAM, DRAM and on the networks. For BFP:
+// sign + m magnitude bits + the shared exponent spread over the block: m + 1 + e / B.
+double operand_bits(const FormatSpec& format);
+
+// Bytes of one partial sum travelling between pods and post-processors: 16-bit for int8 (as
+// SOSA), FP32 otherwise.
+int partial_sum_bytes(const FormatSpec& format);
+
+}  // namespace sosasim

@@ -1,0 +1,52 @@
+#include "arch/pod_module.h"
+
+#include <algorithm>
+
+namespace sosasim {
+
+PodModule::PodModule(sc_core::sc_module_name name, int pod_id, const ArrayShape& array, PodWorkSource& source)
+    : sc_core::sc_module(name), pod_id_(pod_id), array_(array), source_(source) {
+  SC_METHOD(step);
+  sensitive << wake_event_;
+  dont_initialize();
+}
+
+std::uint64_t PodModule::now() const {
+  return static_cast<std::uint64_t>(sc_core::sc_time_stamp().value() /
+                                    sc_core::sc_time(1, sc_core::SC_NS).value());
+}
+
+void PodModule::wake() { wake_event_.notify(sc_core::SC_ZERO_TIME); }
+
+void PodModule::step() {
+  const std::uint64_t cycle = now();
+  while (!in_flight_.empty() && in_flight_.front().first <= cycle) {
+    PodOp done = in_flight_.front().second;
+    in_flight_.pop_front();
+    source_.finished(pod_id_, done, cycle);
+  }
+  // Issue ops while the weight buffer they need is free at this cycle.
+  while (cycle >= next_issue_cycle_) {
+    PodOp op;
+    PeekResult result = source_.peek(pod_id_, op);
+    if (result != PeekResult::Ready) break;
+    OpTiming timing =
+        schedule_tile_op(timing_, array_, op.weight_key, op.stream_rows, std::max(op.operands_ready, cycle));
+    ++stats_.tile_ops;
+    stats_.stream_cycles += op.stream_rows;
+    if (timing.loads_weights) {
+      ++stats_.weight_loads;
+      stats_.weight_load_cycles += timing.load_end - timing.load_start;
+    }
+    source_.started(pod_id_, op, timing);
+    in_flight_.emplace_back(timing.finish, op);
+    next_issue_cycle_ = array_.double_buffer_weights ? timing.start : timing.finish;
+  }
+  std::uint64_t next = UINT64_MAX;
+  if (!in_flight_.empty()) next = in_flight_.front().first;
+  if (next_issue_cycle_ > cycle) next = std::min(next, next_issue_cycle_);
+  if (next != UINT64_MAX)
+    wake_event_.notify(sc_core::sc_time(static_cast<double>(next - cycle), sc_core::SC_NS));
+}
+
+}  // namespace sosasim

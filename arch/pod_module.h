@@ -1,0 +1,69 @@
+// The pod as a SystemC module: one r x c weight-stationary systolic array with double-buffered
+// weights, executing the tile ops its work source hands it, timed by the fast per-op model of
+// arch/pod_timing.h. One SC_METHOD, woken by timed events only.
+//
+// Protocol with the work source (the system top level), all calls at the current cycle:
+//   peek(pod)      -> the next op and whether its operands are on chip;
+//   started(...)   when the op is issued to the array (its timing is then fixed);
+//   finished(...)  when its last result has left the array.
+// When peek says the operands are not there yet, the source calls wake() once they are.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+
+#include <systemc>
+
+#include "arch/pod_timing.h"
+
+namespace sosasim {
+
+struct PodOp {
+  std::uint64_t layer = 0;        // index of the layer in the run
+  std::uint64_t op_index = 0;     // index of the op within the layer
+  std::uint64_t weight_key = 0;   // identifies the weight tile across the whole run
+  std::uint64_t stream_rows = 0;  // rows of X streamed
+  std::uint64_t operands_ready = 0;  // cycle from which weights and inputs are on chip
+};
+
+enum class PeekResult { Ready, Waiting, Idle };
+
+class PodWorkSource {
+ public:
+  virtual ~PodWorkSource() = default;
+  virtual PeekResult peek(int pod, PodOp& op) = 0;
+  virtual void started(int pod, const PodOp& op, const OpTiming& timing) = 0;
+  virtual void finished(int pod, const PodOp& op, std::uint64_t cycle) = 0;
+};
+
+struct PodStats {
+  std::uint64_t tile_ops = 0;         // ops executed
+  std::uint64_t weight_loads = 0;     // weight tiles loaded into the array
+  std::uint64_t stream_cycles = 0;    // cycles the X port was streaming rows
+  std::uint64_t weight_load_cycles = 0;
+};
+
+class PodModule : public sc_core::sc_module {
+ public:
+  SC_HAS_PROCESS(PodModule);
+  PodModule(sc_core::sc_module_name name, int pod_id, const ArrayShape& array, PodWorkSource& source);
+
+  // Operands the pod was waiting for have arrived; called by the work source.
+  void wake();
+  const PodStats& stats() const { return stats_; }
+
+ private:
+  void step();  // the SC_METHOD
+  std::uint64_t now() const;
+
+  int pod_id_;
+  ArrayShape array_;
+  PodWorkSource& source_;
+  PodTimingState timing_;
+  std::uint64_t next_issue_cycle_ = 0;  // the shadow buffer (or the array) frees
+  std::deque<std::pair<std::uint64_t, PodOp>> in_flight_;  // (finish cycle, op), in finish order
+  PodStats stats_;
+  sc_core::sc_event wake_event_;
+};
+
+}  // namespace sosasim

@@ -1,0 +1,62 @@
+// Power, energy and area models (DESIGN.md section 5).
+//
+// Peak power is SOSA's TDP model: every pod and SRAM port busy every cycle.
+//   B = (r + c) * operand bytes + 2 c * partial-sum bytes   (int8: r + 5c bytes per pod per cycle)
+//   P_sram = B N e_sram f,  P_mac = r c N e_mac f,  P_ict = w_per_byte_switch * B * K(N)
+// Energy is activity based: counted MACs, SRAM bytes, network bytes and DRAM bytes times the
+// technology table's per-action energies. A byte that crosses a network costs the same share
+// of K(N) that the peak model charges: w_per_byte_switch * K(N) / pods / 1e9 J per byte.
+// Leakage is not modelled.
+#pragma once
+
+#include <cstdint>
+
+#include "arch/tech.h"
+#include "sim/spec.h"
+
+namespace sosasim {
+
+struct PowerInputs {
+  std::int64_t rows = 32, cols = 32, pods = 256;
+  double frequency_ghz = 1.0;
+  FormatSpec format;
+  std::int64_t bank_kib = 256;
+  double switch_factor = 0;  // K(N) of the topology
+};
+
+PowerInputs power_inputs(const SimConfig& config, double switch_factor);
+
+// SRAM bytes one pod moves per cycle at peak.
+double peak_sram_bytes_per_pod_cycle(const PowerInputs& in);
+
+struct PeakPower {
+  double sram_w = 0, mac_w = 0, interconnect_w = 0;
+  double total_w() const { return sram_w + mac_w + interconnect_w; }
+};
+
+PeakPower peak_power(const PowerInputs& in, const TechTable& tech);
+
+// What a run did, counted by the models.
+struct ActivityCounts {
+  std::uint64_t macs = 0;        // MACs executed on active PEs
+  double sram_bytes = 0;         // bank reads and writes
+  double network_bytes = 0;      // bytes injected into the bank-pod networks
+  double dram_bytes = 0;
+};
+
+struct EnergyBreakdown {
+  double mac_j = 0, sram_j = 0, interconnect_j = 0, dram_j = 0;
+  double total_j() const { return mac_j + sram_j + interconnect_j + dram_j; }
+};
+
+EnergyBreakdown activity_energy(const PowerInputs& in, const TechTable& tech, const ActivityCounts& counts);
+
+struct Area {
+  double mac_mm2 = 0, sram_mm2 = 0;
+  double total_mm2() const { return mac_mm2 + sram_mm2; }
+};
+
+// PE arrays and the three banks per pod; the networks' area is not modelled yet.
+Area chip_area(const PowerInputs& in, const TechTable& tech);
+
+}  // namespace sosasim

@@ -1,0 +1,37 @@
+// The technology table: per-action energies and per-unit areas that the power and area models
+// multiply with counts (Timeloop style: energy = actions x energy per action). Loaded from YAML
+// (the built-in 28 nm table, arch/tech_28nm.yaml, or a user file); every entry names a source.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "sim/spec.h"
+
+namespace sosasim {
+
+struct MacCost {
+  double energy_pj = 0;  // per MAC
+  double area_um2 = 0;   // per PE
+};
+
+struct TechTable {
+  std::string name;
+  std::map<std::string, MacCost> mac;                  // int8, bf16, fp32
+  std::vector<std::pair<double, MacCost>> bfp_points;  // by mantissa bits, ascending
+  std::vector<std::pair<double, double>> sram_pj_per_byte;  // (bank KiB, pJ/B), ascending
+  double sram_area_mm2_per_kib = 0;
+  double interconnect_w_per_byte_switch = 0;
+  double dram_pj_per_byte = 0;
+
+  // Cost of one MAC of `format` (BFP: interpolated in mantissa bits).
+  MacCost mac_cost(const FormatSpec& format) const;
+  // SRAM access energy per byte for a bank of `bank_kib` (interpolated in log2 size).
+  double sram_energy_pj_per_byte(double bank_kib) const;
+};
+
+// `path` empty: the built-in table. Errors name the file, line and key.
+TechTable load_tech_table(const std::string& path);
+
+}  // namespace sosasim

@@ -1,0 +1,170 @@
+// sosasim: the command line. Subcommands: run, validate, list.
+// User errors (ConfigError) print one line on stderr and exit with code 2; model errors exit 3.
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <systemc>
+
+#include "sim/config.h"
+#include "sim/errors.h"
+#include "sim/registry.h"
+#include "sim/system/report.h"
+#include "sim/system/system.h"
+#include "workloads/trace.h"
+
+using namespace sosasim;
+
+// libsystemc's own main() refers to sc_main; sosasim has its own main and never calls it.
+int sc_main(int, char*[]) { return 1; }
+
+namespace {
+
+std::vector<Workload> read_workloads(const SimConfig& config) {
+  std::vector<Workload> workloads;
+  for (const auto& entry : config.workloads) workloads.push_back(read_native_trace(entry.trace_path, entry.name));
+  return workloads;
+}
+
+std::optional<std::string> optional_path(const std::string& path) {
+  if (path.empty()) return std::nullopt;
+  return path;
+}
+
+int run_command(const std::string& config_path, const std::vector<std::string>& overrides, std::string outdir) {
+  SimConfig config = load_config(optional_path(config_path), overrides);
+  std::vector<Workload> workloads = read_workloads(config);
+  if (outdir.empty()) {
+    std::string stem = config_path.empty() ? "default" : std::filesystem::path(config_path).stem().string();
+    outdir = "results/" + stem;
+  }
+  std::uint64_t tile_ops_hint = 0;
+  for (const auto& w : workloads) tile_ops_hint += w.layers.size();
+  spdlog::info("simulating {} workload(s), {} layers", workloads.size(), tile_ops_hint);
+  SimulationResult result = run_simulation(config, workloads);
+  RunReport report = build_report(config, result);
+  write_report(report, config, outdir);
+  std::cout << report.text << "  results in         " << outdir << "/ (summary.json, layers.csv, config.resolved.yaml)\n";
+  return 0;
+}
+
+int validate_command(const std::string& config_path, const std::vector<std::string>& overrides) {
+  SimConfig config = load_config(optional_path(config_path), overrides);
+  std::vector<Workload> workloads = read_workloads(config);
+  nlohmann::ordered_json figures = machine_figures(config);
+  std::cout << "ok: " << (config_path.empty() ? "built-in default" : config_path) << "\n";
+  for (const auto& w : workloads)
+    std::cout << "  workload " << w.name << ": " << w.layers.size() << " layers, " << w.total_macs() << " MACs ("
+              << w.path << ")\n";
+  std::cout << "  " << figures["topology"].get<std::string>() << ", peak " << figures["peak_tops"].get<double>()
+            << " TOPS, peak power " << figures["peak_power_w"].get<double>() << " W\n";
+  return 0;
+}
+
+int list_command(bool as_json) {
+  const auto& registry = ComponentRegistry::instance();
+  nlohmann::ordered_json all = nlohmann::ordered_json::array();
+  for (const auto& kind : registry.kinds()) {
+    for (const auto& [name, info] : registry.of_kind(kind)) {
+      nlohmann::ordered_json params = nlohmann::ordered_json::array();
+      for (const auto& p : info.params) {
+        nlohmann::ordered_json param = {{"name", p.name}, {"type", to_string(p.type)}, {"unit", p.unit},
+                                        {"default", p.default_text}, {"expected", describe_expected(p)},
+                                        {"description", p.description}};
+        params.push_back(param);
+      }
+      all.push_back({{"kind", kind}, {"name", name}, {"description", info.description}, {"params", params}});
+    }
+  }
+  if (as_json) {
+    std::cout << all.dump(2) << "\n";
+    return 0;
+  }
+  std::string current_kind;
+  for (const auto& component : all) {
+    std::string kind = component["kind"];
+    if (kind != current_kind) {
+      std::cout << (current_kind.empty() ? "" : "\n") << "[" << kind << "]\n";
+      current_kind = kind;
+    }
+    std::cout << "  " << component["name"].get<std::string>() << ": " << component["description"].get<std::string>()
+              << "\n";
+    for (const auto& p : component["params"]) {
+      std::string unit = p["unit"];
+      std::cout << "      " << p["name"].get<std::string>() << " (" << p["type"].get<std::string>()
+                << (unit.empty() ? "" : ", " + unit) << ", default "
+                << (p["default"].get<std::string>().empty() ? "none" : p["default"].get<std::string>())
+                << "): " << p["description"].get<std::string>() << "; " << p["expected"].get<std::string>() << "\n";
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);
+  auto logger = spdlog::stderr_color_mt("sosasim");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("[%l] %v");
+  spdlog::set_level(spdlog::level::warn);
+
+  CLI::App app{"sosasim: cycle-level simulator of multi-pod systolic-array DNN accelerators"};
+  app.set_version_flag("--version", std::string("sosasim ") + SOSASIM_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough();
+  bool verbose = false, quiet = false;
+  app.add_flag("-v,--verbose", verbose, "log progress and details");
+  app.add_flag("-q,--quiet", quiet, "log errors only");
+
+  std::string config_path, outdir;
+  std::vector<std::string> overrides;
+  auto* run = app.add_subcommand("run", "simulate a config (default: the SOSA design point on ResNet-50 at 299 px)");
+  run->add_option("config", config_path, "YAML config; omit for the built-in default");
+  run->add_option("-p,--param", overrides, "override a key: -p key.path=value (repeatable)");
+  run->add_option("-o,--out", outdir, "output folder (default: results/<config name>)");
+
+  std::string validate_path;
+  std::vector<std::string> validate_overrides;
+  auto* validate = app.add_subcommand("validate", "check a config and its traces without simulating");
+  validate->add_option("config", validate_path, "YAML config; omit for the built-in default");
+  validate->add_option("-p,--param", validate_overrides, "override a key: -p key.path=value (repeatable)");
+
+  bool list_json = false;
+  auto* list = app.add_subcommand("list", "print every registered component and its parameters");
+  list->add_flag("--json", list_json, "print JSON");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    int code = app.exit(error);
+    return code == 0 ? 0 : 2;
+  }
+  if (verbose) spdlog::set_level(spdlog::level::debug);
+  else if (quiet) spdlog::set_level(spdlog::level::err);
+  else spdlog::set_level(spdlog::level::info);
+
+  try {
+    if (*run) return run_command(config_path, overrides, outdir);
+    if (*validate) return validate_command(validate_path, validate_overrides);
+    if (*list) return list_command(list_json);
+  } catch (const ConfigError& error) {
+    std::cerr << "error: " << error.what() << "\n";
+    return 2;
+  } catch (const ModelError& error) {
+    std::cerr << "model error: " << error.what() << "\n";
+    return 3;
+  } catch (const sc_core::sc_report& report) {
+    std::cerr << "SystemC error: " << report.what() << "\n";
+    return 3;
+  } catch (const std::exception& error) {
+    std::cerr << "internal error: " << error.what() << "\n";
+    return 4;
+  }
+  return 0;
+}

@@ -1,0 +1,85 @@
+// Plain, validated spec structs: what a config file says, after every key has been checked.
+// Models are built from these and never read YAML themselves; the tiling planner, the power
+// model and the sweep driver use them without building a simulation.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/errors.h"
+#include "sim/params.h"
+
+namespace sosasim {
+
+struct ArraySpec {
+  std::int64_t rows = 32;  // r: PE rows, along the reduction dimension K
+  std::int64_t cols = 32;  // c: PE columns, along the output dimension N
+  bool double_buffer_weights = true;
+};
+
+// The number format of the MAC units and operands. `type` names a registered format; the
+// BFP fields are meaningful for type "bfp" only.
+struct FormatSpec {
+  std::string type = "int8";
+  std::int64_t mantissa_bits = 7;  // BFP magnitude bits without sign (HBFP8: m = 7)
+  std::int64_t block_size = 64;    // BFP elements sharing one exponent, along K
+  std::int64_t exponent_bits = 10;
+  std::string exponent_rule = "ceil";
+  std::string rounding = "nearest_even";
+  std::int64_t seed = 1;
+};
+
+struct SramSpec {
+  std::int64_t bank_kib = 256;  // capacity of each of a pod's X, W and P banks
+};
+
+struct DramSpec {
+  double bandwidth_gbps = 1200;  // GB/s with GB = 2^30 bytes, as SOSA counts
+  std::int64_t latency_cycles = 100;
+};
+
+struct InterconnectSpec {
+  std::string topology = "butterfly";
+  ParamValues params;  // the topology's own parameters, validated against its schema
+};
+
+struct TilingSpec {
+  std::int64_t partition_size = 0;  // p: rows of X per tile op; 0 = auto (= array rows)
+  std::string scheduler = "layer_static";
+  ParamValues params;
+};
+
+struct PowerSpec {
+  double budget_w = 400;       // iso-power budget (SOSA's main figure)
+  std::string tech_file;       // "" = the built-in 28 nm table (arch/tech_28nm.yaml)
+};
+
+struct WorkloadEntry {
+  std::string name;        // defaults to the trace's file stem
+  std::string trace_path;  // resolved, absolute
+  SourceLocation where;    // where the trace was named, for errors about the file
+};
+
+struct SimConfig {
+  std::string source_file;  // the config file, or "<built-in default>"
+  std::int64_t pods = 256;
+  double frequency_ghz = 1.0;
+  ArraySpec array;
+  FormatSpec format;
+  SramSpec sram;
+  DramSpec dram;
+  InterconnectSpec interconnect;
+  TilingSpec tiling;
+  PowerSpec power;
+  std::vector<WorkloadEntry> workloads;
+  nlohmann::ordered_json resolved;  // every key with its effective value, for the reports
+
+  std::int64_t partition_rows() const {
+    return tiling.partition_size > 0 ? tiling.partition_size : array.rows;
+  }
+};
+
+}  // namespace sosasim

@@ -1,0 +1,177 @@
+#include "sim/system/report.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <spdlog/fmt/fmt.h>
+
+#include "arch/power.h"
+#include "arch/tech.h"
+#include "interconnect/topology.h"
+#include "sim/config.h"
+#include "sim/errors.h"
+#include "sim/metrics.h"
+
+namespace sosasim {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+MachineShape shape_of(const SimConfig& config) {
+  return MachineShape{config.array.rows, config.array.cols, config.pods, config.frequency_ghz};
+}
+
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\n") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (char ch : text) quoted += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+  return quoted + "\"";
+}
+
+void write_atomically(const fs::path& path, const std::string& content) {
+  fs::path temporary = path;
+  temporary += ".tmp";
+  {
+    std::ofstream out(temporary);
+    if (!out) throw ConfigError(SourceLocation{path.string(), 0, ""}, "", "cannot write the output file");
+    out << content;
+    if (!out.flush()) throw ConfigError(SourceLocation{path.string(), 0, ""}, "", "cannot write the output file");
+  }
+  fs::rename(temporary, path);
+}
+
+}  // namespace
+
+nlohmann::ordered_json machine_figures(const SimConfig& config) {
+  TechTable tech = load_tech_table(config.power.tech_file);
+  auto topology = make_topology(config.interconnect.params);
+  PowerInputs inputs = power_inputs(config, topology->switch_factor(config.pods));
+  PeakPower peak = peak_power(inputs, tech);
+  Area area = chip_area(inputs, tech);
+  nlohmann::ordered_json figures;
+  figures["peak_tops"] = peak_tops(shape_of(config));
+  figures["peak_power_w"] = peak.total_w();
+  figures["peak_power_breakdown_w"] = {
+      {"sram", peak.sram_w}, {"mac", peak.mac_w}, {"interconnect", peak.interconnect_w}};
+  figures["sram_bytes_per_pod_cycle"] = peak_sram_bytes_per_pod_cycle(inputs);
+  figures["switch_factor"] = inputs.switch_factor;
+  figures["topology"] = topology->describe(config.pods);
+  figures["area_mm2"] = {{"mac", area.mac_mm2}, {"sram", area.sram_mm2}, {"total", area.total_mm2()}};
+  figures["technology"] = tech.name;
+  return figures;
+}
+
+RunReport build_report(const SimConfig& config, const SimulationResult& result) {
+  TechTable tech = load_tech_table(config.power.tech_file);
+  auto topology = make_topology(config.interconnect.params);
+  PowerInputs inputs = power_inputs(config, topology->switch_factor(config.pods));
+  PeakPower peak = peak_power(inputs, tech);
+  EnergyBreakdown energy = activity_energy(inputs, tech, result.activity);
+  Area area = chip_area(inputs, tech);
+  MachineShape shape = shape_of(config);
+  Metrics m = compute_metrics(shape, result.cycles, result.useful_macs, peak.total_w(), config.power.budget_w,
+                              energy.total_j());
+
+  RunReport report;
+  auto& s = report.summary;
+  s["cycles"] = m.cycles;
+  s["useful_macs"] = m.useful_macs;
+  s["ops"] = m.ops;
+  s["effective_tops"] = m.effective_tops;
+  s["peak_tops"] = m.peak_tops;
+  s["utilization"] = m.utilization;
+  s["peak_power_w"] = m.peak_power_w;
+  s["tops_per_watt"] = m.tops_per_watt;
+  s["budget_w"] = m.budget_w;
+  s["iso_power_tops"] = m.iso_power_tops;
+  s["energy_j"] = m.energy_j;
+  s["runtime_s"] = m.runtime_s;
+  s["avg_power_w"] = m.avg_power_w;
+  s["tops_per_watt_energy"] = m.tops_per_watt_energy;
+  s["area_mm2"] = area.total_mm2();
+  s["tops_per_mm2"] = area.total_mm2() > 0 ? m.effective_tops / area.total_mm2() : 0.0;
+  s["peak_power_breakdown_w"] = {{"sram", peak.sram_w}, {"mac", peak.mac_w}, {"interconnect", peak.interconnect_w}};
+  s["energy_breakdown_j"] = {{"mac", energy.mac_j}, {"sram", energy.sram_j},
+                             {"interconnect", energy.interconnect_j}, {"dram", energy.dram_j}};
+  s["area_breakdown_mm2"] = {{"mac", area.mac_mm2}, {"sram", area.sram_mm2}};
+  s["activity"] = {{"macs", result.activity.macs}, {"sram_bytes", result.activity.sram_bytes},
+                   {"network_bytes", result.activity.network_bytes}, {"dram_bytes", result.activity.dram_bytes}};
+  double pod_cycles = static_cast<double>(result.cycles) * static_cast<double>(config.pods);
+  s["stats"] = {{"tile_ops", result.tile_ops},
+                {"weight_loads", result.weight_loads},
+                {"pod_stream_cycles", result.pod_stream_cycles},
+                {"pod_stream_fraction", pod_cycles > 0 ? static_cast<double>(result.pod_stream_cycles) / pod_cycles : 0.0},
+                {"pod_weight_load_cycles", result.pod_weight_load_cycles},
+                {"operand_wait_pod_cycles", result.operand_wait_cycles},
+                {"dram_busy_cycles", result.dram_busy_cycles},
+                {"dram_utilization", result.cycles > 0 ? result.dram_busy_cycles / static_cast<double>(result.cycles) : 0.0}};
+  s["topology"] = topology->describe(config.pods);
+  s["technology"] = tech.name;
+
+  std::vector<double> workload_tops, workload_iso;
+  auto& workloads = s["workloads"] = nlohmann::ordered_json::array();
+  for (const auto& w : result.workloads) {
+    Metrics wm = compute_metrics(shape, w.cycles(), w.useful_macs, peak.total_w(), config.power.budget_w, 0.0);
+    workloads.push_back({{"name", w.name},
+                         {"trace", w.trace_path},
+                         {"start_cycle", w.start_cycle},
+                         {"end_cycle", w.end_cycle},
+                         {"cycles", wm.cycles},
+                         {"useful_macs", wm.useful_macs},
+                         {"effective_tops", wm.effective_tops},
+                         {"utilization", wm.utilization},
+                         {"tops_per_watt", wm.tops_per_watt},
+                         {"iso_power_tops", wm.iso_power_tops}});
+    workload_tops.push_back(wm.effective_tops);
+    workload_iso.push_back(wm.iso_power_tops);
+  }
+  s["hmean_effective_tops"] = harmonic_mean(workload_tops);
+  s["hmean_iso_power_tops"] = harmonic_mean(workload_iso);
+  s["simulator"] = {{"version", SOSASIM_VERSION},
+                    {"wall_seconds", result.wall_seconds},
+                    {"tile_ops_per_second", result.wall_seconds > 0 ? static_cast<double>(result.tile_ops) / result.wall_seconds : 0.0}};
+  s["config"] = config.resolved;
+
+  std::ostringstream csv;
+  csv << "workload,layer,M,K,N,count,tile_ops,weight_loads,start_cycle,end_cycle,cycles,useful_macs,utilization\n";
+  double pe_count = static_cast<double>(config.array.rows * config.array.cols * config.pods);
+  for (const auto& layer : result.layers) {
+    double cycles = static_cast<double>(layer.cycles());
+    double utilization = cycles > 0 ? static_cast<double>(layer.useful_macs) / (cycles * pe_count) : 0.0;
+    csv << csv_field(result.workloads[layer.workload].name) << ',' << csv_field(layer.layer.name) << ','
+        << layer.layer.M << ',' << layer.layer.K << ',' << layer.layer.N << ',' << layer.layer.count << ','
+        << layer.tile_ops << ',' << layer.weight_loads << ',' << layer.start_cycle << ',' << layer.end_cycle << ','
+        << layer.cycles() << ',' << layer.useful_macs << ',' << fmt::format("{:.6f}", utilization) << '\n';
+  }
+  report.layers_csv = csv.str();
+
+  report.text = fmt::format(
+      "sosasim: {} pods of {}x{}, {}, {}, {:.3g} GHz\n"
+      "  workloads          {}\n"
+      "  cycles             {}\n"
+      "  effective TOPS     {:.1f} of {:.1f} peak (utilization {:.1f} %)\n"
+      "  peak power         {:.1f} W (SRAM {:.1f} + MAC {:.1f} + interconnect {:.1f})\n"
+      "  TOPS/W             {:.3f} (effective TOPS / peak power)\n"
+      "  iso-power TOPS     {:.1f} at {:.0f} W\n"
+      "  energy             {:.4g} J, average {:.1f} W\n"
+      "  simulated in       {:.3f} s ({} tile ops)\n",
+      config.pods, config.array.rows, config.array.cols, config.format.type, topology->describe(config.pods),
+      config.frequency_ghz, result.workloads.size(), m.cycles, m.effective_tops, m.peak_tops, 100.0 * m.utilization,
+      m.peak_power_w, peak.sram_w, peak.mac_w, peak.interconnect_w, m.tops_per_watt, m.iso_power_tops,
+      m.budget_w, m.energy_j, m.avg_power_w, result.wall_seconds, result.tile_ops);
+  return report;
+}
+
+void write_report(const RunReport& report, const SimConfig& config, const std::string& outdir) {
+  fs::path dir(outdir);
+  std::error_code error;
+  fs::create_directories(dir, error);
+  if (error) throw ConfigError(SourceLocation{outdir, 0, ""}, "", "cannot create the output folder: " + error.message());
+  write_atomically(dir / "config.resolved.yaml", resolved_yaml(config));
+  write_atomically(dir / "layers.csv", report.layers_csv);
+  write_atomically(dir / "summary.json", report.summary.dump(2) + "\n");
+}
+
+}  // namespace sosasim

@@ -1,0 +1,304 @@
+// The system top level (SystemC): the controller, N pod modules and the DRAM module.
+//
+// Model (first end-to-end version):
+// - Layers run in trace order, one at a time: a layer is released to the pods when the previous
+//   one has finished (the layer_static scheduler's barrier). Workloads run one after another.
+// - The scheduler gives each pod a range of the layer's tile ops; pods execute them in order
+//   with the fast per-op array model (arch/pod_timing.h).
+// - Weights come from DRAM: the controller streams every layer's weight tiles in run order as
+//   far ahead as the pods' W banks (pods x bank_kib) hold; a tile's space frees when its last op
+//   has finished. The first layer of each workload also fetches its input X from DRAM before
+//   any of its ops can start. A tile op cannot start before its weights (and inputs) are on chip.
+// - Not modelled yet: network latency and contention between banks and pods, bank port
+//   conflicts, partial-sum reduction time (post-processors are assumed to keep up).
+#include "sim/system/system.h"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <memory>
+
+#include <systemc>
+
+#include "arch/dram_module.h"
+#include "arch/format.h"
+#include "arch/pod_module.h"
+#include "sim/errors.h"
+#include "tiling/scheduler.h"
+#include "tiling/tiling.h"
+
+namespace sosasim {
+
+namespace {
+
+constexpr std::uint64_t kNotArrived = UINT64_MAX;
+constexpr std::uint64_t kInputTile = 0xFFFFFFFFull;
+
+std::uint64_t current_cycle() {
+  return static_cast<std::uint64_t>(sc_core::sc_time_stamp().value() /
+                                    sc_core::sc_time(1, sc_core::SC_NS).value());
+}
+
+struct LayerTask {
+  std::size_t workload = 0;
+  Layer layer;
+  LayerPlan plan;
+  bool fetches_input = false;
+  std::uint64_t first_weight_key = 0;  // weight keys are unique across the run
+};
+
+// Weight tiles (and inputs) of one layer on their way from DRAM or on chip.
+struct LayerData {
+  bool requested = false;
+  std::uint64_t inputs_arrival = 0;       // kNotArrived while the input fetch is pending
+  std::vector<std::uint64_t> arrival;     // per weight tile
+  std::vector<std::uint32_t> remaining;   // per weight tile: ops not yet finished
+};
+
+class Controller : public sc_core::sc_module, public PodWorkSource, public DramListener {
+ public:
+  SC_HAS_PROCESS(Controller);
+
+  Controller(sc_core::sc_module_name name, const SimConfig& config, const std::vector<Workload>& workloads,
+             SimulationResult& result)
+      : sc_core::sc_module(name),
+        config_(config),
+        result_(result),
+        scheduler_(make_scheduler(config.tiling.params)),
+        operand_bytes_(operand_bits(config.format) / 8.0),
+        psum_bytes_(partial_sum_bytes(config.format)),
+        w_capacity_bytes_(static_cast<double>(config.pods) * static_cast<double>(config.sram.bank_kib) * 1024.0) {
+    TileShape shape{config.partition_rows(), config.array.rows, config.array.cols};
+    std::uint64_t weight_key = 0;
+    for (std::size_t w = 0; w < workloads.size(); ++w) {
+      result_.workloads.push_back(WorkloadResult{workloads[w].name, workloads[w].path, 0, 0, 0});
+      for (std::size_t l = 0; l < workloads[w].layers.size(); ++l) {
+        const Layer& layer = workloads[w].layers[l];
+        tasks_.push_back(LayerTask{w, layer, LayerPlan(layer, shape), l == 0, weight_key});
+        weight_key += tasks_.back().plan.weight_tiles();
+        LayerResult layer_result;
+        layer_result.workload = w;
+        layer_result.layer = layer;
+        layer_result.tile_ops = tasks_.back().plan.op_count();
+        result_.layers.push_back(layer_result);
+      }
+    }
+    data_.resize(tasks_.size());
+    finished_ops_.assign(tasks_.size(), 0);
+    cursors_.resize(static_cast<std::size_t>(config.pods));
+    waiting_since_.assign(static_cast<std::size_t>(config.pods), kNotArrived);
+
+    ArrayShape array{config.array.rows, config.array.cols, config.array.double_buffer_weights};
+    double bytes_per_cycle = config.dram.bandwidth_gbps * 1073741824.0 / (config.frequency_ghz * 1e9);
+    dram_ = std::make_unique<DramModule>("dram", bytes_per_cycle,
+                                         static_cast<std::uint64_t>(config.dram.latency_cycles), *this);
+    for (std::int64_t p = 0; p < config.pods; ++p)
+      pods_.push_back(std::make_unique<PodModule>(("pod_" + std::to_string(p)).c_str(), static_cast<int>(p),
+                                                  array, *this));
+    SC_METHOD(start);
+  }
+
+  bool done() const { return active_ >= tasks_.size(); }
+
+  std::string stuck_report() const {
+    std::string text = "layer '" + tasks_[active_].layer.name + "' stalled with " +
+                       std::to_string(finished_ops_[active_]) + " of " +
+                       std::to_string(tasks_[active_].plan.op_count()) + " tile ops finished";
+    std::size_t waiting = 0;
+    for (const auto& entry : waiters_) waiting += entry.second.size();
+    return text + "; " + std::to_string(waiting) + " pods wait for DRAM data";
+  }
+
+  void collect_stats() {
+    for (const auto& pod : pods_) {
+      result_.pod_stream_cycles += pod->stats().stream_cycles;
+      result_.pod_weight_load_cycles += pod->stats().weight_load_cycles;
+    }
+    result_.dram_busy_cycles = dram_->stats().busy_cycles;
+    result_.activity.dram_bytes = dram_->stats().bytes;
+  }
+
+  // ---- PodWorkSource ----
+
+  PeekResult peek(int pod, PodOp& op) override {
+    if (done()) return PeekResult::Idle;
+    OpRange& range = cursors_[static_cast<std::size_t>(pod)];
+    if (range.empty()) return PeekResult::Idle;
+    const LayerTask& task = tasks_[active_];
+    LayerData& data = data_[active_];
+    std::uint64_t tile = task.plan.op(range.begin).weight_tile;
+    std::uint64_t layer_tag = static_cast<std::uint64_t>(active_) << 32;
+    if (!data.requested || data.inputs_arrival == kNotArrived) {
+      return wait_for(pod, layer_tag | (data.requested ? kInputTile : tile));
+    }
+    if (data.arrival[tile] == kNotArrived) return wait_for(pod, layer_tag | tile);
+    std::uint64_t now = current_cycle();
+    std::uint64_t& since = waiting_since_[static_cast<std::size_t>(pod)];
+    if (since != kNotArrived) {
+      result_.operand_wait_cycles += now - since;
+      since = kNotArrived;
+    }
+    TileOp tile_op = task.plan.op(range.begin);
+    op.layer = active_;
+    op.op_index = range.begin;
+    op.weight_key = task.first_weight_key + tile;
+    op.stream_rows = static_cast<std::uint64_t>(tile_op.m_rows);
+    op.operands_ready = std::max(data.arrival[tile], data.inputs_arrival);
+    return PeekResult::Ready;
+  }
+
+  void started(int pod, const PodOp& op, const OpTiming& timing) override {
+    ++cursors_[static_cast<std::size_t>(pod)].begin;
+    TileOp tile_op = tasks_[op.layer].plan.op(op.op_index);
+    LayerResult& layer = result_.layers[op.layer];
+    std::uint64_t macs = tile_op.useful_macs();
+    layer.useful_macs += macs;
+    result_.useful_macs += macs;
+    result_.workloads[tasks_[op.layer].workload].useful_macs += macs;
+    ++result_.tile_ops;
+    ActivityCounts& activity = result_.activity;
+    activity.macs += macs;
+    double x_bytes = static_cast<double>(tile_op.m_rows * tile_op.k_rows) * operand_bytes_;
+    double p_bytes = static_cast<double>(tile_op.m_rows * tile_op.n_cols * psum_bytes_);
+    double moved = x_bytes + p_bytes * (tile_op.k_part > 0 ? 2.0 : 1.0);
+    if (timing.loads_weights) {
+      ++layer.weight_loads;
+      ++result_.weight_loads;
+      moved += static_cast<double>(tile_op.k_rows * tile_op.n_cols) * operand_bytes_;
+    }
+    activity.sram_bytes += moved;
+    activity.network_bytes += moved;
+  }
+
+  void finished(int, const PodOp& op, std::uint64_t cycle) override {
+    LayerResult& layer = result_.layers[op.layer];
+    layer.end_cycle = std::max(layer.end_cycle, cycle);
+    LayerData& data = data_[op.layer];
+    const LayerTask& task = tasks_[op.layer];
+    std::uint64_t tile = task.plan.op(op.op_index).weight_tile;
+    if (--data.remaining[tile] == 0) {
+      resident_bytes_ -= tile_bytes(task, tile);
+      pump();
+    }
+    if (++finished_ops_[op.layer] == task.plan.op_count()) {
+      data = LayerData{true, 0, {}, {}};
+      release(op.layer + 1, cycle);
+    }
+  }
+
+  // ---- DramListener ----
+
+  void dram_done(std::uint64_t tag, std::uint64_t cycle) override {
+    std::size_t layer = static_cast<std::size_t>(tag >> 32);
+    std::uint64_t tile = tag & kInputTile;
+    if (tile == kInputTile) data_[layer].inputs_arrival = cycle;
+    else data_[layer].arrival[tile] = cycle;
+    auto it = waiters_.find(tag);
+    if (it == waiters_.end()) return;
+    for (int pod : it->second) pods_[static_cast<std::size_t>(pod)]->wake();
+    waiters_.erase(it);
+  }
+
+ private:
+  void start() {
+    pump();
+    release(0, 0);
+  }
+
+  PeekResult wait_for(int pod, std::uint64_t tag) {
+    std::uint64_t& since = waiting_since_[static_cast<std::size_t>(pod)];
+    if (since == kNotArrived) since = current_cycle();
+    auto& list = waiters_[tag];
+    if (std::find(list.begin(), list.end(), pod) == list.end()) list.push_back(pod);
+    return PeekResult::Waiting;
+  }
+
+  double tile_bytes(const LayerTask& task, std::uint64_t tile) const {
+    return static_cast<double>(task.plan.weight_tile_rows(tile) * task.plan.weight_tile_cols(tile)) * operand_bytes_;
+  }
+
+  // Releases layer `index` to the pods at `cycle` (or ends the run).
+  void release(std::size_t index, std::uint64_t cycle) {
+    if (index > 0) {
+      WorkloadResult& previous = result_.workloads[tasks_[index - 1].workload];
+      previous.end_cycle = cycle;
+      result_.cycles = cycle;
+    }
+    active_ = index;
+    if (done()) return;
+    const LayerTask& task = tasks_[index];
+    if (index == 0 || tasks_[index - 1].workload != task.workload)
+      result_.workloads[task.workload].start_cycle = cycle;
+    result_.layers[index].start_cycle = cycle;
+    for (std::size_t pod = 0; pod < pods_.size(); ++pod) {
+      cursors_[pod] = scheduler_->ops_for_pod(task.plan, static_cast<std::int64_t>(pod), config_.pods);
+      pods_[pod]->wake();
+    }
+  }
+
+  // Issues DRAM requests in run order while the W banks have room.
+  void pump() {
+    while (fetch_layer_ < tasks_.size()) {
+      const LayerTask& task = tasks_[fetch_layer_];
+      LayerData& data = data_[fetch_layer_];
+      std::uint64_t layer_tag = static_cast<std::uint64_t>(fetch_layer_) << 32;
+      if (!data.requested) {
+        data.requested = true;
+        data.arrival.assign(task.plan.weight_tiles(), kNotArrived);
+        data.remaining.assign(task.plan.weight_tiles(), static_cast<std::uint32_t>(task.plan.m_parts()));
+        if (task.fetches_input) {
+          data.inputs_arrival = kNotArrived;
+          double input_bytes = static_cast<double>(task.layer.M * task.layer.K * task.layer.count) * operand_bytes_;
+          result_.activity.sram_bytes += input_bytes;
+          dram_->request(input_bytes, layer_tag | kInputTile);
+        }
+      }
+      if (fetch_tile_ == task.plan.weight_tiles()) {
+        ++fetch_layer_;
+        fetch_tile_ = 0;
+        continue;
+      }
+      double bytes = tile_bytes(task, fetch_tile_);
+      if (resident_bytes_ > 0 && resident_bytes_ + bytes > w_capacity_bytes_) return;
+      resident_bytes_ += bytes;
+      result_.activity.sram_bytes += bytes;
+      dram_->request(bytes, layer_tag | fetch_tile_);
+      ++fetch_tile_;
+    }
+  }
+
+  const SimConfig& config_;
+  SimulationResult& result_;
+  std::unique_ptr<Scheduler> scheduler_;
+  double operand_bytes_;
+  int psum_bytes_;
+  double w_capacity_bytes_;
+  std::vector<LayerTask> tasks_;
+  std::vector<LayerData> data_;
+  std::vector<std::uint64_t> finished_ops_;
+  std::vector<OpRange> cursors_;
+  std::vector<std::uint64_t> waiting_since_;
+  std::map<std::uint64_t, std::vector<int>> waiters_;
+  std::size_t active_ = 0;
+  std::size_t fetch_layer_ = 0;
+  std::uint64_t fetch_tile_ = 0;
+  double resident_bytes_ = 0;
+  std::unique_ptr<DramModule> dram_;
+  std::vector<std::unique_ptr<PodModule>> pods_;
+};
+
+}  // namespace
+
+SimulationResult run_simulation(const SimConfig& config, const std::vector<Workload>& workloads) {
+  SimulationResult result;
+  Controller controller("system", config, workloads, result);
+  auto wall_start = std::chrono::steady_clock::now();
+  sc_core::sc_start();
+  result.wall_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  if (!controller.done()) throw ModelError(current_cycle(), "system controller", controller.stuck_report());
+  controller.collect_stats();
+  return result;
+}
+
+}  // namespace sosasim

@@ -1,0 +1,37 @@
+// Schedulers place a layer's tile ops on pods. Each registers by name (kind "scheduler") with
+// its parameters; `tiling.scheduler` in the config picks one.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include "sim/params.h"
+#include "sim/registry.h"
+#include "tiling/tiling.h"
+
+namespace sosasim {
+
+// A contiguous range [begin, end) of a layer's op indices.
+struct OpRange {
+  std::uint64_t begin = 0;
+  std::uint64_t end = 0;
+  bool empty() const { return begin >= end; }
+};
+
+class Scheduler {
+ public:
+  virtual ~Scheduler() = default;
+  // The ops that pod `pod` (of `pods`) executes, in order, for the layer planned by `plan`.
+  virtual OpRange ops_for_pod(const LayerPlan& plan, std::int64_t pod, std::int64_t pods) const = 0;
+};
+
+using SchedulerFactory = std::function<std::unique_ptr<Scheduler>(const ParamValues&)>;
+
+std::unique_ptr<Scheduler> make_scheduler(const ParamValues& params);
+
+struct SchedulerRegistration {
+  SchedulerRegistration(ComponentInfo info, SchedulerFactory factory);
+};
+
+}  // namespace sosasim

@@ -1,0 +1,60 @@
+// Cutting a GEMM layer into tile ops (SOSA section on tiling; DESIGN.md section 1).
+//
+// X[M x K] . W[K x N], `count` independent instances. Weight tiles are r x c (k <= r rows of K,
+// n <= c columns of N); input tiles are p x r. A tile op streams up to p rows of X through one
+// stationary weight tile. Ops are numbered weight-tile-major: op i uses weight tile i / m_parts
+// and row partition i % m_parts, so consecutive ops share their weights. Weight tiles are
+// numbered instance-major, then by column block, then by K block. Nothing is materialised:
+// an op is decoded from its index, so memory does not grow with the number of tile ops.
+#pragma once
+
+#include <cstdint>
+
+#include "workloads/trace.h"
+
+namespace sosasim {
+
+struct TileShape {
+  std::int64_t partition_rows = 32;  // p
+  std::int64_t rows = 32;            // r
+  std::int64_t cols = 32;            // c
+};
+
+struct TileOp {
+  std::uint64_t weight_tile = 0;  // index within the layer
+  std::int64_t m_rows = 0;        // rows of X streamed (<= p)
+  std::int64_t k_rows = 0;        // rows of the weight tile (<= r)
+  std::int64_t n_cols = 0;        // columns of the weight tile (<= c)
+  std::int64_t k_part = 0;        // which K block: > 0 means partial sums come in
+  std::uint64_t useful_macs() const {
+    return static_cast<std::uint64_t>(m_rows) * static_cast<std::uint64_t>(k_rows) *
+           static_cast<std::uint64_t>(n_cols);
+  }
+};
+
+class LayerPlan {
+ public:
+  LayerPlan(const Layer& layer, const TileShape& shape);
+
+  std::uint64_t op_count() const { return weight_tiles() * static_cast<std::uint64_t>(m_parts_); }
+  std::uint64_t weight_tiles() const {
+    return static_cast<std::uint64_t>(instances_ * n_parts_ * k_parts_);
+  }
+  std::int64_t m_parts() const { return m_parts_; }
+  std::int64_t k_parts() const { return k_parts_; }
+  std::int64_t n_parts() const { return n_parts_; }
+
+  TileOp op(std::uint64_t index) const;
+  // Rows and columns of weight tile `tile`.
+  std::int64_t weight_tile_rows(std::uint64_t tile) const;
+  std::int64_t weight_tile_cols(std::uint64_t tile) const;
+
+ private:
+  std::int64_t M_, K_, N_;
+  TileShape shape_;
+  std::int64_t instances_, m_parts_, k_parts_, n_parts_;
+};
+
+std::int64_t ceil_div(std::int64_t a, std::int64_t b);
+
+}  // namespace sosasim
