@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <iomanip>
 #include <sstream>
 #include <algorithm>
 
@@ -23,7 +24,7 @@ namespace {
 
 std::string format_bound(double value) {
   std::ostringstream out;
-  out << value;
+  out << std::setprecision(12) << value;
   return out.str();
 }
 

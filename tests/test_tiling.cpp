@@ -1,0 +1,78 @@
+// GEMM to tile ops: counts, edge tiles, MAC conservation, and the scheduler's split.
+#include <catch2/catch.hpp>
+
+#include <random>
+
+#include "sim/config.h"
+#include "tiling/scheduler.h"
+#include "tiling/tiling.h"
+
+using namespace sosasim;
+
+TEST_CASE("a layer cuts into ceil(M/p) ceil(K/r) ceil(N/c) count tile ops", "[tiling]") {
+  Layer layer{"l", 100, 70, 40, 3, 0};
+  LayerPlan plan(layer, TileShape{16, 32, 32});
+  CHECK(plan.m_parts() == 7);
+  CHECK(plan.k_parts() == 3);
+  CHECK(plan.n_parts() == 2);
+  CHECK(plan.weight_tiles() == 3u * 3u * 2u);
+  CHECK(plan.op_count() == 3u * 3u * 2u * 7u);
+}
+
+TEST_CASE("edge tiles are partial and ops are weight-tile-major", "[tiling]") {
+  Layer layer{"l", 100, 70, 40, 1, 0};
+  LayerPlan plan(layer, TileShape{16, 32, 32});
+  TileOp first = plan.op(0);
+  CHECK(first.weight_tile == 0);
+  CHECK(first.m_rows == 16);
+  CHECK(first.k_rows == 32);
+  CHECK(first.n_cols == 32);
+  CHECK(first.k_part == 0);
+  TileOp last_row = plan.op(6);  // 7th row partition: 100 - 96 = 4 rows
+  CHECK(last_row.weight_tile == 0);
+  CHECK(last_row.m_rows == 4);
+  TileOp k_edge = plan.op(2 * 7);  // weight tile 2: K block 2 holds 70 - 64 = 6 rows
+  CHECK(k_edge.k_part == 2);
+  CHECK(k_edge.k_rows == 6);
+  TileOp n_edge = plan.op(3 * 7);  // weight tile 3: second column block, 40 - 32 = 8 columns
+  CHECK(n_edge.n_cols == 8);
+  CHECK(n_edge.k_part == 0);
+}
+
+TEST_CASE("tile ops cover exactly the layer's MACs on random shapes", "[tiling]") {
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<int> dim(1, 300), small(1, 40);
+  for (int trial = 0; trial < 200; ++trial) {
+    Layer layer{"l", dim(rng), dim(rng), dim(rng), small(rng) % 3 + 1, 0};
+    TileShape shape{small(rng), small(rng), small(rng)};
+    LayerPlan plan(layer, shape);
+    std::uint64_t macs = 0;
+    for (std::uint64_t i = 0; i < plan.op_count(); ++i) {
+      TileOp op = plan.op(i);
+      REQUIRE(op.m_rows >= 1);
+      REQUIRE(op.m_rows <= shape.partition_rows);
+      REQUIRE(op.k_rows <= shape.rows);
+      REQUIRE(op.n_cols <= shape.cols);
+      macs += op.useful_macs();
+    }
+    CHECK(macs == layer.macs());
+  }
+}
+
+TEST_CASE("layer_static gives every op to exactly one pod, balanced to one op", "[tiling]") {
+  SimConfig config = load_config(std::nullopt, {});
+  auto scheduler = make_scheduler(config.tiling.params);
+  for (std::int64_t pods : {1, 3, 256, 1000}) {
+    LayerPlan plan(Layer{"l", 300, 200, 100, 1, 0}, TileShape{32, 32, 32});
+    std::uint64_t next = 0, smallest = UINT64_MAX, largest = 0;
+    for (std::int64_t pod = 0; pod < pods; ++pod) {
+      OpRange range = scheduler->ops_for_pod(plan, pod, pods);
+      CHECK(range.begin == next);
+      next = range.end;
+      smallest = std::min(smallest, range.end - range.begin);
+      largest = std::max(largest, range.end - range.begin);
+    }
+    CHECK(next == plan.op_count());
+    CHECK(largest - smallest <= 1);
+  }
+}
