@@ -12,20 +12,30 @@
 // which is SCALE-Sim's fold cost 2r + c + T - 2.
 // Consecutive ops on the same weight tile (same id) skip the load.
 //
-// Simplifications (replaced by the cycle-level PE array of the pod issue): the swap of weight
-// buffers happens for the whole array at once at op start.
+// arch/pe_array_reference.h moves the values through the PEs cycle by cycle under the same
+// rules; tests check that both give the same cycles.
 #pragma once
 
 #include <cstdint>
 #include <limits>
+#include <string>
 
 namespace sosasim {
+
+// The three dataflows of SCALE-Sim. WS keeps a weight tile (K x N) in the array and streams
+// rows of X; IS keeps an input tile (K x M) and streams columns of W, which is WS on the
+// transposed GEMM; OS keeps an output tile (M x N) in the accumulators and streams K.
+enum class Dataflow { WS, OS, IS };
 
 struct ArrayShape {
   std::int64_t rows = 32;
   std::int64_t cols = 32;
-  bool double_buffer_weights = true;
+  bool double_buffer_weights = true;  // double-buffered stationary operand (OS: accumulators)
+  Dataflow dataflow = Dataflow::WS;
 };
+
+// "ws", "os", "is"; returns false for anything else.
+bool parse_dataflow(const std::string& text, Dataflow& dataflow);
 
 constexpr std::uint64_t kNoWeightTile = std::numeric_limits<std::uint64_t>::max();
 
@@ -46,8 +56,13 @@ struct OpTiming {
 
 // Times one tile op of `stream_rows` rows on weight tile `weight_tile`, whose weights are in
 // the pod's bank from cycle `weights_ready` on, and updates `state`. Called by the pod module
-// in op order.
+// in op order. For OS there is no stationary load: `weight_tile` is ignored and an op starts
+// when the input ports (double-buffered accumulators) or the whole array (single) are free.
+// `stream_not_before`: the first cycle the op may start streaming because of a partial-sum
+// dependency (WS/IS: its K-predecessor's start + r, when partial sums are chained through the
+// P bank); 0 when none.
 OpTiming schedule_tile_op(PodTimingState& state, const ArrayShape& array, std::uint64_t weight_tile,
-                          std::uint64_t stream_rows, std::uint64_t weights_ready);
+                          std::uint64_t stream_rows, std::uint64_t weights_ready,
+                          std::uint64_t stream_not_before = 0);
 
 }  // namespace sosasim

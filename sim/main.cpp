@@ -13,6 +13,7 @@
 
 #include "sim/config.h"
 #include "sim/errors.h"
+#include "sim/pod_commands.h"
 #include "sim/registry.h"
 #include "sim/system/report.h"
 #include "sim/system/system.h"
@@ -135,24 +136,25 @@ int main(int argc, char** argv) {
   validate->add_option("config", validate_path, "YAML config; omit for the built-in default");
   validate->add_option("-p,--param", validate_overrides, "override a key: -p key.path=value (repeatable)");
 
+  int pod_command_exit = 0;
+  add_pod_commands(app, pod_command_exit);
+
   bool list_json = false;
   auto* list = app.add_subcommand("list", "print every registered component and its parameters");
   list->add_flag("--json", list_json, "print JSON");
 
   try {
     app.parse(argc, argv);
-  } catch (const CLI::ParseError& error) {
-    int code = app.exit(error);
-    return code == 0 ? 0 : 2;
-  }
-  if (verbose) spdlog::set_level(spdlog::level::debug);
-  else if (quiet) spdlog::set_level(spdlog::level::err);
-  else spdlog::set_level(spdlog::level::info);
-
-  try {
+    if (verbose) spdlog::set_level(spdlog::level::debug);
+    else if (quiet) spdlog::set_level(spdlog::level::err);
+    else spdlog::set_level(spdlog::level::info);
+    if (app.got_subcommand("gemm") || app.got_subcommand("quantize")) return pod_command_exit;
     if (*run) return run_command(config_path, overrides, outdir);
     if (*validate) return validate_command(validate_path, validate_overrides);
     if (*list) return list_command(list_json);
+  } catch (const CLI::ParseError& error) {
+    int code = app.exit(error);
+    return code == 0 ? 0 : 2;
   } catch (const ConfigError& error) {
     std::cerr << "error: " << error.what() << "\n";
     return 2;

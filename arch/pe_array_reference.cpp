@@ -1,0 +1,362 @@
+#include "arch/pe_array_reference.h"
+
+#include <algorithm>
+#include <deque>
+#include <limits>
+
+#include "sim/errors.h"
+
+namespace sosasim {
+
+namespace {
+
+constexpr std::uint64_t kNever = std::numeric_limits<std::uint64_t>::max();
+
+struct ValueCell {  // an operand on its way through the array
+  Operand value;
+  std::int32_t op = -1;
+  std::int32_t index = 0;  // WS: streamed row m; OS: reduction step k
+  bool valid = false;
+};
+
+struct SumCell {  // a partial sum on its way down (WS)
+  PartialSum sum;
+  std::int32_t op = -1;
+  std::int32_t m = 0;
+  bool valid = false;
+};
+
+struct WeightCell {  // one weight register
+  Operand value;
+  std::uint64_t tile = kNever;
+  std::int32_t row = -1;  // the array row this value belongs to
+  bool active = false;    // inside the tile (not padding)
+};
+
+struct OpState {
+  bool needs_load = false;
+  int buffer = 0;
+  std::uint64_t load_start = kNever;
+  std::uint64_t start = kNever;
+  std::uint64_t finish = kNever;
+  std::vector<std::uint64_t> written;  // per psum_out element: cycle written
+};
+
+std::uint64_t watchdog_limit(const std::vector<ReferenceOp>& ops, const ArrayShape& array) {
+  std::uint64_t limit = 1000;
+  for (const auto& op : ops) {
+    limit = std::max(limit, op.operands_ready + 1000);
+    limit += static_cast<std::uint64_t>(op.stream_len + 3 * array.rows + 2 * array.cols + 4);
+  }
+  return limit;
+}
+
+const PartialSum* producer_sum(const std::vector<ReferenceOp>& ops, std::vector<OpState>& states,
+                               const ReferenceOp& op, std::size_t element, std::uint64_t cycle, const char* where) {
+  if (op.psum_source < 0) return nullptr;
+  auto source = static_cast<std::size_t>(op.psum_source);
+  if (states[source].written[element] >= cycle)
+    throw ModelError(cycle, where, "partial sum read from the P bank before its producer (op " +
+                                       std::to_string(source) + ") wrote it");
+  return ops[source].psum_out.empty() ? nullptr : &ops[source].psum_out[element];
+}
+
+}  // namespace
+
+ReferenceArray::ReferenceArray(const ArrayShape& array, const Numerics* numerics)
+    : array_(array), numerics_(numerics) {}
+
+std::vector<OpTiming> ReferenceArray::run(std::vector<ReferenceOp>& ops) {
+  return array_.dataflow == Dataflow::OS ? run_output_stationary(ops) : run_weight_stationary(ops);
+}
+
+std::vector<OpTiming> ReferenceArray::run_weight_stationary(std::vector<ReferenceOp>& ops) {
+  const std::int64_t R = array_.rows, C = array_.cols;
+  const bool functional = numerics_ != nullptr;
+  const std::size_t n = ops.size();
+  std::vector<OpState> state(n);
+  for (std::size_t q = 0; q < n; ++q) {
+    auto elements = static_cast<std::size_t>(ops[q].stream_len * ops[q].used_cols);
+    state[q].written.assign(elements, kNever);
+    if (functional) ops[q].psum_out.assign(elements, PartialSum{});
+  }
+  const int buffers = array_.double_buffer_weights ? 2 : 1;
+  std::vector<WeightCell> weights(static_cast<std::size_t>(buffers * R * C));
+  std::vector<WeightCell> chain(static_cast<std::size_t>(R * C));  // the weight load shift chain
+  std::vector<ValueCell> x(static_cast<std::size_t>(R * C));
+  std::vector<SumCell> sums(static_cast<std::size_t>(R * C));
+  std::vector<SumCell> top(static_cast<std::size_t>(C));
+  auto W = [&](int b, std::int64_t i, std::int64_t j) -> WeightCell& {
+    return weights[static_cast<std::size_t>((b * R + i) * C + j)];
+  };
+  auto X = [&](std::int64_t i, std::int64_t j) -> ValueCell& { return x[static_cast<std::size_t>(i * C + j)]; };
+  auto P = [&](std::int64_t i, std::int64_t j) -> SumCell& { return sums[static_cast<std::size_t>(i * C + j)]; };
+
+  std::size_t next_load = 0, next_stream = 0, finished = 0;
+  std::deque<std::size_t> loading, streaming;  // ops whose load / injection is still in progress
+  const std::uint64_t limit = watchdog_limit(ops, array_);
+  std::uint64_t t = 0;
+  for (; finished < n; ++t) {
+    if (t > limit) throw ModelError(t, "reference PE array", "no progress: " + std::to_string(finished) + " of " +
+                                                                 std::to_string(n) + " ops finished");
+    // Controller: weight loads in op order, then the next op's start, then loads again (an op
+    // starting at this cycle frees the other buffer at this cycle).
+    auto decide_loads = [&] {
+      while (next_load < n) {
+        std::size_t k = next_load;
+        const ReferenceOp& op = ops[k];
+        if (k > 0 && op.stationary_tile == ops[k - 1].stationary_tile) {
+          state[k].buffer = state[k - 1].buffer;
+          ++next_load;
+          continue;
+        }
+        bool buffer_free = k == 0 || (array_.double_buffer_weights ? state[k - 1].start <= t : state[k - 1].finish <= t);
+        if (!buffer_free || t < op.operands_ready) break;
+        state[k].needs_load = true;
+        state[k].load_start = t;
+        state[k].buffer = (k == 0 || buffers == 1) ? 0 : 1 - state[k - 1].buffer;
+        loading.push_back(k);
+        ++next_load;
+      }
+    };
+    decide_loads();
+    // Controller: start streaming the next op.
+    if (next_stream < next_load) {
+      std::size_t k = next_stream;
+      const ReferenceOp& op = ops[k];
+      bool port_free = k == 0 || t >= state[k - 1].start + static_cast<std::uint64_t>(ops[k - 1].stream_len);
+      bool loaded = state[k].needs_load ? t >= state[k].load_start + static_cast<std::uint64_t>(R) : t >= op.operands_ready;
+      bool psums = op.psum_source < 0 ||
+                   (state[static_cast<std::size_t>(op.psum_source)].start != kNever &&
+                    t >= state[static_cast<std::size_t>(op.psum_source)].start + static_cast<std::uint64_t>(R));
+      if (port_free && loaded && psums) {
+        state[k].start = t;
+        streaming.push_back(k);
+        ++next_stream;
+      }
+    }
+    decide_loads();
+    while (!streaming.empty() &&
+           t >= state[streaming.front()].start + static_cast<std::uint64_t>(ops[streaming.front()].stream_len + std::max(R, C)))
+      streaming.pop_front();
+
+    // Inputs entering the left column and partial sums entering the top row at this cycle.
+    for (std::int64_t i = 0; i < R; ++i) {
+      ValueCell cell;
+      for (std::size_t q : streaming) {
+        std::int64_t m = static_cast<std::int64_t>(t) - static_cast<std::int64_t>(state[q].start) - i;
+        if (m < 0 || m >= ops[q].stream_len) continue;
+        cell.valid = true;
+        cell.op = static_cast<std::int32_t>(q);
+        cell.index = static_cast<std::int32_t>(m);
+        if (functional && i < ops[q].used_rows)
+          cell.value = ops[q].stream[static_cast<std::size_t>(m * ops[q].used_rows + i)];
+        break;
+      }
+      X(i, 0) = cell;
+    }
+    for (std::int64_t j = 0; j < C; ++j) {
+      SumCell cell;
+      for (std::size_t q : streaming) {
+        std::int64_t m = static_cast<std::int64_t>(t) - static_cast<std::int64_t>(state[q].start) - j;
+        if (m < 0 || m >= ops[q].stream_len) continue;
+        cell.valid = true;
+        cell.op = static_cast<std::int32_t>(q);
+        cell.m = static_cast<std::int32_t>(m);
+        if (j < ops[q].used_cols) {
+          auto element = static_cast<std::size_t>(m * ops[q].used_cols + j);
+          const PartialSum* in = producer_sum(ops, state, ops[q], element, t, "reference PE array (P bank)");
+          if (in) cell.sum = *in;
+        }
+        break;
+      }
+      top[static_cast<std::size_t>(j)] = cell;
+    }
+
+    // The PEs, bottom-right first, so every register is read before it is overwritten.
+    for (std::int64_t i = R - 1; i >= 0; --i) {
+      for (std::int64_t j = C - 1; j >= 0; --j) {
+        const ValueCell& in = X(i, j);
+        const SumCell& above = i == 0 ? top[static_cast<std::size_t>(j)] : P(i - 1, j);
+        SumCell out;
+        if (in.valid) {
+          if (!above.valid || above.op != in.op || above.m != in.index)
+            throw ModelError(t, "reference PE array", "PE(" + std::to_string(i) + "," + std::to_string(j) +
+                                                          ") got an input and a partial sum of different rows");
+          const ReferenceOp& op = ops[static_cast<std::size_t>(in.op)];
+          const WeightCell& w = W(state[static_cast<std::size_t>(in.op)].buffer, i, j);
+          if (w.tile != op.stationary_tile || w.row != i)
+            throw ModelError(t, "reference PE array", "PE(" + std::to_string(i) + "," + std::to_string(j) +
+                                                          ") used weights that are not loaded (op " +
+                                                          std::to_string(in.op) + ")");
+          out = above;
+          if (functional && w.active) numerics_->mac(out.sum, in.value, w.value, op.k_offset + i, op.k_total);
+        } else if (above.valid) {
+          throw ModelError(t, "reference PE array", "a partial sum reached a PE without its input");
+        }
+        P(i, j) = out;
+        if (j + 1 < C) X(i, j + 1) = in;
+      }
+    }
+    pe_cycles_ += static_cast<std::uint64_t>(R * C);
+
+    // Results leaving the bottom row at the end of this cycle go to the P bank.
+    for (std::int64_t j = 0; j < C; ++j) {
+      const SumCell& cell = P(R - 1, j);
+      if (!cell.valid) continue;
+      auto q = static_cast<std::size_t>(cell.op);
+      if (j < ops[q].used_cols) {
+        auto element = static_cast<std::size_t>(cell.m * ops[q].used_cols + j);
+        state[q].written[element] = t;
+        if (functional) ops[q].psum_out[element] = cell.sum;
+      }
+      if (j == C - 1 && cell.m == ops[q].stream_len - 1) {
+        state[q].finish = t + 1;
+        ++finished;
+      }
+    }
+
+    // Weight loads shift one row down the column's load chain per cycle, column j delayed by j
+    // cycles; at the last shift the column's chain is copied into the op's weight buffer.
+    for (std::size_t q : loading) {
+      const ReferenceOp& op = ops[q];
+      for (std::int64_t j = 0; j < C; ++j) {
+        std::int64_t pulse = static_cast<std::int64_t>(t - state[q].load_start) - j;
+        if (pulse < 0 || pulse >= R) continue;
+        for (std::int64_t i = R - 1; i > 0; --i) chain[static_cast<std::size_t>(i * C + j)] = chain[static_cast<std::size_t>((i - 1) * C + j)];
+        std::int64_t row = R - 1 - pulse;
+        WeightCell cell;
+        cell.tile = op.stationary_tile;
+        cell.row = static_cast<std::int32_t>(row);
+        cell.active = row < op.used_rows && j < op.used_cols;
+        if (functional && cell.active) cell.value = op.stationary[static_cast<std::size_t>(row * op.used_cols + j)];
+        chain[static_cast<std::size_t>(j)] = cell;
+        if (pulse == R - 1)
+          for (std::int64_t i = 0; i < R; ++i) W(state[q].buffer, i, j) = chain[static_cast<std::size_t>(i * C + j)];
+      }
+    }
+    while (!loading.empty() && t + 1 >= state[loading.front()].load_start + static_cast<std::uint64_t>(R + C - 1))
+      loading.pop_front();
+  }
+
+  std::vector<OpTiming> timings(n);
+  for (std::size_t q = 0; q < n; ++q) {
+    timings[q].loads_weights = state[q].needs_load;
+    if (state[q].needs_load) {
+      timings[q].load_start = state[q].load_start;
+      timings[q].load_end = state[q].load_start + static_cast<std::uint64_t>(R);
+    }
+    timings[q].start = state[q].start;
+    timings[q].finish = state[q].finish;
+  }
+  return timings;
+}
+
+std::vector<OpTiming> ReferenceArray::run_output_stationary(std::vector<ReferenceOp>& ops) {
+  const std::int64_t R = array_.rows, C = array_.cols;
+  const bool functional = numerics_ != nullptr;
+  const std::size_t n = ops.size();
+  std::vector<OpState> state(n);
+  for (std::size_t q = 0; q < n; ++q) {
+    auto elements = static_cast<std::size_t>(ops[q].used_rows * ops[q].used_cols);
+    state[q].written.assign(elements, kNever);
+    if (functional) ops[q].psum_out.assign(elements, PartialSum{});
+  }
+  std::vector<ValueCell> x(static_cast<std::size_t>(R * C)), w(static_cast<std::size_t>(R * C));
+  std::vector<PartialSum> acc(static_cast<std::size_t>(R * C));
+  auto X = [&](std::int64_t i, std::int64_t j) -> ValueCell& { return x[static_cast<std::size_t>(i * C + j)]; };
+  auto Wc = [&](std::int64_t i, std::int64_t j) -> ValueCell& { return w[static_cast<std::size_t>(i * C + j)]; };
+
+  std::size_t next = 0, finished = 0;
+  std::deque<std::size_t> streaming;
+  const std::uint64_t limit = watchdog_limit(ops, array_);
+  for (std::uint64_t t = 0; finished < n; ++t) {
+    if (t > limit) throw ModelError(t, "reference PE array (OS)", "no progress");
+    if (next < n) {
+      std::size_t k = next;
+      bool free = k == 0 || (array_.double_buffer_weights
+                                 ? t >= state[k - 1].start + static_cast<std::uint64_t>(ops[k - 1].stream_len)
+                                 : state[k - 1].finish <= t);
+      if (free && t >= ops[k].operands_ready) {
+        state[k].start = t;
+        streaming.push_back(k);
+        ++next;
+      }
+    }
+    while (!streaming.empty() &&
+           t >= state[streaming.front()].start + static_cast<std::uint64_t>(ops[streaming.front()].stream_len + std::max(R, C)))
+      streaming.pop_front();
+
+    for (std::int64_t i = 0; i < R; ++i) {
+      ValueCell cell;
+      for (std::size_t q : streaming) {
+        std::int64_t k = static_cast<std::int64_t>(t - state[q].start) - i;
+        if (k < 0 || k >= ops[q].stream_len) continue;
+        cell = ValueCell{Operand{}, static_cast<std::int32_t>(q), static_cast<std::int32_t>(k), true};
+        if (functional && i < ops[q].used_rows)
+          cell.value = ops[q].stream[static_cast<std::size_t>(i * ops[q].stream_len + k)];
+        break;
+      }
+      X(i, 0) = cell;
+    }
+    for (std::int64_t j = 0; j < C; ++j) {
+      ValueCell cell;
+      for (std::size_t q : streaming) {
+        std::int64_t k = static_cast<std::int64_t>(t - state[q].start) - j;
+        if (k < 0 || k >= ops[q].stream_len) continue;
+        cell = ValueCell{Operand{}, static_cast<std::int32_t>(q), static_cast<std::int32_t>(k), true};
+        if (functional && j < ops[q].used_cols)
+          cell.value = ops[q].stationary[static_cast<std::size_t>(k * ops[q].used_cols + j)];
+        break;
+      }
+      Wc(0, j) = cell;
+    }
+
+    for (std::int64_t i = R - 1; i >= 0; --i) {
+      for (std::int64_t j = C - 1; j >= 0; --j) {
+        const ValueCell& a = X(i, j);
+        const ValueCell& b = Wc(i, j);
+        if (a.valid != b.valid || (a.valid && (a.op != b.op || a.index != b.index)))
+          throw ModelError(t, "reference PE array (OS)", "PE(" + std::to_string(i) + "," + std::to_string(j) +
+                                                             ") got operands of different steps");
+        if (a.valid) {
+          auto q = static_cast<std::size_t>(a.op);
+          const ReferenceOp& op = ops[q];
+          PartialSum& sum = acc[static_cast<std::size_t>(i * C + j)];
+          bool used = i < op.used_rows && j < op.used_cols;
+          auto element = static_cast<std::size_t>(i * op.used_cols + j);
+          if (a.index == 0) {
+            sum = PartialSum{};
+            if (used) {
+              const PartialSum* in = producer_sum(ops, state, op, element, t, "reference PE array (OS, P bank)");
+              if (in) sum = *in;
+            }
+          }
+          if (functional && used) numerics_->mac(sum, a.value, b.value, op.k_offset + a.index, op.k_total);
+          if (a.index == op.stream_len - 1) {
+            if (used) {
+              state[q].written[element] = t;
+              if (functional) ops[q].psum_out[element] = sum;
+            }
+            if (i == R - 1 && j == C - 1) {
+              state[q].finish = t + 1;
+              ++finished;
+            }
+          }
+        }
+        if (j + 1 < C) X(i, j + 1) = a;
+        if (i + 1 < R) Wc(i + 1, j) = b;
+      }
+    }
+    pe_cycles_ += static_cast<std::uint64_t>(R * C);
+  }
+
+  std::vector<OpTiming> timings(n);
+  for (std::size_t q = 0; q < n; ++q) {
+    timings[q].start = state[q].start;
+    timings[q].finish = state[q].finish;
+  }
+  return timings;
+}
+
+}  // namespace sosasim

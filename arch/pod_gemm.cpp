@@ -1,0 +1,250 @@
+#include "arch/pod_gemm.h"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+#include "arch/pe_array_reference.h"
+
+namespace sosasim {
+
+namespace {
+
+std::int64_t div_up(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
+
+struct Inputs {
+  std::vector<double> x, w;       // dense FP64, X is M x K, W is K x N
+  std::vector<Operand> xq, wq;    // encoded, sparsified as configured
+};
+
+Inputs make_inputs(const PodGemmSpec& spec, Numerics& numerics) {
+  Inputs in;
+  std::mt19937_64 rng(spec.seed);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  in.x.resize(static_cast<std::size_t>(spec.M * spec.K));
+  in.w.resize(static_cast<std::size_t>(spec.K * spec.N));
+  for (auto& v : in.x) v = normal(rng);
+  for (auto& v : in.w) v = normal(rng);
+  in.xq = numerics.encode_x(in.x, spec.M, spec.K);
+  if (spec.sparsity_group == 0) {
+    in.wq = numerics.encode_w(in.w, spec.K, spec.N);
+  } else if (spec.prune_first) {
+    std::vector<double> pruned = in.w;
+    prune_structured(pruned, spec.K, spec.N, spec.sparsity_keep, spec.sparsity_group);
+    in.wq = numerics.encode_w(pruned, spec.K, spec.N);
+  } else {
+    in.wq = numerics.encode_w(in.w, spec.K, spec.N);
+    std::vector<double> quantized(in.wq.size());
+    for (std::size_t i = 0; i < quantized.size(); ++i) quantized[i] = in.wq[i].value;
+    std::vector<double> kept = quantized;
+    prune_structured(kept, spec.K, spec.N, spec.sparsity_keep, spec.sparsity_group);
+    // Ties among quantized magnitudes are broken by position, as the pruning hardware would.
+    for (std::size_t i = 0; i < kept.size(); ++i)
+      if (kept[i] == 0.0 && quantized[i] != 0.0) in.wq[i].code = 0, in.wq[i].value = 0.0f;
+  }
+  return in;
+}
+
+// K after a sparse array has skipped the pruned MACs: keep of every group along K.
+std::int64_t compressed_k(const PodGemmSpec& spec) {
+  if (spec.sparsity_group == 0) return spec.K;
+  std::int64_t full_groups = spec.K / spec.sparsity_group;
+  std::int64_t rest = spec.K % spec.sparsity_group;
+  return full_groups * spec.sparsity_keep + std::min<std::int64_t>(rest, spec.sparsity_keep);
+}
+
+void fill_errors(PodGemmResult& result) {
+  double max_error = 0, error_sq = 0, exact_sq = 0;
+  for (std::size_t i = 0; i < result.y.size(); ++i) {
+    double error = static_cast<double>(result.y[i]) - result.y_exact[i];
+    max_error = std::max(max_error, std::fabs(error));
+    error_sq += error * error;
+    exact_sq += result.y_exact[i] * result.y_exact[i];
+  }
+  result.max_abs_error = max_error;
+  result.rel_fro_error = exact_sq > 0 ? std::sqrt(error_sq / exact_sq) : 0.0;
+  result.sqnr_db = error_sq > 0 ? 10.0 * std::log10(exact_sq / error_sq) : std::numeric_limits<double>::infinity();
+}
+
+}  // namespace
+
+std::vector<float> direct_gemm(const PodGemmSpec& spec) {
+  Numerics numerics(spec.format);
+  Inputs in = make_inputs(spec, numerics);
+  return numerics.gemm(in.xq, in.wq, spec.M, spec.K, spec.N);
+}
+
+namespace {
+
+// The tile ops of the GEMM with reduction length K (full, or compressed by sparsity for timing);
+// with `inputs`, each op carries its operand values.
+std::vector<ReferenceOp> build_ops(const PodGemmSpec& spec, std::int64_t K, const Inputs* inputs) {
+  const ArrayShape& array = spec.array;
+  const std::int64_t R = array.rows, C = array.cols;
+  const bool input_stationary = array.dataflow == Dataflow::IS;
+  const std::int64_t rows_total = input_stationary ? spec.N : spec.M;
+  const std::int64_t cols_total = input_stationary ? spec.M : spec.N;
+  auto streamed = [&](std::int64_t row, std::int64_t k) -> const Operand& {
+    return input_stationary ? inputs->wq[static_cast<std::size_t>(k * spec.N + row)]
+                            : inputs->xq[static_cast<std::size_t>(row * spec.K + k)];
+  };
+  auto stationary = [&](std::int64_t k, std::int64_t col) -> const Operand& {
+    return input_stationary ? inputs->xq[static_cast<std::size_t>(col * spec.K + k)]
+                            : inputs->wq[static_cast<std::size_t>(k * spec.N + col)];
+  };
+  std::vector<ReferenceOp> ops;
+  if (array.dataflow != Dataflow::OS) {
+    const std::int64_t p = spec.partition > 0 ? spec.partition : rows_total;
+    const std::int64_t m_parts = div_up(rows_total, p);
+    std::uint64_t tile = 0;
+    for (std::int64_t np = 0; np < div_up(cols_total, C); ++np)
+      for (std::int64_t kp = 0; kp < div_up(K, R); ++kp, ++tile)
+        for (std::int64_t mp = 0; mp < m_parts; ++mp) {
+          ReferenceOp op;
+          op.stationary_tile = tile;
+          op.used_rows = std::min(R, K - kp * R);
+          op.used_cols = std::min(C, cols_total - np * C);
+          op.stream_len = std::min(p, rows_total - mp * p);
+          op.k_offset = kp * R;
+          op.k_total = K;
+          if (kp > 0) op.psum_source = static_cast<std::int64_t>(ops.size()) - m_parts;
+          if (inputs) {
+            for (std::int64_t i = 0; i < op.used_rows; ++i)
+              for (std::int64_t j = 0; j < op.used_cols; ++j) op.stationary.push_back(stationary(kp * R + i, np * C + j));
+            for (std::int64_t m = 0; m < op.stream_len; ++m)
+              for (std::int64_t i = 0; i < op.used_rows; ++i) op.stream.push_back(streamed(mp * p + m, kp * R + i));
+          }
+          ops.push_back(std::move(op));
+        }
+  } else {
+    const std::int64_t p = spec.partition > 0 ? spec.partition : K;
+    for (std::int64_t mb = 0; mb < div_up(spec.M, R); ++mb)
+      for (std::int64_t nb = 0; nb < div_up(spec.N, C); ++nb)
+        for (std::int64_t kc = 0; kc < div_up(K, p); ++kc) {
+          ReferenceOp op;
+          op.used_rows = std::min(R, spec.M - mb * R);
+          op.used_cols = std::min(C, spec.N - nb * C);
+          op.stream_len = std::min(p, K - kc * p);
+          op.k_offset = kc * p;
+          op.k_total = K;
+          if (kc > 0) op.psum_source = static_cast<std::int64_t>(ops.size()) - 1;
+          if (inputs) {
+            for (std::int64_t k = 0; k < op.stream_len; ++k)
+              for (std::int64_t j = 0; j < op.used_cols; ++j)
+                op.stationary.push_back(inputs->wq[static_cast<std::size_t>((kc * p + k) * spec.N + nb * C + j)]);
+            for (std::int64_t i = 0; i < op.used_rows; ++i)
+              for (std::int64_t k = 0; k < op.stream_len; ++k)
+                op.stream.push_back(inputs->xq[static_cast<std::size_t>((mb * R + i) * spec.K + kc * p + k)]);
+          }
+          ops.push_back(std::move(op));
+        }
+  }
+  return ops;
+}
+
+std::vector<OpTiming> fast_timings(const PodGemmSpec& spec, const std::vector<ReferenceOp>& ops) {
+  PodTimingState state;
+  std::vector<OpTiming> timings;
+  timings.reserve(ops.size());
+  for (const auto& op : ops) {
+    std::uint64_t not_before = 0;
+    if (op.psum_source >= 0 && spec.array.dataflow != Dataflow::OS)
+      not_before = timings[static_cast<std::size_t>(op.psum_source)].start + static_cast<std::uint64_t>(spec.array.rows);
+    timings.push_back(schedule_tile_op(state, spec.array, op.stationary_tile, static_cast<std::uint64_t>(op.stream_len),
+                                       op.operands_ready, not_before));
+  }
+  return timings;
+}
+
+// Y (M x N) from the P bank after the last K block of every output.
+std::vector<float> gather_result(const PodGemmSpec& spec, const std::vector<ReferenceOp>& ops, const Numerics& numerics) {
+  const std::int64_t R = spec.array.rows, C = spec.array.cols;
+  const bool input_stationary = spec.array.dataflow == Dataflow::IS;
+  std::vector<float> y(static_cast<std::size_t>(spec.M * spec.N), 0.0f);
+  if (spec.array.dataflow != Dataflow::OS) {
+    const std::int64_t rows_total = input_stationary ? spec.N : spec.M;
+    const std::int64_t cols_total = input_stationary ? spec.M : spec.N;
+    const std::int64_t p = spec.partition > 0 ? spec.partition : rows_total;
+    const std::int64_t m_parts = div_up(rows_total, p), k_parts = div_up(spec.K, R);
+    std::size_t index = 0;
+    for (std::int64_t np = 0; np < div_up(cols_total, C); ++np)
+      for (std::int64_t kp = 0; kp < k_parts; ++kp)
+        for (std::int64_t mp = 0; mp < m_parts; ++mp, ++index) {
+          if (kp != k_parts - 1) continue;
+          const ReferenceOp& op = ops[index];
+          for (std::int64_t m = 0; m < op.stream_len; ++m)
+            for (std::int64_t j = 0; j < op.used_cols; ++j) {
+              std::int64_t row = mp * p + m, col = np * C + j;
+              std::int64_t y_row = input_stationary ? col : row, y_col = input_stationary ? row : col;
+              y[static_cast<std::size_t>(y_row * spec.N + y_col)] =
+                  numerics.finalize(op.psum_out[static_cast<std::size_t>(m * op.used_cols + j)]);
+            }
+        }
+  } else {
+    const std::int64_t p = spec.partition > 0 ? spec.partition : spec.K;
+    const std::int64_t k_chunks = div_up(spec.K, p);
+    std::size_t index = 0;
+    for (std::int64_t mb = 0; mb < div_up(spec.M, R); ++mb)
+      for (std::int64_t nb = 0; nb < div_up(spec.N, C); ++nb)
+        for (std::int64_t kc = 0; kc < k_chunks; ++kc, ++index) {
+          if (kc != k_chunks - 1) continue;
+          const ReferenceOp& op = ops[index];
+          for (std::int64_t i = 0; i < op.used_rows; ++i)
+            for (std::int64_t j = 0; j < op.used_cols; ++j)
+              y[static_cast<std::size_t>((mb * R + i) * spec.N + nb * C + j)] =
+                  numerics.finalize(op.psum_out[static_cast<std::size_t>(i * op.used_cols + j)]);
+        }
+  }
+  return y;
+}
+
+}  // namespace
+
+PodGemmResult run_pod_gemm(const PodGemmSpec& spec) {
+  PodGemmResult result;
+  const std::int64_t k_time = compressed_k(spec);
+  result.useful_macs = static_cast<std::uint64_t>(spec.M * k_time * spec.N);
+
+  // Timing: the ops of the (compressed) GEMM on the fast model or the reference array.
+  std::vector<ReferenceOp> timing_ops = build_ops(spec, k_time, nullptr);
+  result.tile_ops = timing_ops.size();
+  if (spec.reference) {
+    ReferenceArray reference(spec.array, nullptr);
+    result.timings = reference.run(timing_ops);
+    result.pe_cycles = reference.pe_cycles();
+  } else {
+    result.timings = fast_timings(spec, timing_ops);
+  }
+  for (const auto& timing : result.timings) {
+    result.cycles = std::max(result.cycles, timing.finish);
+    if (timing.loads_weights) ++result.weight_loads;
+  }
+  result.utilization = result.cycles > 0 ? static_cast<double>(result.useful_macs) /
+                                               (static_cast<double>(result.cycles) *
+                                                static_cast<double>(spec.array.rows * spec.array.cols))
+                                         : 0.0;
+
+  if (spec.functional) {
+    // Values: the reference array moves the encoded operands through its PEs. It runs on the
+    // full K: pruned weights are zeros, whose products add nothing, so the sums are those of
+    // the compressed sparse array.
+    Numerics numerics(spec.format);
+    Inputs in = make_inputs(spec, numerics);
+    std::vector<ReferenceOp> ops = build_ops(spec, spec.K, &in);
+    ReferenceArray reference(spec.array, &numerics);
+    reference.run(ops);
+    result.pe_cycles += reference.pe_cycles();
+    result.y = gather_result(spec, ops, numerics);
+    result.y_exact.assign(static_cast<std::size_t>(spec.M * spec.N), 0.0);
+    for (std::int64_t m = 0; m < spec.M; ++m)
+      for (std::int64_t k = 0; k < spec.K; ++k) {
+        double xv = in.x[static_cast<std::size_t>(m * spec.K + k)];
+        for (std::int64_t nn = 0; nn < spec.N; ++nn)
+          result.y_exact[static_cast<std::size_t>(m * spec.N + nn)] += xv * in.w[static_cast<std::size_t>(k * spec.N + nn)];
+      }
+    fill_errors(result);
+  }
+  return result;
+}
+
+}  // namespace sosasim

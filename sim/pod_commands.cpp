@@ -1,0 +1,224 @@
+#include "sim/pod_commands.h"
+
+#include <cmath>
+#include <iostream>
+#include <map>
+#include <memory>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "arch/numerics.h"
+#include "arch/pod_gemm.h"
+#include "sim/errors.h"
+#include "sim/registry.h"
+
+namespace sosasim {
+
+namespace {
+
+// Format options as given on the command line; validated against the registered schema.
+struct FormatOptions {
+  std::string type = "int8";
+  std::map<std::string, std::string> given;  // param name -> text, only those given
+  std::map<std::string, std::string> flags;  // param name -> option name, for messages
+};
+
+void add_format_options(CLI::App& command, FormatOptions& options) {
+  command.add_option("--format", options.type, "number format: int8, bf16, fp32 or bfp");
+  const std::vector<std::pair<std::string, std::string>> params = {
+      {"mantissa_bits", "--mantissa-bits"}, {"block_size", "--block-size"},
+      {"exponent_bits", "--exponent-bits"}, {"exponent_rule", "--exponent-rule"},
+      {"rounding", "--rounding"},           {"seed", "--rounding-seed"}};
+  for (const auto& [param, flag] : params) {
+    options.flags[param] = flag;
+    command.add_option_function<std::string>(
+        flag, [&options, param = param](const std::string& value) { options.given[param] = value; },
+        "bfp: " + param);
+  }
+}
+
+FormatSpec resolve_format(const FormatOptions& options) {
+  const ComponentInfo* info = ComponentRegistry::instance().find("format", options.type);
+  if (!info) {
+    std::string guess = did_you_mean(options.type, ComponentRegistry::instance().names("format"));
+    throw ConfigError(SourceLocation{"command line", 0, "--format " + options.type}, "format.type",
+                      "unknown format '" + options.type + "'" + (guess.empty() ? "" : "; did you mean '" + guess + "'?"));
+  }
+  for (const auto& [param, text] : options.given) {
+    bool known = false;
+    for (const auto& def : info->params) known = known || def.name == param;
+    if (!known)
+      throw ConfigError(SourceLocation{"command line", 0, options.flags.at(param)}, "format." + param,
+                        "format '" + options.type + "' has no parameter '" + param + "'");
+  }
+  FormatSpec format;
+  format.type = options.type;
+  for (const auto& def : info->params) {
+    auto it = options.given.find(def.name);
+    std::string text = it == options.given.end() ? def.default_text : it->second;
+    ParamValue value = parse_param(def, text, SourceLocation{"command line", 0, options.flags.at(def.name) + " " + text},
+                                   "format." + def.name);
+    if (def.name == "mantissa_bits") format.mantissa_bits = std::get<std::int64_t>(value);
+    if (def.name == "block_size") format.block_size = std::get<std::int64_t>(value);
+    if (def.name == "exponent_bits") format.exponent_bits = std::get<std::int64_t>(value);
+    if (def.name == "exponent_rule") format.exponent_rule = std::get<std::string>(value);
+    if (def.name == "rounding") format.rounding = std::get<std::string>(value);
+    if (def.name == "seed") format.seed = std::get<std::int64_t>(value);
+  }
+  return format;
+}
+
+ConfigError option_error(const std::string& option, const std::string& text, const std::string& expected) {
+  return ConfigError(SourceLocation{"command line", 0, option + " " + text}, "",
+                     "expected " + expected + ", found '" + text + "'");
+}
+
+struct GemmOptions {
+  std::int64_t M = 0, K = 0, N = 0, rows = 32, cols = 32;
+  std::string dataflow = "ws", partition = "auto", double_buffer = "true", fidelity = "fast";
+  std::string sparsity, order = "prune_first";
+  bool functional = false, json = false, scalesim = false;
+  std::uint64_t seed = 1;
+  FormatOptions format;
+};
+
+int run_gemm(const GemmOptions& o) {
+  PodGemmSpec spec;
+  spec.M = o.M;
+  spec.K = o.K;
+  spec.N = o.N;
+  spec.array.rows = o.rows;
+  spec.array.cols = o.cols;
+  if (!parse_dataflow(o.dataflow, spec.array.dataflow)) throw option_error("--dataflow", o.dataflow, "ws, os or is");
+  if (o.double_buffer != "true" && o.double_buffer != "false")
+    throw option_error("--double-buffer-weights", o.double_buffer, "true or false");
+  spec.array.double_buffer_weights = o.double_buffer == "true";
+  if (o.partition == "auto") {
+    spec.partition = o.rows;
+  } else if (o.partition == "none") {
+    spec.partition = 0;
+  } else {
+    try {
+      std::size_t used = 0;
+      spec.partition = std::stoll(o.partition, &used);
+      if (used != o.partition.size() || spec.partition < 1) throw std::invalid_argument("partition");
+    } catch (const std::exception&) {
+      throw option_error("--partition", o.partition, "auto, none or an integer >= 1");
+    }
+  }
+  if (o.fidelity != "fast" && o.fidelity != "reference") throw option_error("--fidelity", o.fidelity, "fast or reference");
+  spec.reference = o.fidelity == "reference";
+  if (o.scalesim) {
+    // SCALE-Sim's conventions: no M split, no double buffering, operands always ready.
+    spec.partition = 0;
+    spec.array.double_buffer_weights = false;
+  }
+  spec.functional = o.functional;
+  spec.format = resolve_format(o.format);
+  spec.seed = o.seed;
+  if (!o.sparsity.empty() && !parse_sparsity(o.sparsity, spec.sparsity_keep, spec.sparsity_group))
+    throw option_error("--sparsity", o.sparsity, "N:M with 1 <= N < M <= 64, e.g. 2:4");
+  if (o.order != "prune_first" && o.order != "quantize_first")
+    throw option_error("--order", o.order, "prune_first or quantize_first");
+  spec.prune_first = o.order == "prune_first";
+
+  PodGemmResult result = run_pod_gemm(spec);
+  nlohmann::ordered_json out;
+  out["M"] = spec.M;
+  out["K"] = spec.K;
+  out["N"] = spec.N;
+  out["rows"] = spec.array.rows;
+  out["cols"] = spec.array.cols;
+  out["dataflow"] = o.dataflow;
+  out["fidelity"] = o.fidelity;
+  out["cycles"] = result.cycles;
+  if (o.scalesim) out["scalesim_cycles"] = result.cycles - 1;
+  out["useful_macs"] = result.useful_macs;
+  out["utilization"] = result.utilization;
+  out["tile_ops"] = result.tile_ops;
+  out["weight_loads"] = result.weight_loads;
+  if (result.pe_cycles) out["pe_cycles"] = result.pe_cycles;
+  if (spec.functional) {
+    out["format"] = spec.format.type;
+    out["max_abs_error"] = result.max_abs_error;
+    out["rel_fro_error"] = result.rel_fro_error;
+    out["sqnr_db"] = std::isfinite(result.sqnr_db) ? nlohmann::ordered_json(result.sqnr_db) : nlohmann::ordered_json("inf");
+  }
+  if (o.json) {
+    std::cout << out.dump(2) << "\n";
+  } else {
+    for (auto it = out.begin(); it != out.end(); ++it) std::cout << it.key() << ": " << it.value().dump() << "\n";
+  }
+  return 0;
+}
+
+int run_quantize(const FormatOptions& options, const std::vector<std::string>& numbers, bool json) {
+  FormatSpec format = resolve_format(options);
+  if (format.type != "bfp")
+    throw ConfigError(SourceLocation{"command line", 0, "--format " + format.type}, "format.type",
+                      "quantize shows block floating point: use --format bfp");
+  std::vector<double> values;
+  for (const auto& text : numbers) {
+    char* end = nullptr;
+    double value = std::strtod(text.c_str(), &end);
+    if (text.empty() || *end != '\0' || !std::isfinite(value)) throw option_error("value", text, "a finite number");
+    values.push_back(value);
+  }
+  if (values.empty()) throw ConfigError("command line: quantize needs numbers after --");
+  Numerics numerics(format);
+  nlohmann::ordered_json out;
+  out["blocks"] = nlohmann::ordered_json::array();
+  for (const auto& block : numerics.quantize_blocks(values))
+    out["blocks"].push_back({{"exponent", block.exponent}, {"mantissas", block.mantissas}, {"values", block.values}});
+  if (json) {
+    std::cout << out.dump(2) << "\n";
+  } else {
+    for (const auto& block : out["blocks"])
+      std::cout << "E=" << block["exponent"] << " q=" << block["mantissas"].dump() << " values=" << block["values"].dump()
+                << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+void add_pod_commands(CLI::App& app, int& exit_code) {
+  auto gemm_options = std::make_shared<GemmOptions>();
+  GemmOptions& g = *gemm_options;
+  auto* gemm = app.add_subcommand("gemm", "one GEMM X[M x K] . W[K x N] on one pod (cycles, and errors with --functional)");
+  gemm->add_option("--M", g.M, "rows of X")->required()->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 30));
+  gemm->add_option("--K", g.K, "reduction dimension")->required()->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 30));
+  gemm->add_option("--N", g.N, "columns of W")->required()->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 30));
+  gemm->add_option("--rows", g.rows, "array rows r")->check(CLI::Range(1, 4096));
+  gemm->add_option("--cols", g.cols, "array columns c")->check(CLI::Range(1, 4096));
+  gemm->add_option("--dataflow", g.dataflow, "ws, os or is");
+  gemm->add_option("--partition", g.partition, "rows streamed per tile op: auto (= rows), none or a number");
+  gemm->add_option("--double-buffer-weights", g.double_buffer, "true or false");
+  gemm->add_option("--fidelity", g.fidelity, "fast or reference");
+  gemm->add_option("--sparsity", g.sparsity, "N:M structured pruning of W along K, e.g. 2:4");
+  gemm->add_option("--order", g.order, "prune_first or quantize_first");
+  gemm->add_flag("--functional", g.functional, "compute the result in the format and report its error against FP64");
+  gemm->add_option("--seed", g.seed, "seed of the random inputs (normal distribution)");
+  gemm->add_flag("--scalesim", g.scalesim, "SCALE-Sim's conventions: no M split, single-buffered, and scalesim_cycles");
+  gemm->add_flag("--json", g.json, "print JSON");
+  add_format_options(*gemm, g.format);
+  gemm->callback([gemm_options, &exit_code] { exit_code = run_gemm(*gemm_options); });
+
+  struct QuantizeOptions {
+    FormatOptions format;
+    std::vector<std::string> numbers;
+    bool json = false;
+  };
+  auto quantize_options = std::make_shared<QuantizeOptions>();
+  quantize_options->format.type = "bfp";
+  auto* quantize = app.add_subcommand("quantize", "quantize numbers to block floating point, block by block");
+  add_format_options(*quantize, quantize_options->format);
+  quantize->add_flag("--json", quantize_options->json, "print JSON");
+  quantize->add_option("values", quantize_options->numbers, "the numbers (after --)");
+  quantize->callback([quantize_options, &exit_code] {
+    exit_code = run_quantize(quantize_options->format, quantize_options->numbers, quantize_options->json);
+  });
+}
+
+}  // namespace sosasim
