@@ -27,7 +27,10 @@ const ComponentRegistration kBfp{{"format", "bfp",
       -kInf, kInf, {"ceil", "floor_plus_one"}},
      {"rounding", ParamType::Choice, "", "nearest_even", "mantissa rounding", -kInf, kInf,
       {"nearest_even", "stochastic", "truncate"}},
-     {"seed", ParamType::Int, "", "1", "seed of stochastic rounding", 0, 9.2e18, {}}}}};
+     {"seed", ParamType::Int, "", "1", "seed of stochastic rounding", 0, 9.2e18, {}},
+     {"first_last_mantissa_bits", ParamType::Int, "bits", "0",
+      "Accuracy Boosters: mantissa bits of the first and the last layer of every workload; 0 = as the others",
+      0, 23, {}}}}};
 
 }  // namespace
 
@@ -40,5 +43,13 @@ double operand_bits(const FormatSpec& format) {
 }
 
 int partial_sum_bytes(const FormatSpec& format) { return format.type == "int8" ? 2 : 4; }
+
+FormatSpec layer_format(const FormatSpec& base, std::size_t layer_index, std::size_t layer_count) {
+  FormatSpec format = base;
+  bool boosted = layer_index == 0 || layer_index + 1 == layer_count;
+  if (base.type == "bfp" && base.first_last_mantissa_bits > 0 && boosted)
+    format.mantissa_bits = base.first_last_mantissa_bits;
+  return format;
+}
 
 }  // namespace sosasim

@@ -3,6 +3,8 @@
 // (quantization, bit-exact dot products) live beside them in arch/.
 #pragma once
 
+#include <cstddef>
+
 #include "sim/spec.h"
 
 namespace sosasim {
@@ -14,5 +16,9 @@ double operand_bits(const FormatSpec& format);
 // Bytes of one partial sum travelling between pods and post-processors: 16-bit for int8 (as
 // SOSA), FP32 otherwise.
 int partial_sum_bytes(const FormatSpec& format);
+
+// The format of layer `layer_index` of a workload of `layer_count` layers: the config's, with the
+// Accuracy Boosters rule (first and last layer at first_last_mantissa_bits) applied.
+FormatSpec layer_format(const FormatSpec& base, std::size_t layer_index, std::size_t layer_count);
 
 }  // namespace sosasim

@@ -83,14 +83,31 @@ std::vector<OpTiming> ReferenceArray::run_weight_stationary(std::vector<Referenc
   const int buffers = array_.double_buffer_weights ? 2 : 1;
   std::vector<WeightCell> weights(static_cast<std::size_t>(buffers * R * C));
   std::vector<WeightCell> chain(static_cast<std::size_t>(R * C));  // the weight load shift chain
+  // Register storage. An input moves one PE right per cycle, so the value in PE(i, j) at cycle t
+  // is the one that entered row i at cycle t - j: row i keeps its last C inputs in a ring and
+  // PE(i, j) reads slot (t - j) mod C. A partial sum moves one PE down per cycle, so the sum PE(i,
+  // j) receives at cycle t is the one PE(i - 1, j) produced at t - 1, kept in slot (t - i) mod R
+  // of column j; PE(i, j) replaces it with its own output. Same registers, no copying.
   std::vector<ValueCell> x(static_cast<std::size_t>(R * C));
   std::vector<SumCell> sums(static_cast<std::size_t>(R * C));
-  std::vector<SumCell> top(static_cast<std::size_t>(C));
   auto W = [&](int b, std::int64_t i, std::int64_t j) -> WeightCell& {
     return weights[static_cast<std::size_t>((b * R + i) * C + j)];
   };
-  auto X = [&](std::int64_t i, std::int64_t j) -> ValueCell& { return x[static_cast<std::size_t>(i * C + j)]; };
-  auto P = [&](std::int64_t i, std::int64_t j) -> SumCell& { return sums[static_cast<std::size_t>(i * C + j)]; };
+  auto X_ring = [&](std::int64_t i, std::uint64_t cycle) -> ValueCell& {
+    return x[static_cast<std::size_t>(i * C + static_cast<std::int64_t>(cycle % static_cast<std::uint64_t>(C)))];
+  };
+  auto P_slot = [&](std::uint64_t wavefront, std::int64_t j) -> SumCell& {
+    return sums[static_cast<std::size_t>(static_cast<std::int64_t>(wavefront % static_cast<std::uint64_t>(R)) * C + j)];
+  };
+  // Per-op facts the PEs look up every cycle, kept small and contiguous.
+  std::vector<std::uint64_t> tile_of(n);
+  std::vector<std::int64_t> k_offset_of(n);
+  std::vector<int> buffer_of(n, 0);
+  for (std::size_t q = 0; q < n; ++q) {
+    tile_of[q] = ops[q].stationary_tile;
+    k_offset_of[q] = ops[q].k_offset;
+  }
+  const std::int64_t k_total = n > 0 ? ops[0].k_total : 1;
 
   std::size_t next_load = 0, next_stream = 0, finished = 0;
   std::deque<std::size_t> loading, streaming;  // ops whose load / injection is still in progress
@@ -107,6 +124,7 @@ std::vector<OpTiming> ReferenceArray::run_weight_stationary(std::vector<Referenc
         const ReferenceOp& op = ops[k];
         if (k > 0 && op.stationary_tile == ops[k - 1].stationary_tile) {
           state[k].buffer = state[k - 1].buffer;
+          buffer_of[k] = state[k].buffer;
           ++next_load;
           continue;
         }
@@ -115,6 +133,7 @@ std::vector<OpTiming> ReferenceArray::run_weight_stationary(std::vector<Referenc
         state[k].needs_load = true;
         state[k].load_start = t;
         state[k].buffer = (k == 0 || buffers == 1) ? 0 : 1 - state[k - 1].buffer;
+        buffer_of[k] = state[k].buffer;
         loading.push_back(k);
         ++next_load;
       }
@@ -153,7 +172,7 @@ std::vector<OpTiming> ReferenceArray::run_weight_stationary(std::vector<Referenc
           cell.value = ops[q].stream[static_cast<std::size_t>(m * ops[q].used_rows + i)];
         break;
       }
-      X(i, 0) = cell;
+      X_ring(i, t) = cell;
     }
     for (std::int64_t j = 0; j < C; ++j) {
       SumCell cell;
@@ -170,39 +189,37 @@ std::vector<OpTiming> ReferenceArray::run_weight_stationary(std::vector<Referenc
         }
         break;
       }
-      top[static_cast<std::size_t>(j)] = cell;
+      P_slot(t, j) = cell;  // the slot held the sum that left the bottom at t - 1
     }
 
-    // The PEs, bottom-right first, so every register is read before it is overwritten.
-    for (std::int64_t i = R - 1; i >= 0; --i) {
-      for (std::int64_t j = C - 1; j >= 0; --j) {
-        const ValueCell& in = X(i, j);
-        const SumCell& above = i == 0 ? top[static_cast<std::size_t>(j)] : P(i - 1, j);
-        SumCell out;
-        if (in.valid) {
-          if (!above.valid || above.op != in.op || above.m != in.index)
-            throw ModelError(t, "reference PE array", "PE(" + std::to_string(i) + "," + std::to_string(j) +
-                                                          ") got an input and a partial sum of different rows");
-          const ReferenceOp& op = ops[static_cast<std::size_t>(in.op)];
-          const WeightCell& w = W(state[static_cast<std::size_t>(in.op)].buffer, i, j);
-          if (w.tile != op.stationary_tile || w.row != i)
-            throw ModelError(t, "reference PE array", "PE(" + std::to_string(i) + "," + std::to_string(j) +
-                                                          ") used weights that are not loaded (op " +
-                                                          std::to_string(in.op) + ")");
-          out = above;
-          if (functional && w.active) numerics_->mac(out.sum, in.value, w.value, op.k_offset + i, op.k_total);
-        } else if (above.valid) {
-          throw ModelError(t, "reference PE array", "a partial sum reached a PE without its input");
+    // The PEs. Each reads only its own input and partial-sum registers, so the order is free.
+    for (std::int64_t i = 0; i < R; ++i) {
+      const std::uint64_t wavefront = t + static_cast<std::uint64_t>(R) - static_cast<std::uint64_t>(i);
+      SumCell* slots = &P_slot(wavefront, 0);
+      const WeightCell* weight_rows[2] = {&W(0, i, 0), buffers > 1 ? &W(1, i, 0) : &W(0, i, 0)};
+      for (std::int64_t j = 0; j < C; ++j) {
+        const ValueCell& in = X_ring(i, t + static_cast<std::uint64_t>(C) - static_cast<std::uint64_t>(j));
+        SumCell& sum = slots[j];
+        if (!in.valid) {
+          if (sum.valid) throw ModelError(t, "reference PE array", "a partial sum reached a PE without its input");
+          continue;
         }
-        P(i, j) = out;
-        if (j + 1 < C) X(i, j + 1) = in;
+        if (!sum.valid || sum.op != in.op || sum.m != in.index)
+          throw ModelError(t, "reference PE array", "PE(" + std::to_string(i) + "," + std::to_string(j) +
+                                                        ") got an input and a partial sum of different rows");
+        const auto q = static_cast<std::size_t>(in.op);
+        const WeightCell& w = weight_rows[buffer_of[q]][j];
+        if (w.tile != tile_of[q] || w.row != i)
+          throw ModelError(t, "reference PE array", "PE(" + std::to_string(i) + "," + std::to_string(j) +
+                                                        ") used weights that are not loaded (op " + std::to_string(q) + ")");
+        if (functional && w.active) numerics_->mac(sum.sum, in.value, w.value, k_offset_of[q] + i, k_total);
       }
     }
     pe_cycles_ += static_cast<std::uint64_t>(R * C);
 
     // Results leaving the bottom row at the end of this cycle go to the P bank.
     for (std::int64_t j = 0; j < C; ++j) {
-      const SumCell& cell = P(R - 1, j);
+      SumCell& cell = P_slot(t + 1, j);  // slot (t - (R - 1)) mod R: PE(R - 1, j)'s output
       if (!cell.valid) continue;
       auto q = static_cast<std::size_t>(cell.op);
       if (j < ops[q].used_cols) {
@@ -264,8 +281,14 @@ std::vector<OpTiming> ReferenceArray::run_output_stationary(std::vector<Referenc
   }
   std::vector<ValueCell> x(static_cast<std::size_t>(R * C)), w(static_cast<std::size_t>(R * C));
   std::vector<PartialSum> acc(static_cast<std::size_t>(R * C));
-  auto X = [&](std::int64_t i, std::int64_t j) -> ValueCell& { return x[static_cast<std::size_t>(i * C + j)]; };
-  auto Wc = [&](std::int64_t i, std::int64_t j) -> ValueCell& { return w[static_cast<std::size_t>(i * C + j)]; };
+  // As in WS: row i's inputs sit in a ring read by PE(i, j) at slot (t - j) mod C; column j's
+  // weights in a ring read by PE(i, j) at slot (t - i) mod R.
+  auto X_ring = [&](std::int64_t i, std::uint64_t cycle) -> ValueCell& {
+    return x[static_cast<std::size_t>(i * C + static_cast<std::int64_t>(cycle % static_cast<std::uint64_t>(C)))];
+  };
+  auto W_ring = [&](std::uint64_t cycle, std::int64_t j) -> ValueCell& {
+    return w[static_cast<std::size_t>(static_cast<std::int64_t>(cycle % static_cast<std::uint64_t>(R)) * C + j)];
+  };
 
   std::size_t next = 0, finished = 0;
   std::deque<std::size_t> streaming;
@@ -297,7 +320,7 @@ std::vector<OpTiming> ReferenceArray::run_output_stationary(std::vector<Referenc
           cell.value = ops[q].stream[static_cast<std::size_t>(i * ops[q].stream_len + k)];
         break;
       }
-      X(i, 0) = cell;
+      X_ring(i, t) = cell;
     }
     for (std::int64_t j = 0; j < C; ++j) {
       ValueCell cell;
@@ -309,13 +332,13 @@ std::vector<OpTiming> ReferenceArray::run_output_stationary(std::vector<Referenc
           cell.value = ops[q].stationary[static_cast<std::size_t>(k * ops[q].used_cols + j)];
         break;
       }
-      Wc(0, j) = cell;
+      W_ring(t, j) = cell;
     }
 
     for (std::int64_t i = R - 1; i >= 0; --i) {
       for (std::int64_t j = C - 1; j >= 0; --j) {
-        const ValueCell& a = X(i, j);
-        const ValueCell& b = Wc(i, j);
+        const ValueCell& a = X_ring(i, t + static_cast<std::uint64_t>(C) - static_cast<std::uint64_t>(j));
+        const ValueCell& b = W_ring(t + static_cast<std::uint64_t>(R) - static_cast<std::uint64_t>(i), j);
         if (a.valid != b.valid || (a.valid && (a.op != b.op || a.index != b.index)))
           throw ModelError(t, "reference PE array (OS)", "PE(" + std::to_string(i) + "," + std::to_string(j) +
                                                              ") got operands of different steps");
@@ -344,8 +367,6 @@ std::vector<OpTiming> ReferenceArray::run_output_stationary(std::vector<Referenc
             }
           }
         }
-        if (j + 1 < C) X(i, j + 1) = a;
-        if (i + 1 < R) Wc(i + 1, j) = b;
       }
     }
     pe_cycles_ += static_cast<std::uint64_t>(R * C);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <chrono>
 #include <random>
 
 #include "arch/pe_array_reference.h"
@@ -76,14 +77,57 @@ std::vector<float> direct_gemm(const PodGemmSpec& spec) {
 
 namespace {
 
-// The tile ops of the GEMM with reduction length K (full, or compressed by sparsity for timing);
-// with `inputs`, each op carries its operand values.
-std::vector<ReferenceOp> build_ops(const PodGemmSpec& spec, std::int64_t K, const Inputs* inputs) {
+// Calls visit(op) for every tile op of the GEMM with reduction length K (full, or compressed by
+// sparsity for timing), in order; the op carries no operand values.
+template <typename Visit>
+void for_each_op(const PodGemmSpec& spec, std::int64_t K, Visit visit) {
   const ArrayShape& array = spec.array;
   const std::int64_t R = array.rows, C = array.cols;
   const bool input_stationary = array.dataflow == Dataflow::IS;
   const std::int64_t rows_total = input_stationary ? spec.N : spec.M;
   const std::int64_t cols_total = input_stationary ? spec.M : spec.N;
+  std::int64_t index = 0;
+  ReferenceOp op;
+  if (array.dataflow != Dataflow::OS) {
+    const std::int64_t p = spec.partition > 0 ? spec.partition : rows_total;
+    const std::int64_t m_parts = div_up(rows_total, p);
+    std::uint64_t tile = 0;
+    for (std::int64_t np = 0; np < div_up(cols_total, C); ++np)
+      for (std::int64_t kp = 0; kp < div_up(K, R); ++kp, ++tile)
+        for (std::int64_t mp = 0; mp < m_parts; ++mp, ++index) {
+          op.stationary_tile = tile;
+          op.used_rows = std::min(R, K - kp * R);
+          op.used_cols = std::min(C, cols_total - np * C);
+          op.stream_len = std::min(p, rows_total - mp * p);
+          op.k_offset = kp * R;
+          op.k_total = K;
+          op.psum_source = kp > 0 ? index - m_parts : -1;
+          visit(op, np, kp, mp);
+        }
+  } else {
+    const std::int64_t p = spec.partition > 0 ? spec.partition : K;
+    for (std::int64_t mb = 0; mb < div_up(spec.M, R); ++mb)
+      for (std::int64_t nb = 0; nb < div_up(spec.N, C); ++nb)
+        for (std::int64_t kc = 0; kc < div_up(K, p); ++kc, ++index) {
+          op.stationary_tile = 0;
+          op.used_rows = std::min(R, spec.M - mb * R);
+          op.used_cols = std::min(C, spec.N - nb * C);
+          op.stream_len = std::min(p, K - kc * p);
+          op.k_offset = kc * p;
+          op.k_total = K;
+          op.psum_source = kc > 0 ? index - 1 : -1;
+          visit(op, mb, nb, kc);
+        }
+  }
+}
+
+// The tile ops as objects for the reference array; with `inputs`, each carries its operands.
+std::vector<ReferenceOp> build_ops(const PodGemmSpec& spec, std::int64_t K, const Inputs* inputs) {
+  const std::int64_t R = spec.array.rows, C = spec.array.cols;
+  const bool input_stationary = spec.array.dataflow == Dataflow::IS;
+  const bool os = spec.array.dataflow == Dataflow::OS;
+  const std::int64_t rows_total = input_stationary ? spec.N : spec.M;
+  const std::int64_t p = spec.partition > 0 ? spec.partition : (os ? K : rows_total);
   auto streamed = [&](std::int64_t row, std::int64_t k) -> const Operand& {
     return input_stationary ? inputs->wq[static_cast<std::size_t>(k * spec.N + row)]
                             : inputs->xq[static_cast<std::size_t>(row * spec.K + k)];
@@ -93,66 +137,37 @@ std::vector<ReferenceOp> build_ops(const PodGemmSpec& spec, std::int64_t K, cons
                             : inputs->wq[static_cast<std::size_t>(k * spec.N + col)];
   };
   std::vector<ReferenceOp> ops;
-  if (array.dataflow != Dataflow::OS) {
-    const std::int64_t p = spec.partition > 0 ? spec.partition : rows_total;
-    const std::int64_t m_parts = div_up(rows_total, p);
-    std::uint64_t tile = 0;
-    for (std::int64_t np = 0; np < div_up(cols_total, C); ++np)
-      for (std::int64_t kp = 0; kp < div_up(K, R); ++kp, ++tile)
-        for (std::int64_t mp = 0; mp < m_parts; ++mp) {
-          ReferenceOp op;
-          op.stationary_tile = tile;
-          op.used_rows = std::min(R, K - kp * R);
-          op.used_cols = std::min(C, cols_total - np * C);
-          op.stream_len = std::min(p, rows_total - mp * p);
-          op.k_offset = kp * R;
-          op.k_total = K;
-          if (kp > 0) op.psum_source = static_cast<std::int64_t>(ops.size()) - m_parts;
-          if (inputs) {
-            for (std::int64_t i = 0; i < op.used_rows; ++i)
-              for (std::int64_t j = 0; j < op.used_cols; ++j) op.stationary.push_back(stationary(kp * R + i, np * C + j));
-            for (std::int64_t m = 0; m < op.stream_len; ++m)
-              for (std::int64_t i = 0; i < op.used_rows; ++i) op.stream.push_back(streamed(mp * p + m, kp * R + i));
-          }
-          ops.push_back(std::move(op));
-        }
-  } else {
-    const std::int64_t p = spec.partition > 0 ? spec.partition : K;
-    for (std::int64_t mb = 0; mb < div_up(spec.M, R); ++mb)
-      for (std::int64_t nb = 0; nb < div_up(spec.N, C); ++nb)
-        for (std::int64_t kc = 0; kc < div_up(K, p); ++kc) {
-          ReferenceOp op;
-          op.used_rows = std::min(R, spec.M - mb * R);
-          op.used_cols = std::min(C, spec.N - nb * C);
-          op.stream_len = std::min(p, K - kc * p);
-          op.k_offset = kc * p;
-          op.k_total = K;
-          if (kc > 0) op.psum_source = static_cast<std::int64_t>(ops.size()) - 1;
-          if (inputs) {
-            for (std::int64_t k = 0; k < op.stream_len; ++k)
-              for (std::int64_t j = 0; j < op.used_cols; ++j)
-                op.stationary.push_back(inputs->wq[static_cast<std::size_t>((kc * p + k) * spec.N + nb * C + j)]);
-            for (std::int64_t i = 0; i < op.used_rows; ++i)
-              for (std::int64_t k = 0; k < op.stream_len; ++k)
-                op.stream.push_back(inputs->xq[static_cast<std::size_t>((mb * R + i) * spec.K + kc * p + k)]);
-          }
-          ops.push_back(std::move(op));
-        }
-  }
+  for_each_op(spec, K, [&](const ReferenceOp& shape, std::int64_t a, std::int64_t b, std::int64_t c) {
+    ReferenceOp op = shape;
+    if (inputs && !os) {  // a = column block, b = K block, c = row chunk
+      for (std::int64_t i = 0; i < op.used_rows; ++i)
+        for (std::int64_t j = 0; j < op.used_cols; ++j) op.stationary.push_back(stationary(b * R + i, a * C + j));
+      for (std::int64_t m = 0; m < op.stream_len; ++m)
+        for (std::int64_t i = 0; i < op.used_rows; ++i) op.stream.push_back(streamed(c * p + m, b * R + i));
+    } else if (inputs) {  // a = row block of M, b = column block of N, c = K chunk
+      for (std::int64_t k = 0; k < op.stream_len; ++k)
+        for (std::int64_t j = 0; j < op.used_cols; ++j)
+          op.stationary.push_back(inputs->wq[static_cast<std::size_t>((c * p + k) * spec.N + b * C + j)]);
+      for (std::int64_t i = 0; i < op.used_rows; ++i)
+        for (std::int64_t k = 0; k < op.stream_len; ++k)
+          op.stream.push_back(inputs->xq[static_cast<std::size_t>((a * R + i) * spec.K + c * p + k)]);
+    }
+    ops.push_back(std::move(op));
+  });
   return ops;
 }
 
-std::vector<OpTiming> fast_timings(const PodGemmSpec& spec, const std::vector<ReferenceOp>& ops) {
+// The fast model over the ops, without building them.
+std::vector<OpTiming> fast_timings(const PodGemmSpec& spec, std::int64_t K) {
   PodTimingState state;
   std::vector<OpTiming> timings;
-  timings.reserve(ops.size());
-  for (const auto& op : ops) {
+  for_each_op(spec, K, [&](const ReferenceOp& op, std::int64_t, std::int64_t, std::int64_t) {
     std::uint64_t not_before = 0;
     if (op.psum_source >= 0 && spec.array.dataflow != Dataflow::OS)
       not_before = timings[static_cast<std::size_t>(op.psum_source)].start + static_cast<std::uint64_t>(spec.array.rows);
     timings.push_back(schedule_tile_op(state, spec.array, op.stationary_tile, static_cast<std::uint64_t>(op.stream_len),
                                        op.operands_ready, not_before));
-  }
+  });
   return timings;
 }
 
@@ -206,15 +221,17 @@ PodGemmResult run_pod_gemm(const PodGemmSpec& spec) {
   result.useful_macs = static_cast<std::uint64_t>(spec.M * k_time * spec.N);
 
   // Timing: the ops of the (compressed) GEMM on the fast model or the reference array.
-  std::vector<ReferenceOp> timing_ops = build_ops(spec, k_time, nullptr);
-  result.tile_ops = timing_ops.size();
   if (spec.reference) {
+    std::vector<ReferenceOp> timing_ops = build_ops(spec, k_time, nullptr);
     ReferenceArray reference(spec.array, nullptr);
+    auto begin = std::chrono::steady_clock::now();
     result.timings = reference.run(timing_ops);
+    result.reference_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
     result.pe_cycles = reference.pe_cycles();
   } else {
-    result.timings = fast_timings(spec, timing_ops);
+    result.timings = fast_timings(spec, k_time);
   }
+  result.tile_ops = result.timings.size();
   for (const auto& timing : result.timings) {
     result.cycles = std::max(result.cycles, timing.finish);
     if (timing.loads_weights) ++result.weight_loads;
@@ -232,7 +249,9 @@ PodGemmResult run_pod_gemm(const PodGemmSpec& spec) {
     Inputs in = make_inputs(spec, numerics);
     std::vector<ReferenceOp> ops = build_ops(spec, spec.K, &in);
     ReferenceArray reference(spec.array, &numerics);
+    auto begin = std::chrono::steady_clock::now();
     reference.run(ops);
+    result.reference_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
     result.pe_cycles += reference.pe_cycles();
     result.y = gather_result(spec, ops, numerics);
     result.y_exact.assign(static_cast<std::size_t>(spec.M * spec.N), 0.0);

@@ -40,6 +40,7 @@ struct PodGemmResult {
   std::uint64_t tile_ops = 0;
   std::uint64_t weight_loads = 0;
   std::uint64_t pe_cycles = 0;    // simulated by the reference array
+  double reference_seconds = 0;   // wall time spent in the reference array
   double utilization = 0;         // useful_macs / (cycles * r * c)
   std::vector<OpTiming> timings;
   // With functional: the result, the FP64 result of the same (unquantized, dense) inputs, errors.

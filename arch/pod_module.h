@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <vector>
 
 #include <systemc>
 
@@ -20,6 +21,7 @@ namespace sosasim {
 
 struct PodOp {
   std::uint64_t layer = 0;        // index of the layer in the run
+  std::uint64_t useful_macs = 0;  // MACs of the unpadded tile
   std::uint64_t op_index = 0;     // index of the op within the layer
   std::uint64_t weight_key = 0;   // identifies the weight tile across the whole run
   std::uint64_t stream_rows = 0;  // rows of X streamed
@@ -36,12 +38,27 @@ class PodWorkSource {
   virtual void finished(int pod, const PodOp& op, std::uint64_t cycle) = 0;
 };
 
+// A pod's statistics. Each is declared once in pod_stat_table() with its unit and meaning;
+// reports print them from there.
 struct PodStats {
-  std::uint64_t tile_ops = 0;         // ops executed
-  std::uint64_t weight_loads = 0;     // weight tiles loaded into the array
-  std::uint64_t stream_cycles = 0;    // cycles the X port was streaming rows
+  std::uint64_t tile_ops = 0;
+  std::uint64_t useful_macs = 0;
+  std::uint64_t weight_loads = 0;
+  std::uint64_t stream_cycles = 0;
+  std::uint64_t array_busy_cycles = 0;
+  std::uint64_t fill_drain_cycles = 0;
   std::uint64_t weight_load_cycles = 0;
+  std::uint64_t weight_load_stall_cycles = 0;
 };
+
+struct StatInfo {
+  const char* name;
+  const char* unit;
+  const char* description;
+  std::uint64_t PodStats::*member;
+};
+
+const std::vector<StatInfo>& pod_stat_table();
 
 class PodModule : public sc_core::sc_module {
  public:
@@ -61,6 +78,7 @@ class PodModule : public sc_core::sc_module {
   PodWorkSource& source_;
   PodTimingState timing_;
   std::uint64_t next_issue_cycle_ = 0;  // the shadow buffer (or the array) frees
+  std::uint64_t busy_until_ = 0;        // end of the union of [start, finish) so far
   std::deque<std::pair<std::uint64_t, PodOp>> in_flight_;  // (finish cycle, op), in finish order
   PodStats stats_;
   sc_core::sc_event wake_event_;

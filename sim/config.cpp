@@ -400,6 +400,8 @@ SimConfig load_config(const std::optional<std::string>& config_path,
   if (format.has("exponent_rule")) config.format.exponent_rule = format.get_string("exponent_rule");
   if (format.has("rounding")) config.format.rounding = format.get_string("rounding");
   if (format.has("seed")) config.format.seed = format.get_int("seed");
+  if (format.has("first_last_mantissa_bits"))
+    config.format.first_last_mantissa_bits = format.get_int("first_last_mantissa_bits");
 
   ParamValues sram = read_section(doc, child(doc.root(), "sram"), "sram", section_defs("sram"), resolved["sram"]);
   config.sram.bank_kib = sram.get_int("bank_kib");

@@ -1,5 +1,6 @@
 #include "sim/pod_commands.h"
 
+#include <algorithm>
 #include <cmath>
 #include <iostream>
 #include <map>
@@ -26,15 +27,22 @@ struct FormatOptions {
 
 void add_format_options(CLI::App& command, FormatOptions& options) {
   command.add_option("--format", options.type, "number format: int8, bf16, fp32 or bfp");
-  const std::vector<std::pair<std::string, std::string>> params = {
-      {"mantissa_bits", "--mantissa-bits"}, {"block_size", "--block-size"},
-      {"exponent_bits", "--exponent-bits"}, {"exponent_rule", "--exponent-rule"},
-      {"rounding", "--rounding"},           {"seed", "--rounding-seed"}};
+  // One option per parameter of any registered format, named after it (seed -> --rounding-seed,
+  // since gemm's --seed seeds the inputs).
+  std::vector<std::pair<std::string, std::string>> params;
+  std::map<std::string, std::string> help;
+  for (const auto& [name, info] : ComponentRegistry::instance().of_kind("format"))
+    for (const auto& def : info.params) {
+      std::string flag = def.name == "seed" ? "rounding-seed" : def.name;
+      std::replace(flag.begin(), flag.end(), '_', '-');
+      if (options.flags.count(def.name) == 0) params.emplace_back(def.name, "--" + flag);
+      help[def.name] = name + ": " + def.description + " (" + describe_expected(def) + ")";
+      options.flags[def.name] = "--" + flag;
+    }
   for (const auto& [param, flag] : params) {
-    options.flags[param] = flag;
     command.add_option_function<std::string>(
         flag, [&options, param = param](const std::string& value) { options.given[param] = value; },
-        "bfp: " + param);
+        help[param]);
   }
 }
 

@@ -30,6 +30,7 @@ struct FormatSpec {
   std::string exponent_rule = "ceil";
   std::string rounding = "nearest_even";
   std::int64_t seed = 1;
+  std::int64_t first_last_mantissa_bits = 0;  // Accuracy Boosters rule; 0 = off
 };
 
 struct SramSpec {

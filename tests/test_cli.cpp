@@ -171,3 +171,69 @@ TEST_CASE("the configuration changes the result", "[cli][e2e]") {
   CHECK(cycles_with("-p dram.latency_cycles=2000") > base);
   CHECK(cycles_with("-p tiling.partition_size=2") > base);
 }
+
+TEST_CASE("quantize reproduces the BFP sanity vectors through the command line", "[cli][numerics]") {
+  Outcome m7 = run_sosasim("quantize --format bfp --mantissa-bits 7 --block-size 64 --json -- 0.3 -1.7 0.05 1.0 -1e-4");
+  REQUIRE(m7.exit_code == 0);
+  nlohmann::json blocks = nlohmann::json::parse(m7.output)["blocks"];
+  CHECK(blocks[0]["exponent"] == 1);
+  CHECK(blocks[0]["mantissas"] == nlohmann::json::parse("[19, -109, 3, 64, 0]"));
+  Outcome m3 = run_sosasim("quantize --mantissa-bits 3 --exponent-rule floor_plus_one --json -- 0.3 -1.7 0.05 1.0 -1e-4");
+  REQUIRE(m3.exit_code == 0);
+  CHECK(nlohmann::json::parse(m3.output)["blocks"][0]["mantissas"] == nlohmann::json::parse("[1, -7, 0, 4, 0]"));
+  CHECK(run_sosasim("quantize --mantissa-bits 3 -- 0.3 abc").exit_code == 2);
+  CHECK(run_sosasim("quantize --format int8 -- 1").exit_code == 2);
+}
+
+TEST_CASE("gemm reports cycles, SCALE-Sim cycles and functional errors", "[cli][pod]") {
+  Outcome scalesim = run_sosasim("gemm --M 256 --N 128 --K 256 --scalesim --dataflow is --json");
+  REQUIRE(scalesim.exit_code == 0);
+  nlohmann::json result = nlohmann::json::parse(scalesim.output);
+  CHECK(result["scalesim_cycles"] == 14207);
+  CHECK(result["useful_macs"] == 256 * 128 * 256);
+
+  Outcome functional = run_sosasim("gemm --M 40 --K 100 --N 30 --rows 8 --cols 8 --format bfp --mantissa-bits 5 "
+                                   "--functional --fidelity reference --json");
+  REQUIRE(functional.exit_code == 0);
+  result = nlohmann::json::parse(functional.output);
+  for (const char* key : {"cycles", "useful_macs", "utilization", "max_abs_error", "rel_fro_error", "sqnr_db"})
+    CHECK(result.contains(key));
+  CHECK(result["rel_fro_error"].get<double>() > 0.0);
+  CHECK(result["rel_fro_error"].get<double>() < 0.1);
+  CHECK(result["pe_cycles"].get<std::uint64_t>() > 0);
+
+  Outcome bad = run_sosasim("gemm --M 4 --K 4 --N 4 --format bfp --mantissa-bits 40");
+  CHECK(bad.exit_code == 2);
+  CHECK_THAT(bad.output, Contains("mantissa"));
+  CHECK(run_sosasim("gemm --M 4 --K 4 --N 4 --dataflow xs").exit_code == 2);
+  CHECK(run_sosasim("gemm --M 4 --K 4 --N 4 --sparsity 4:2").exit_code == 2);
+  CHECK(run_sosasim("gemm --M 0 --K 4 --N 4").exit_code == 2);
+}
+
+TEST_CASE("pod statistics are reported with their units", "[cli][pod]") {
+  TempDir dir;
+  dir.write("t.csv", "layer,M,K,N\nfc,64,64,64\n");
+  std::string config = dir.write("c.yaml", "pods: 2\narray: {rows: 8, cols: 8}\nworkload: {trace: t.csv}\n");
+  REQUIRE(run_sosasim("run " + config + " -o " + dir.path() + "/o -q").exit_code == 0);
+  nlohmann::json summary = read_json(dir.path() + "/o/summary.json");
+  nlohmann::json stats = summary["pod_stats"];
+  CHECK(stats["useful_macs"]["value"] == 64 * 64 * 64);
+  CHECK(stats["useful_macs"]["unit"] == "MACs");
+  CHECK(stats["tile_ops"]["value"] == 8 * 8 * 8);
+  CHECK(stats["stream_cycles"]["value"] == 8 * 8 * 64);  // every op streams 8 rows
+  CHECK(stats["array_busy_cycles"]["value"].get<std::uint64_t>() ==
+        stats["stream_cycles"]["value"].get<std::uint64_t>() + stats["fill_drain_cycles"]["value"].get<std::uint64_t>());
+}
+
+TEST_CASE("the Accuracy Boosters rule changes the first and last layers' energy only", "[cli][numerics]") {
+  TempDir dir;
+  dir.write("t.csv", "layer,M,K,N\na,64,64,64\nb,64,64,64\nc,64,64,64\n");
+  std::string config = dir.write("c.yaml", "pods: 2\narray: {rows: 8, cols: 8}\nformat: {type: bfp, mantissa_bits: 3}\n"
+                                           "workload: {trace: t.csv}\n");
+  REQUIRE(run_sosasim("run " + config + " -o " + dir.path() + "/plain -q").exit_code == 0);
+  REQUIRE(run_sosasim("run " + config + " -o " + dir.path() + "/boost -q -p format.first_last_mantissa_bits=5").exit_code == 0);
+  double plain = read_json(dir.path() + "/plain/summary.json")["energy_breakdown_j"]["mac"];
+  double boosted = read_json(dir.path() + "/boost/summary.json")["energy_breakdown_j"]["mac"];
+  // Two of three layers at m = 5 (0.19 pJ) instead of m = 3 (0.12 pJ).
+  CHECK(boosted / plain == Approx((0.12 + 2 * 0.19) / (3 * 0.12)));
+}

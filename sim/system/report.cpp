@@ -68,7 +68,17 @@ RunReport build_report(const SimConfig& config, const SimulationResult& result) 
   auto topology = make_topology(config.interconnect.params);
   PowerInputs inputs = power_inputs(config, topology->switch_factor(config.pods));
   PeakPower peak = peak_power(inputs, tech);
-  EnergyBreakdown energy = activity_energy(inputs, tech, result.activity);
+  // Energy layer by layer: each layer's activity at its own format's per-action energies.
+  EnergyBreakdown energy;
+  for (const auto& layer : result.layers) {
+    PowerInputs layer_inputs = inputs;
+    layer_inputs.format = layer.format;
+    EnergyBreakdown part = activity_energy(layer_inputs, tech, layer.activity);
+    energy.mac_j += part.mac_j;
+    energy.sram_j += part.sram_j;
+    energy.interconnect_j += part.interconnect_j;
+    energy.dram_j += part.dram_j;
+  }
   Area area = chip_area(inputs, tech);
   MachineShape shape = shape_of(config);
   Metrics m = compute_metrics(shape, result.cycles, result.useful_macs, peak.total_w(), config.power.budget_w,
@@ -103,10 +113,12 @@ RunReport build_report(const SimConfig& config, const SimulationResult& result) 
                 {"weight_loads", result.weight_loads},
                 {"pod_stream_cycles", result.pod_stream_cycles},
                 {"pod_stream_fraction", pod_cycles > 0 ? static_cast<double>(result.pod_stream_cycles) / pod_cycles : 0.0},
-                {"pod_weight_load_cycles", result.pod_weight_load_cycles},
                 {"operand_wait_pod_cycles", result.operand_wait_cycles},
                 {"dram_busy_cycles", result.dram_busy_cycles},
                 {"dram_utilization", result.cycles > 0 ? result.dram_busy_cycles / static_cast<double>(result.cycles) : 0.0}};
+  auto& pod_stats = s["pod_stats"] = nlohmann::ordered_json::object();
+  for (const auto& stat : result.pod_stats)
+    pod_stats[stat.name] = {{"value", stat.value}, {"unit", stat.unit}, {"description", stat.description}};
   s["topology"] = topology->describe(config.pods);
   s["technology"] = tech.name;
 

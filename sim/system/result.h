@@ -18,6 +18,8 @@ struct LayerResult {
   std::uint64_t end_cycle = 0;    // its last result left its pod
   std::uint64_t useful_macs = 0;
   std::uint64_t weight_loads = 0;
+  FormatSpec format;        // the layer's number format
+  ActivityCounts activity;  // what the layer did, for its energy
   std::uint64_t cycles() const { return end_cycle - start_cycle; }
 };
 
@@ -35,11 +37,15 @@ struct SimulationResult {
   std::uint64_t useful_macs = 0;
   std::uint64_t tile_ops = 0;
   std::uint64_t weight_loads = 0;
+  struct Stat {
+    std::string name, unit, description;
+    std::uint64_t value = 0;
+  };
+  std::vector<Stat> pod_stats;  // summed over pods, declared by the pod module
   std::uint64_t pod_stream_cycles = 0;       // summed over pods
-  std::uint64_t pod_weight_load_cycles = 0;  // summed over pods
   std::uint64_t operand_wait_cycles = 0;     // summed over pods: idle, waiting for DRAM data
   double dram_busy_cycles = 0;
-  ActivityCounts activity;
+  ActivityCounts activity;  // summed over layers
   std::vector<WorkloadResult> workloads;
   std::vector<LayerResult> layers;
   double wall_seconds = 0;

@@ -45,6 +45,8 @@ struct LayerTask {
   LayerPlan plan;
   bool fetches_input = false;
   std::uint64_t first_weight_key = 0;  // weight keys are unique across the run
+  double operand_bytes = 1;            // per element, in the layer's format
+  int psum_bytes = 2;
 };
 
 // Weight tiles (and inputs) of one layer on their way from DRAM or on chip.
@@ -65,8 +67,6 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
         config_(config),
         result_(result),
         scheduler_(make_scheduler(config.tiling.params)),
-        operand_bytes_(operand_bits(config.format) / 8.0),
-        psum_bytes_(partial_sum_bytes(config.format)),
         w_capacity_bytes_(static_cast<double>(config.pods) * static_cast<double>(config.sram.bank_kib) * 1024.0) {
     TileShape shape{config.partition_rows(), config.array.rows, config.array.cols};
     std::uint64_t weight_key = 0;
@@ -74,11 +74,14 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       result_.workloads.push_back(WorkloadResult{workloads[w].name, workloads[w].path, 0, 0, 0});
       for (std::size_t l = 0; l < workloads[w].layers.size(); ++l) {
         const Layer& layer = workloads[w].layers[l];
-        tasks_.push_back(LayerTask{w, layer, LayerPlan(layer, shape), l == 0, weight_key});
+        FormatSpec format = layer_format(config.format, l, workloads[w].layers.size());
+        tasks_.push_back(LayerTask{w, layer, LayerPlan(layer, shape), l == 0, weight_key,
+                                   operand_bits(format) / 8.0, partial_sum_bytes(format)});
         weight_key += tasks_.back().plan.weight_tiles();
         LayerResult layer_result;
         layer_result.workload = w;
         layer_result.layer = layer;
+        layer_result.format = format;
         layer_result.tile_ops = tasks_.back().plan.op_count();
         result_.layers.push_back(layer_result);
       }
@@ -110,12 +113,19 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   }
 
   void collect_stats() {
-    for (const auto& pod : pods_) {
-      result_.pod_stream_cycles += pod->stats().stream_cycles;
-      result_.pod_weight_load_cycles += pod->stats().weight_load_cycles;
+    for (const auto& stat : pod_stat_table()) {
+      std::uint64_t total = 0;
+      for (const auto& pod : pods_) total += pod->stats().*stat.member;
+      result_.pod_stats.push_back({stat.name, stat.unit, stat.description, total});
     }
+    for (const auto& pod : pods_) result_.pod_stream_cycles += pod->stats().stream_cycles;
     result_.dram_busy_cycles = dram_->stats().busy_cycles;
-    result_.activity.dram_bytes = dram_->stats().bytes;
+    for (const auto& layer : result_.layers) {
+      result_.activity.macs += layer.activity.macs;
+      result_.activity.sram_bytes += layer.activity.sram_bytes;
+      result_.activity.network_bytes += layer.activity.network_bytes;
+      result_.activity.dram_bytes += layer.activity.dram_bytes;
+    }
   }
 
   // ---- PodWorkSource ----
@@ -143,6 +153,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     op.op_index = range.begin;
     op.weight_key = task.first_weight_key + tile;
     op.stream_rows = static_cast<std::uint64_t>(tile_op.m_rows);
+    op.useful_macs = tile_op.useful_macs();
     op.operands_ready = std::max(data.arrival[tile], data.inputs_arrival);
     return PeekResult::Ready;
   }
@@ -156,15 +167,16 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     result_.useful_macs += macs;
     result_.workloads[tasks_[op.layer].workload].useful_macs += macs;
     ++result_.tile_ops;
-    ActivityCounts& activity = result_.activity;
+    const LayerTask& task = tasks_[op.layer];
+    ActivityCounts& activity = layer.activity;
     activity.macs += macs;
-    double x_bytes = static_cast<double>(tile_op.m_rows * tile_op.k_rows) * operand_bytes_;
-    double p_bytes = static_cast<double>(tile_op.m_rows * tile_op.n_cols * psum_bytes_);
+    double x_bytes = static_cast<double>(tile_op.m_rows * tile_op.k_rows) * task.operand_bytes;
+    double p_bytes = static_cast<double>(tile_op.m_rows * tile_op.n_cols * task.psum_bytes);
     double moved = x_bytes + p_bytes * (tile_op.k_part > 0 ? 2.0 : 1.0);
     if (timing.loads_weights) {
       ++layer.weight_loads;
       ++result_.weight_loads;
-      moved += static_cast<double>(tile_op.k_rows * tile_op.n_cols) * operand_bytes_;
+      moved += static_cast<double>(tile_op.k_rows * tile_op.n_cols) * task.operand_bytes;
     }
     activity.sram_bytes += moved;
     activity.network_bytes += moved;
@@ -214,7 +226,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   }
 
   double tile_bytes(const LayerTask& task, std::uint64_t tile) const {
-    return static_cast<double>(task.plan.weight_tile_rows(tile) * task.plan.weight_tile_cols(tile)) * operand_bytes_;
+    return static_cast<double>(task.plan.weight_tile_rows(tile) * task.plan.weight_tile_cols(tile)) * task.operand_bytes;
   }
 
   // Releases layer `index` to the pods at `cycle` (or ends the run).
@@ -248,8 +260,9 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
         data.remaining.assign(task.plan.weight_tiles(), static_cast<std::uint32_t>(task.plan.m_parts()));
         if (task.fetches_input) {
           data.inputs_arrival = kNotArrived;
-          double input_bytes = static_cast<double>(task.layer.M * task.layer.K * task.layer.count) * operand_bytes_;
-          result_.activity.sram_bytes += input_bytes;
+          double input_bytes = static_cast<double>(task.layer.M * task.layer.K * task.layer.count) * task.operand_bytes;
+          result_.layers[fetch_layer_].activity.sram_bytes += input_bytes;
+          result_.layers[fetch_layer_].activity.dram_bytes += input_bytes;
           dram_->request(input_bytes, layer_tag | kInputTile);
         }
       }
@@ -261,7 +274,8 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       double bytes = tile_bytes(task, fetch_tile_);
       if (resident_bytes_ > 0 && resident_bytes_ + bytes > w_capacity_bytes_) return;
       resident_bytes_ += bytes;
-      result_.activity.sram_bytes += bytes;
+      result_.layers[fetch_layer_].activity.sram_bytes += bytes;
+      result_.layers[fetch_layer_].activity.dram_bytes += bytes;
       dram_->request(bytes, layer_tag | fetch_tile_);
       ++fetch_tile_;
     }
@@ -270,8 +284,6 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   const SimConfig& config_;
   SimulationResult& result_;
   std::unique_ptr<Scheduler> scheduler_;
-  double operand_bytes_;
-  int psum_bytes_;
   double w_capacity_bytes_;
   std::vector<LayerTask> tasks_;
   std::vector<LayerData> data_;
