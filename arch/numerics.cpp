@@ -202,17 +202,11 @@ void prune_structured(std::vector<double>& w, std::int64_t k, std::int64_t cols,
 }
 
 bool parse_sparsity(const std::string& text, int& keep, int& group) {
-  auto colon = text.find(':');
-  if (colon == std::string::npos) return false;
-  try {
-    std::size_t used_keep = 0, used_group = 0;
-    keep = std::stoi(text.substr(0, colon), &used_keep);
-    group = std::stoi(text.substr(colon + 1), &used_group);
-    if (used_keep != colon || used_group != text.size() - colon - 1) return false;
-  } catch (const std::exception&) {
-    return false;
-  }
-  return keep >= 1 && group >= 2 && keep < group && group <= 64;
+  std::int64_t n = 0, m = 0;
+  if (!parse_sparsity_pattern(text, n, m)) return false;
+  keep = static_cast<int>(n);
+  group = static_cast<int>(m);
+  return true;
 }
 
 }  // namespace sosasim

@@ -48,10 +48,8 @@ Inputs make_inputs(const PodGemmSpec& spec, Numerics& numerics) {
 
 // K after a sparse array has skipped the pruned MACs: keep of every group along K.
 std::int64_t compressed_k(const PodGemmSpec& spec) {
-  if (spec.sparsity_group == 0) return spec.K;
-  std::int64_t full_groups = spec.K / spec.sparsity_group;
-  std::int64_t rest = spec.K % spec.sparsity_group;
-  return full_groups * spec.sparsity_keep + std::min<std::int64_t>(rest, spec.sparsity_keep);
+  SparsitySpec sparsity{spec.sparsity_keep, spec.sparsity_group};
+  return sparsity.compressed(spec.K);
 }
 
 void fill_errors(PodGemmResult& result) {

@@ -9,6 +9,10 @@ const std::vector<StatInfo>& pod_stat_table() {
       {"tile_ops", "ops", "tile ops executed", &PodStats::tile_ops},
       {"useful_macs", "MACs", "MACs of unpadded tiles; also the PE-cycles in which a PE did useful work",
        &PodStats::useful_macs},
+      {"occupied_pe_cycles", "PE-cycles",
+       "PE-cycles of the ops' rows passing the whole array, padded and idle PEs included (useful_macs / this = "
+       "mapping efficiency)",
+       &PodStats::occupied_pe_cycles},
       {"weight_loads", "tiles", "weight tiles loaded into the array", &PodStats::weight_loads},
       {"stream_cycles", "cycles", "cycles the X port streamed rows", &PodStats::stream_cycles},
       {"array_busy_cycles", "cycles", "cycles with any op in the array (from its first row in to its last result out)",
@@ -54,6 +58,7 @@ void PodModule::step() {
         schedule_tile_op(timing_, array_, op.weight_key, op.stream_rows, std::max(op.operands_ready, cycle));
     ++stats_.tile_ops;
     stats_.useful_macs += op.useful_macs;
+    stats_.occupied_pe_cycles += op.stream_rows * static_cast<std::uint64_t>(array_.rows * array_.cols);
     stats_.stream_cycles += op.stream_rows;
     if (timing.loads_weights) {
       ++stats_.weight_loads;

@@ -43,6 +43,7 @@ class PodWorkSource {
 struct PodStats {
   std::uint64_t tile_ops = 0;
   std::uint64_t useful_macs = 0;
+  std::uint64_t occupied_pe_cycles = 0;
   std::uint64_t weight_loads = 0;
   std::uint64_t stream_cycles = 0;
   std::uint64_t array_busy_cycles = 0;

@@ -13,12 +13,14 @@ PowerInputs power_inputs(const SimConfig& config, double switch_factor) {
   in.format = config.format;
   in.bank_kib = config.sram.bank_kib;
   in.switch_factor = switch_factor;
+  in.weight_index_bits = config.sparsity.index_bits();
   return in;
 }
 
 double peak_sram_bytes_per_pod_cycle(const PowerInputs& in) {
   double operand_bytes = operand_bits(in.format) / 8.0;
   return static_cast<double>(in.rows + in.cols) * operand_bytes +
+         static_cast<double>(in.cols) * in.weight_index_bits / 8.0 +
          2.0 * static_cast<double>(in.cols) * partial_sum_bytes(in.format);
 }
 

@@ -22,6 +22,7 @@ struct PowerInputs {
   FormatSpec format;
   std::int64_t bank_kib = 256;
   double switch_factor = 0;  // K(N) of the topology
+  int weight_index_bits = 0; // sparse weights: index bits stored with every kept weight
 };
 
 PowerInputs power_inputs(const SimConfig& config, double switch_factor);

@@ -41,6 +41,11 @@ const ComponentRegistration kFormatSection{{"section", "format",
     "number format of operands and MACs; `type` selects a registered format",
     {{"type", ParamType::String, "", "int8", "a registered format (see kind 'format')", -kInf, kInf, {}}}}};
 
+const ComponentRegistration kSparsitySection{{"section", "sparsity",
+    "N:M structured weight sparsity along K; a sparse array skips pruned MACs and stores index bits",
+    {{"pattern", ParamType::String, "", "none", "none, or N:M such as 2:4 (N of every M weights kept)", -kInf, kInf,
+      {}}}}};
+
 const ComponentRegistration kSramSection{{"section", "sram",
     "per-pod SRAM banks (X, W and P, one each)",
     {{"bank_kib", ParamType::Int, "KiB", "256", "capacity of each bank", 1, 1 << 20, {}}}}};
@@ -75,9 +80,9 @@ const ComponentRegistration kWorkloadSection{{"section", "workload",
       -kInf, kInf, {}},
      {"name", ParamType::String, "", "", "name in reports; empty = the trace's file stem", -kInf, kInf, {}}}}};
 
-const std::vector<std::string> kTopLevelKeys = {"pods",  "frequency_ghz", "array",  "format",
-                                                "sram",  "dram",          "interconnect", "tiling",
-                                                "power", "workload"};
+const std::vector<std::string> kTopLevelKeys = {"pods",   "frequency_ghz", "array",  "format",
+                                                "sparsity", "sram",       "dram",   "interconnect",
+                                                "tiling", "power",        "workload"};
 
 // Holds the YAML tree and knows where each key came from.
 class ConfigDocument {
@@ -402,6 +407,15 @@ SimConfig load_config(const std::optional<std::string>& config_path,
   if (format.has("seed")) config.format.seed = format.get_int("seed");
   if (format.has("first_last_mantissa_bits"))
     config.format.first_last_mantissa_bits = format.get_int("first_last_mantissa_bits");
+
+  ParamValues sparsity =
+      read_section(doc, child(doc.root(), "sparsity"), "sparsity", section_defs("sparsity"), resolved["sparsity"]);
+  const std::string& pattern = sparsity.get_string("pattern");
+  if (pattern != "none" && !parse_sparsity_pattern(pattern, config.sparsity.keep, config.sparsity.group)) {
+    YAML::Node node = child(child(doc.root(), "sparsity"), "pattern");
+    throw ConfigError(doc.where("sparsity.pattern", node), "sparsity.pattern",
+                      "expected none or N:M with 1 <= N < M <= 64 (e.g. 2:4), found '" + pattern + "'");
+  }
 
   ParamValues sram = read_section(doc, child(doc.root(), "sram"), "sram", section_defs("sram"), resolved["sram"]);
   config.sram.bank_kib = sram.get_int("bank_kib");

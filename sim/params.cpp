@@ -1,5 +1,7 @@
 #include "sim/params.h"
 
+#include "sim/spec.h"
+
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -130,6 +132,17 @@ bool ParamValues::get_bool(const std::string& name) const { return std::get<bool
 
 const std::string& ParamValues::get_string(const std::string& name) const {
   return std::get<std::string>(at(name));
+}
+
+bool parse_sparsity_pattern(const std::string& text, std::int64_t& keep, std::int64_t& group) {
+  auto colon = text.find(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 >= text.size()) return false;
+  for (std::size_t i = 0; i < text.size(); ++i)
+    if (i != colon && (text[i] < '0' || text[i] > '9')) return false;
+  if (colon > 3 || text.size() - colon - 1 > 3) return false;
+  keep = std::stoll(text.substr(0, colon));
+  group = std::stoll(text.substr(colon + 1));
+  return keep >= 1 && group >= 2 && keep < group && group <= 64;
 }
 
 std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates) {

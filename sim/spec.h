@@ -33,6 +33,28 @@ struct FormatSpec {
   std::int64_t first_last_mantissa_bits = 0;  // Accuracy Boosters rule; 0 = off
 };
 
+// N:M structured sparsity of the weights along K (2:4: 2 of every 4 kept). A sparse array skips
+// the pruned MACs and stores ceil(log2 M) index bits with every kept weight.
+struct SparsitySpec {
+  std::int64_t keep = 0;   // N; 0 = dense
+  std::int64_t group = 0;  // M
+  bool dense() const { return group == 0; }
+  int index_bits() const {
+    int bits = 0;
+    while (!dense() && (std::int64_t{1} << bits) < group) ++bits;
+    return bits;
+  }
+  // K after compression: keep of every group (a partial last group keeps at most `keep`).
+  std::int64_t compressed(std::int64_t k) const {
+    if (dense()) return k;
+    std::int64_t rest = k % group;
+    return (k / group) * keep + (rest < keep ? rest : keep);
+  }
+};
+
+// Parses "N:M" (1 <= N < M <= 64) into keep and group; false when malformed.
+bool parse_sparsity_pattern(const std::string& text, std::int64_t& keep, std::int64_t& group);
+
 struct SramSpec {
   std::int64_t bank_kib = 256;  // capacity of each of a pod's X, W and P banks
 };
@@ -70,6 +92,7 @@ struct SimConfig {
   double frequency_ghz = 1.0;
   ArraySpec array;
   FormatSpec format;
+  SparsitySpec sparsity;
   SramSpec sram;
   DramSpec dram;
   InterconnectSpec interconnect;

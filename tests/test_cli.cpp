@@ -237,3 +237,17 @@ TEST_CASE("the Accuracy Boosters rule changes the first and last layers' energy 
   // Two of three layers at m = 5 (0.19 pJ) instead of m = 3 (0.12 pJ).
   CHECK(boosted / plain == Approx((0.12 + 2 * 0.19) / (3 * 0.12)));
 }
+
+TEST_CASE("2:4 sparsity shortens a run and occupies fewer PE-cycles", "[cli][pod]") {
+  TempDir dir;
+  dir.write("t.csv", "layer,M,K,N\nfc,64,256,64\n");
+  std::string config = dir.write("c.yaml", "pods: 2\narray: {rows: 8, cols: 8}\nworkload: {trace: t.csv}\n");
+  REQUIRE(run_sosasim("run " + config + " -o " + dir.path() + "/dense -q").exit_code == 0);
+  REQUIRE(run_sosasim("run " + config + " -o " + dir.path() + "/sparse -q -p sparsity.pattern=2:4").exit_code == 0);
+  nlohmann::json dense = read_json(dir.path() + "/dense/summary.json");
+  nlohmann::json sparse = read_json(dir.path() + "/sparse/summary.json");
+  CHECK(sparse["cycles"].get<std::uint64_t>() < dense["cycles"].get<std::uint64_t>());
+  CHECK(sparse["pod_stats"]["occupied_pe_cycles"]["value"].get<std::uint64_t>() * 2 ==
+        dense["pod_stats"]["occupied_pe_cycles"]["value"].get<std::uint64_t>());
+  CHECK(sparse["useful_macs"].get<std::uint64_t>() * 2 == dense["useful_macs"].get<std::uint64_t>());
+}

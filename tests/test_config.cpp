@@ -217,3 +217,16 @@ TEST_CASE("did-you-mean suggests only close names", "[config]") {
   CHECK(did_you_mean("zzzzzz", {"array", "pods"}).empty());
   CHECK(edit_distance("kitten", "sitting") == 3);
 }
+
+TEST_CASE("sparsity patterns are validated", "[config][errors]") {
+  SimConfig config = load_config(std::nullopt, {"sparsity.pattern=2:4"});
+  CHECK(config.sparsity.keep == 2);
+  CHECK(config.sparsity.group == 4);
+  CHECK(config.sparsity.index_bits() == 2);
+  CHECK(config.sparsity.compressed(10) == 2 + 2 + 2);  // two full groups and a partial one of 2
+  CHECK(load_config(std::nullopt, {}).sparsity.dense());
+  std::string message = load_error("sparsity:\n  pattern: 4:2\n");
+  CHECK_THAT(message, Contains("config.yaml:2"));
+  CHECK_THAT(message, Contains("sparsity.pattern"));
+  CHECK_THAT(load_error("sparsity: {pattern: half}\n"), Contains("N:M"));
+}

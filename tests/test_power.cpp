@@ -101,3 +101,8 @@ TEST_CASE("area counts PEs and three banks per pod", "[power]") {
 TEST_CASE("a technology file with an error names its line and key", "[power][errors]") {
   CHECK_THROWS_WITH(load_tech_table("/nonexistent/tech.yaml"), Catch::Matchers::Contains("not found"));
 }
+
+TEST_CASE("sparse weights pay for their index bits in SRAM traffic", "[power]") {
+  SimConfig config = load_config(std::nullopt, {"sparsity.pattern=2:4"});
+  CHECK(peak_sram_bytes_per_pod_cycle(power_inputs(config, 0)) == Approx(32 + 5 * 32 + 32 * 2 / 8.0));
+}

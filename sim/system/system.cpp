@@ -47,6 +47,8 @@ struct LayerTask {
   std::uint64_t first_weight_key = 0;  // weight keys are unique across the run
   double operand_bytes = 1;            // per element, in the layer's format
   int psum_bytes = 2;
+  double weight_bytes = 1;             // per kept weight: operand plus sparsity index bits
+  double dense_k_per_row = 1;          // rows of X's K per array row (group / keep when sparse)
 };
 
 // Weight tiles (and inputs) of one layer on their way from DRAM or on chip.
@@ -75,8 +77,13 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       for (std::size_t l = 0; l < workloads[w].layers.size(); ++l) {
         const Layer& layer = workloads[w].layers[l];
         FormatSpec format = layer_format(config.format, l, workloads[w].layers.size());
-        tasks_.push_back(LayerTask{w, layer, LayerPlan(layer, shape), l == 0, weight_key,
-                                   operand_bits(format) / 8.0, partial_sum_bytes(format)});
+        // A sparse array works on the compressed K: keep of every group of weights.
+        Layer compressed = layer;
+        compressed.K = config.sparsity.compressed(layer.K);
+        double operand = operand_bits(format) / 8.0;
+        tasks_.push_back(LayerTask{w, layer, LayerPlan(compressed, shape), l == 0, weight_key, operand,
+                                   partial_sum_bytes(format), operand + config.sparsity.index_bits() / 8.0,
+                                   static_cast<double>(layer.K) / static_cast<double>(compressed.K)});
         weight_key += tasks_.back().plan.weight_tiles();
         LayerResult layer_result;
         layer_result.workload = w;
@@ -170,13 +177,13 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     const LayerTask& task = tasks_[op.layer];
     ActivityCounts& activity = layer.activity;
     activity.macs += macs;
-    double x_bytes = static_cast<double>(tile_op.m_rows * tile_op.k_rows) * task.operand_bytes;
+    double x_bytes = static_cast<double>(tile_op.m_rows * tile_op.k_rows) * task.dense_k_per_row * task.operand_bytes;
     double p_bytes = static_cast<double>(tile_op.m_rows * tile_op.n_cols * task.psum_bytes);
     double moved = x_bytes + p_bytes * (tile_op.k_part > 0 ? 2.0 : 1.0);
     if (timing.loads_weights) {
       ++layer.weight_loads;
       ++result_.weight_loads;
-      moved += static_cast<double>(tile_op.k_rows * tile_op.n_cols) * task.operand_bytes;
+      moved += static_cast<double>(tile_op.k_rows * tile_op.n_cols) * task.weight_bytes;
     }
     activity.sram_bytes += moved;
     activity.network_bytes += moved;
@@ -226,7 +233,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   }
 
   double tile_bytes(const LayerTask& task, std::uint64_t tile) const {
-    return static_cast<double>(task.plan.weight_tile_rows(tile) * task.plan.weight_tile_cols(tile)) * task.operand_bytes;
+    return static_cast<double>(task.plan.weight_tile_rows(tile) * task.plan.weight_tile_cols(tile)) * task.weight_bytes;
   }
 
   // Releases layer `index` to the pods at `cycle` (or ends the run).
