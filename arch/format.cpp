@@ -53,3 +53,25 @@ FormatSpec layer_format(const FormatSpec& base, std::size_t layer_index, std::si
 }
 
 }  // namespace sosasim
+
+namespace sosasim {
+
+FormatSpec apply_format_override(const FormatSpec& base, const std::string& text) {
+  if (text.empty()) return base;
+  FormatSpec format = base.type == "bfp" ? base : FormatSpec{};
+  if (text.rfind("bfp", 0) != 0) {
+    format = base;
+    format.type = text;
+    return format;
+  }
+  format.type = "bfp";
+  if (text.size() > 4) {
+    std::string rest = text.substr(4);
+    auto colon = rest.find(':');
+    format.mantissa_bits = std::stoll(rest.substr(0, colon));
+    if (colon != std::string::npos) format.block_size = std::stoll(rest.substr(colon + 1));
+  }
+  return format;
+}
+
+}  // namespace sosasim

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 
 #include "sim/spec.h"
 
@@ -20,5 +21,9 @@ int partial_sum_bytes(const FormatSpec& format);
 // The format of layer `layer_index` of a workload of `layer_count` layers: the config's, with the
 // Accuracy Boosters rule (first and last layer at first_last_mantissa_bits) applied.
 FormatSpec layer_format(const FormatSpec& base, std::size_t layer_index, std::size_t layer_count);
+
+// `base` with a trace's per-layer override applied ("" keeps it): int8, bf16, fp32, bfp (the
+// config's BFP parameters, or BFP defaults), bfp:M (M mantissa bits) or bfp:M:B (block B).
+FormatSpec apply_format_override(const FormatSpec& base, const std::string& text);
 
 }  // namespace sosasim

@@ -14,6 +14,7 @@
 #include "sim/config.h"
 #include "sim/errors.h"
 #include "sim/pod_commands.h"
+#include "sim/workload_command.h"
 #include "sim/registry.h"
 #include "sim/system/report.h"
 #include "sim/system/system.h"
@@ -28,7 +29,7 @@ namespace {
 
 std::vector<Workload> read_workloads(const SimConfig& config) {
   std::vector<Workload> workloads;
-  for (const auto& entry : config.workloads) workloads.push_back(read_native_trace(entry.trace_path, entry.name));
+  for (const auto& entry : config.workloads) workloads.push_back(read_trace(entry.trace_path, entry.name));
   return workloads;
 }
 
@@ -138,6 +139,7 @@ int main(int argc, char** argv) {
 
   int pod_command_exit = 0;
   add_pod_commands(app, pod_command_exit);
+  add_workload_command(app, pod_command_exit);
 
   bool list_json = false;
   auto* list = app.add_subcommand("list", "print every registered component and its parameters");
@@ -148,7 +150,8 @@ int main(int argc, char** argv) {
     if (verbose) spdlog::set_level(spdlog::level::debug);
     else if (quiet) spdlog::set_level(spdlog::level::err);
     else spdlog::set_level(spdlog::level::info);
-    if (app.got_subcommand("gemm") || app.got_subcommand("quantize")) return pod_command_exit;
+    if (app.got_subcommand("gemm") || app.got_subcommand("quantize") || app.got_subcommand("workload"))
+      return pod_command_exit;
     if (*run) return run_command(config_path, overrides, outdir);
     if (*validate) return validate_command(validate_path, validate_overrides);
     if (*list) return list_command(list_json);

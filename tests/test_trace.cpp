@@ -80,7 +80,7 @@ TEST_CASE("malformed rows name the file, the line and the field", "[trace][error
   CHECK_THAT(message, Contains("did you mean 'count'"));
 
   message = trace_error("layer,M,K\n");
-  CHECK_THAT(message, Contains("no column 'N'"));
+  CHECK_THAT(message, Contains("no column 'n'"));
 
   message = trace_error(",1,2,3\n");
   CHECK_THAT(message, Contains("layer name is empty"));

@@ -1,8 +1,9 @@
 // DNN workloads as lists of GEMM layers, read from trace files.
 //
 // A layer is X[M x K] . W[K x N], called `count` times (independent instances of the same
-// shape, such as attention heads). Traces are read in full and checked row by row; every error
-// is a ConfigError naming the file, the line and the field.
+// shape, such as attention heads or the groups of a grouped convolution). Readers (the native
+// CSV, SCALE-Sim topology files, our convolution CSV) check every row; every error is a
+// ConfigError naming the file, the line and the field.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +19,15 @@ struct Layer {
   std::int64_t N = 0;  // columns of W and of the output
   std::int64_t count = 1;
   int line = 0;        // line in the trace file, for messages
+  // Dependencies by name as written; resolved into `depends` (indices of earlier-or-later
+  // layers of the same workload) by resolve_dependencies().
+  std::vector<std::string> depends_on;
+  bool depends_on_given = false;  // false: the layer depends on the one before it
+  std::vector<std::size_t> depends;
+  std::string format;    // per-layer format override ("" = the config's); see docs/traces.md
+  std::string sparsity;  // per-layer N:M override ("" = the config's, "none" = dense)
+  bool weights_on_chip = false;  // W is an activation computed on chip (attention), not a parameter
+  bool depthwise = false;        // lowered from a depthwise convolution (informational)
 
   std::uint64_t macs() const {
     return static_cast<std::uint64_t>(M) * static_cast<std::uint64_t>(K) * static_cast<std::uint64_t>(N) *
@@ -33,8 +43,17 @@ struct Workload {
   std::uint64_t total_macs() const;
 };
 
-// Reads the native trace CSV: `layer,M,K,N[,count]`, an optional header row naming those
-// columns (in any order), `#` comment lines and blank lines.
+// Reads a trace, recognising its kind from the header: SCALE-Sim convolution topology (an
+// "IFMAP Height" column), our convolution CSV (an "out_channels" column), or the native GEMM
+// CSV (also SCALE-Sim's GEMM topology, whose columns "Layer, M, N, K" it reads by name).
+// Dependencies are resolved and checked (unknown names, cycles) before it returns.
+Workload read_trace(const std::string& path, const std::string& name);
+
+// Reads the native trace CSV only (see docs/traces.md).
 Workload read_native_trace(const std::string& path, const std::string& name);
+
+// Checks a per-layer format override ("int8", "bf16", "fp32", "bfp", "bfp:M" or "bfp:M:B");
+// returns an error message or "".
+std::string check_format_override(const std::string& text);
 
 }  // namespace sosasim

@@ -26,6 +26,7 @@
 #include "sim/errors.h"
 #include "tiling/scheduler.h"
 #include "tiling/tiling.h"
+#include "workloads/layer_graph.h"
 
 namespace sosasim {
 
@@ -74,15 +75,20 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     std::uint64_t weight_key = 0;
     for (std::size_t w = 0; w < workloads.size(); ++w) {
       result_.workloads.push_back(WorkloadResult{workloads[w].name, workloads[w].path, 0, 0, 0});
-      for (std::size_t l = 0; l < workloads[w].layers.size(); ++l) {
+      // Layers run one at a time in an order that respects the layer graph (the file order when
+      // it does); layers without dependencies read their inputs from DRAM.
+      for (std::size_t l : topological_order(workloads[w])) {
         const Layer& layer = workloads[w].layers[l];
-        FormatSpec format = layer_format(config.format, l, workloads[w].layers.size());
+        FormatSpec format = apply_format_override(layer_format(config.format, l, workloads[w].layers.size()), layer.format);
+        SparsitySpec sparsity = config.sparsity;
+        if (layer.sparsity == "none") sparsity = SparsitySpec{};
+        else if (!layer.sparsity.empty()) parse_sparsity_pattern(layer.sparsity, sparsity.keep, sparsity.group);
         // A sparse array works on the compressed K: keep of every group of weights.
         Layer compressed = layer;
-        compressed.K = config.sparsity.compressed(layer.K);
+        compressed.K = sparsity.compressed(layer.K);
         double operand = operand_bits(format) / 8.0;
-        tasks_.push_back(LayerTask{w, layer, LayerPlan(compressed, shape), l == 0, weight_key, operand,
-                                   partial_sum_bytes(format), operand + config.sparsity.index_bits() / 8.0,
+        tasks_.push_back(LayerTask{w, layer, LayerPlan(compressed, shape), layer.depends.empty(), weight_key, operand,
+                                   partial_sum_bytes(format), operand + sparsity.index_bits() / 8.0,
                                    static_cast<double>(layer.K) / static_cast<double>(compressed.K)});
         weight_key += tasks_.back().plan.weight_tiles();
         LayerResult layer_result;
@@ -195,7 +201,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     LayerData& data = data_[op.layer];
     const LayerTask& task = tasks_[op.layer];
     std::uint64_t tile = task.plan.op(op.op_index).weight_tile;
-    if (--data.remaining[tile] == 0) {
+    if (!task.layer.weights_on_chip && --data.remaining[tile] == 0) {
       resident_bytes_ -= tile_bytes(task, tile);
       pump();
     }
@@ -272,6 +278,12 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
           result_.layers[fetch_layer_].activity.dram_bytes += input_bytes;
           dram_->request(input_bytes, layer_tag | kInputTile);
         }
+      }
+      if (task.layer.weights_on_chip && fetch_tile_ == 0) {
+        // W is an activation computed on chip (e.g. attention scores): nothing comes from DRAM.
+        std::fill(data.arrival.begin(), data.arrival.end(), 0);
+        std::fill(data.remaining.begin(), data.remaining.end(), 0);
+        fetch_tile_ = task.plan.weight_tiles();
       }
       if (fetch_tile_ == task.plan.weight_tiles()) {
         ++fetch_layer_;

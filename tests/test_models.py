@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""Checks the shipped model zoo (workloads/models/) against its sources.
+
+- Every SOSA-set file has exactly the multiset of (M, K, N) of the SOSA artifact's GEMM list
+  (shared/reference/sosa_workloads.json) for that model and size, a row of count c counting c times.
+- Total MACs match published figures: ResNet-50 (torchvision, 224 px) 4.09 G, MobileNetV2 0.30 G,
+  ViT-B/16 17.56 G; Llama-3-8B's parameter count (8.03 B) follows from its GEMM shapes plus the
+  token embedding (a lookup, not a GEMM) and the RMSNorm weights.
+- The generator reproduces the shipped files exactly (they are not edited by hand).
+Usage: test_models.py REPO_ROOT REFERENCE_JSON
+"""
+import collections
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+failures = []
+
+
+def check(condition, message):
+    print(("ok   " if condition else "FAIL ") + message)
+    if not condition:
+        failures.append(message)
+
+
+def read_rows(path):
+    with open(path) as handle:
+        lines = [line for line in handle if line.strip() and not line.startswith("#")]
+    return list(csv.DictReader(lines))
+
+
+def gemm_multiset(path):
+    counter = collections.Counter()
+    for row in read_rows(path):
+        if "M" in row:
+            counter[(int(row["M"]), int(row["K"]), int(row["N"]))] += int(row.get("count") or 1)
+    return counter
+
+
+def total_macs(path):
+    rows = read_rows(path)
+    if rows and "out_channels" in rows[0]:  # convolution CSV
+        total = 0
+        for r in rows:
+            H, W, C, R, S = (int(r[k]) for k in ("H", "W", "C", "R", "S"))
+            out, stride, pad, groups = (int(r[k]) for k in ("out_channels", "stride", "padding", "groups"))
+            oh, ow = (H + 2 * pad - R) // stride + 1, (W + 2 * pad - S) // stride + 1
+            total += oh * ow * int(r["batch"]) * R * S * (C // groups) * (out // groups) * groups
+        return total
+    return sum(int(r["M"]) * int(r["K"]) * int(r["N"]) * int(r["count"]) for r in rows)
+
+
+def main():
+    root, reference = sys.argv[1], sys.argv[2]
+    if not os.path.exists(reference):
+        print(f"skipped: {reference} is not there")
+        return 77
+    models = os.path.join(root, "workloads", "models")
+    sosa = json.load(open(reference))
+    names = {"inception": "inception", "resnet50": "resnet50", "resnet101": "resnet101", "resnet152": "resnet152",
+             "densenet121": "densenet121", "densenet169": "densenet169", "densenet201": "densenet201"}
+    compared = 0
+    for model, sizes in sosa.items():
+        for size, entry in sizes.items():
+            if entry["model_type"] == "CNN":
+                file = f"{names[model]}_{size}.csv" if not (model == "resnet50" and size == "224") else "resnet50keras_224.csv"
+            else:
+                file = f"{model}_s{size}.csv"
+            expected = collections.Counter((m, k, n) for _, m, k, n in entry["gemms"])
+            path = os.path.join(models, file)
+            got = gemm_multiset(path) if os.path.exists(path) else None
+            check(got == expected, f"{file}: (M, K, N) multiset equals the SOSA artifact's {model} {size}")
+            compared += 1
+    check(compared == 71, f"compared {compared} SOSA-set files")
+
+    def macs(file):
+        return total_macs(os.path.join(models, file)) / 1e9
+
+    check(abs(macs("resnet50_224.csv") - 4.09) < 0.01, f"ResNet-50 224 px: {macs('resnet50_224.csv'):.3f} GMACs (4.09)")
+    check(abs(macs("mobilenetv2_224.csv") - 0.30) < 0.005, f"MobileNetV2: {macs('mobilenetv2_224.csv'):.4f} GMACs (0.30)")
+    check(abs(macs("vit_b16_224.csv") - 17.56) < 0.01, f"ViT-B/16: {macs('vit_b16_224.csv'):.3f} GMACs (17.56)")
+
+    weights = sum(int(r["K"]) * int(r["N"]) for r in read_rows(os.path.join(models, "llama3_8b_prefill512.csv"))
+                  if r["w_operand"] == "weight")
+    embedding, norms = 128256 * 4096, (2 * 32 + 1) * 4096
+    params = (weights + embedding + norms) / 1e9
+    check(abs(params - 8.03) < 0.005, f"Llama-3-8B: {params:.4f} B parameters (8.03) = GEMM weights + embedding + norms")
+
+    with tempfile.TemporaryDirectory() as out:
+        subprocess.run([sys.executable, os.path.join(root, "scripts", "gen_models.py"), out], check=True)
+        same = all(open(os.path.join(out, f)).read() == open(os.path.join(models, f)).read() for f in os.listdir(out))
+        check(same and len(os.listdir(out)) == len([f for f in os.listdir(models) if f.endswith(".csv")]),
+              "the generator reproduces every shipped file")
+    print(f"{len(failures) == 0 and 'all' or len(failures)} {'passed' if not failures else 'failed'}")
+    print(f"{0 if failures else 1} passed, {len(failures)} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

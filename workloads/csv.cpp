@@ -1,0 +1,80 @@
+#include "workloads/csv.h"
+
+#include <cerrno>
+#include <cstdlib>
+
+#include "sim/params.h"
+
+namespace sosasim {
+
+std::string trim(const std::string& text) {
+  auto begin = text.find_first_not_of(" \t\r\n");
+  if (begin == std::string::npos) return "";
+  auto end = text.find_last_not_of(" \t\r\n");
+  return text.substr(begin, end - begin + 1);
+}
+
+std::string normalise_header(const std::string& text) {
+  std::string result;
+  bool space = false;
+  for (char ch : trim(text)) {
+    if (ch == ' ' || ch == '\t') {
+      space = true;
+      continue;
+    }
+    if (space && !result.empty()) result += '_';
+    space = false;
+    result += static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+  }
+  return result;
+}
+
+std::vector<std::string> split_csv(const std::string& line) {
+  std::vector<std::string> fields;
+  std::size_t start = 0;
+  while (true) {
+    auto comma = line.find(',', start);
+    fields.push_back(trim(line.substr(start, comma - start)));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  if (fields.size() > 1 && fields.back().empty()) fields.pop_back();  // a trailing comma
+  return fields;
+}
+
+std::int64_t parse_positive(const std::string& text, const SourceLocation& where, const std::string& field,
+                            std::int64_t min_value) {
+  errno = 0;
+  char* end = nullptr;
+  long long value = text.empty() ? 0 : std::strtoll(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || errno == ERANGE || value < min_value || value > (1LL << 40))
+    throw ConfigError(where, "", "field '" + field + "': expected " +
+                                     (min_value == 0 ? std::string("a non-negative") : std::string("a positive")) +
+                                     " integer, found '" + text + "'");
+  return value;
+}
+
+std::map<std::string, std::size_t> map_columns(const CsvTable& table, const std::vector<std::string>& known,
+                                               const std::vector<std::string>& required,
+                                               const std::string& columns_hint) {
+  std::map<std::string, std::size_t> columns;
+  SourceLocation where{table.path, table.header.line, ""};
+  for (std::size_t i = 0; i < table.header.fields.size(); ++i) {
+    const std::string& column = table.header.fields[i];
+    bool is_known = false;
+    for (const auto& name : known) is_known = is_known || name == column;
+    if (!is_known) {
+      std::string guess = did_you_mean(column, known);
+      throw ConfigError(where, "", "unknown column '" + column + "'" +
+                                       (guess.empty() ? "" : "; did you mean '" + guess + "'?") + " (columns: " +
+                                       columns_hint + ")");
+    }
+    if (columns.count(column)) throw ConfigError(where, "", "column '" + column + "' appears twice");
+    columns[column] = i;
+  }
+  for (const auto& name : required)
+    if (!columns.count(name)) throw ConfigError(where, "", "the header has no column '" + name + "'");
+  return columns;
+}
+
+}  // namespace sosasim

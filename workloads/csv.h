@@ -1,0 +1,74 @@
+// The CSV conventions shared by the trace readers: a UTF-8 byte-order mark, `#` comment lines,
+// blank lines, spaces (also non-breaking ones) around fields and a trailing comma are all
+// accepted; header names are
+// compared trimmed, in lower case, with inner spaces as underscores ("Layer name" ->
+// "layer_name").
+#pragma once
+
+#include <cstdint>
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "sim/errors.h"
+
+namespace sosasim {
+
+struct CsvRow {
+  int line = 0;
+  std::vector<std::string> fields;
+};
+
+struct CsvTable {
+  std::string path;
+  CsvRow header;            // normalised names; fields empty when the file has no header
+  std::vector<CsvRow> rows;
+};
+
+std::string trim(const std::string& text);
+std::string normalise_header(const std::string& text);
+std::vector<std::string> split_csv(const std::string& line);
+
+// Reads the file; the first non-comment line is the header when `has_header(fields)` says so.
+template <typename HeaderTest>
+CsvTable read_csv(const std::string& path, HeaderTest has_header) {
+  std::ifstream in(path);
+  if (!in) throw ConfigError(SourceLocation{path, 0, ""}, "", "cannot open the trace file");
+  CsvTable table;
+  table.path = path;
+  std::string line;
+  int number = 0;
+  bool first = true;
+  while (std::getline(in, line)) {
+    ++number;
+    if (number == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line = line.substr(3);
+    // Non-breaking spaces (U+00A0, as some exported files have) count as spaces.
+    for (auto at = line.find("\xC2\xA0"); at != std::string::npos; at = line.find("\xC2\xA0", at)) line.replace(at, 2, " ");
+    std::string stripped = trim(line);
+    if (stripped.empty() || stripped[0] == '#') continue;
+    CsvRow row{number, split_csv(stripped)};
+    if (first) {
+      first = false;
+      if (has_header(row.fields)) {
+        for (auto& field : row.fields) field = normalise_header(field);
+        table.header = row;
+        continue;
+      }
+    }
+    table.rows.push_back(row);
+  }
+  return table;
+}
+
+// A positive integer field; errors name the file, line and field.
+std::int64_t parse_positive(const std::string& text, const SourceLocation& where, const std::string& field,
+                            std::int64_t min_value = 1);
+
+// Column positions by normalised header name; `known` lists accepted names (did-you-mean on
+// others), `required` those that must be there.
+std::map<std::string, std::size_t> map_columns(const CsvTable& table, const std::vector<std::string>& known,
+                                               const std::vector<std::string>& required,
+                                               const std::string& columns_hint);
+
+}  // namespace sosasim
