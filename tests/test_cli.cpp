@@ -251,3 +251,47 @@ TEST_CASE("2:4 sparsity shortens a run and occupies fewer PE-cycles", "[cli][pod
         dense["pod_stats"]["occupied_pe_cycles"]["value"].get<std::uint64_t>());
   CHECK(sparse["useful_macs"].get<std::uint64_t>() * 2 == dense["useful_macs"].get<std::uint64_t>());
 }
+
+TEST_CASE("workload info reports MACs and the critical path", "[cli][workloads]") {
+  TempDir dir;
+  std::string trace = dir.write("t.csv", "layer,M,K,N,count,depends_on\na,2,3,4,1,none\nb,1,1,1,1,none\nc,1,2,3,2,a;b\n");
+  Outcome info = run_sosasim("workload info " + trace + " --json");
+  REQUIRE(info.exit_code == 0);
+  nlohmann::json result = nlohmann::json::parse(info.output);
+  CHECK(result["total_macs"] == 24 + 1 + 12);
+  CHECK(result["gemm_calls"] == 4);
+  CHECK(result["critical_path_macs"] == 24 + 12);
+  CHECK(result["critical_path_layers"] == 2);
+  CHECK(result["weight_elements"] == 12 + 1 + 12);
+  std::string bad = dir.write("bad.csv", "layer,M,K,N,depends_on\na,1,1,1,b\nb,1,1,1,a\n");
+  Outcome cycle = run_sosasim("workload info " + bad);
+  CHECK(cycle.exit_code == 2);
+  CHECK_THAT(cycle.output, Contains("bad.csv:"));
+  CHECK_THAT(cycle.output, Contains("cycle"));
+}
+
+TEST_CASE("attention scores read W from chip: no DRAM traffic for it", "[cli][workloads]") {
+  TempDir dir;
+  std::string weights = dir.write("w.csv", "layer,M,K,N,w_operand\nproj,64,64,64,weight\nscores,64,64,64,weight\n");
+  std::string on_chip = dir.write("a.csv", "layer,M,K,N,w_operand\nproj,64,64,64,weight\nscores,64,64,64,activation\n");
+  auto dram_bytes = [&](const std::string& trace, const std::string& out) {
+    REQUIRE(run_sosasim("run -p pods=4 -p array.rows=8 -p array.cols=8 -p workload.trace=" + trace + " -o " + out + " -q")
+                .exit_code == 0);
+    return read_json(out + "/summary.json")["activity"]["dram_bytes"].get<double>();
+  };
+  double all_weights = dram_bytes(weights, dir.path() + "/w");
+  double with_activation = dram_bytes(on_chip, dir.path() + "/a");
+  CHECK(all_weights - with_activation == Approx(64 * 64));
+}
+
+TEST_CASE("a per-layer format in the trace overrides the config", "[cli][workloads]") {
+  TempDir dir;
+  std::string plain = dir.write("p.csv", "layer,M,K,N\na,64,64,64\n");
+  std::string bfp = dir.write("b.csv", "layer,M,K,N,format\na,64,64,64,bfp:3\n");
+  auto mac_energy = [&](const std::string& trace, const std::string& out) {
+    REQUIRE(run_sosasim("run -p pods=4 -p array.rows=8 -p array.cols=8 -p workload.trace=" + trace + " -o " + out + " -q")
+                .exit_code == 0);
+    return read_json(out + "/summary.json")["energy_breakdown_j"]["mac"].get<double>();
+  };
+  CHECK(mac_energy(bfp, dir.path() + "/b") / mac_energy(plain, dir.path() + "/p") == Approx(0.12 / 0.4));
+}
