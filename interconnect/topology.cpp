@@ -12,6 +12,13 @@ std::map<std::string, TopologyFactory>& factories() {
   return table;
 }
 
+// The router of stage-network stage `stage` that holds position `position`.
+int bit_router(int ports, int stage, int bit, int position) {
+  int low = position & ((1 << bit) - 1);
+  int high = position >> (bit + 1);
+  return stage * (ports / 2) + ((high << bit) | low);
+}
+
 }  // namespace
 
 std::int64_t Topology::ports(std::int64_t pods) const { return next_power_of_two(pods); }
@@ -38,6 +45,86 @@ std::int64_t log2_exact(std::int64_t power_of_two) {
   std::int64_t bits = 0;
   while ((std::int64_t{1} << bits) < power_of_two) ++bits;
   return bits;
+}
+
+int packet_random_bit(std::uint64_t packet_id, int stage) {
+  std::uint64_t z = packet_id * 0x9E3779B97F4A7C15ull + static_cast<std::uint64_t>(stage) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return static_cast<int>((z ^ (z >> 31)) & 1u);
+}
+
+NetworkGraph build_bit_stages(const std::string& name, int ports, const std::vector<int>& bits,
+                              const std::vector<bool>& free_choice) {
+  NetworkGraph graph;
+  graph.name = name;
+  graph.terminals = ports;
+  graph.stages = static_cast<int>(bits.size());
+  graph.bits = bits;
+  graph.free_choice = free_choice;
+  if (bits.empty()) {  // one port: a single 1x1 router
+    RouterNode router;
+    router.inputs = router.outputs = 1;
+    router.output_to = {PortRef{kTerminal, 0}};
+    graph.routers.push_back(router);
+    graph.injection = {PortRef{0, 0}};
+    graph.stages = 1;
+    return graph;
+  }
+  for (int stage = 0; stage < graph.stages; ++stage)
+    for (int r = 0; r < ports / 2; ++r) {
+      RouterNode router;
+      router.inputs = router.outputs = 2;
+      router.stage = stage;
+      router.output_to.resize(2);
+      graph.routers.push_back(router);
+    }
+  for (int stage = 0; stage < graph.stages; ++stage) {
+    int bit = bits[static_cast<std::size_t>(stage)];
+    for (int r = 0; r < ports / 2; ++r) {
+      int low = r & ((1 << bit) - 1), high = r >> bit;
+      int base = (high << (bit + 1)) | low;
+      RouterNode& router = graph.routers[static_cast<std::size_t>(stage * (ports / 2) + r)];
+      for (int out = 0; out < 2; ++out) {
+        int position = base | (out << bit);
+        if (stage + 1 == graph.stages) {
+          router.output_to[static_cast<std::size_t>(out)] = PortRef{kTerminal, position};
+        } else {
+          int next_bit = bits[static_cast<std::size_t>(stage + 1)];
+          router.output_to[static_cast<std::size_t>(out)] =
+              PortRef{bit_router(ports, stage + 1, next_bit, position), (position >> next_bit) & 1};
+        }
+      }
+    }
+  }
+  for (int t = 0; t < ports; ++t) graph.injection.push_back(PortRef{bit_router(ports, 0, bits[0], t), (t >> bits[0]) & 1});
+  return graph;
+}
+
+void route_bit_stages(const NetworkGraph& graph, int router, const Packet& packet, const std::vector<int>& destinations,
+                      const std::function<int(int stage, const Packet&)>& free_choice, std::vector<RouteChoice>& out) {
+  out.clear();
+  if (graph.bits.empty()) {
+    out.push_back(RouteChoice{0, destinations});
+    return;
+  }
+  int stage = graph.routers[static_cast<std::size_t>(router)].stage;
+  int bit = graph.bits[static_cast<std::size_t>(stage)];
+  if (graph.free_choice[static_cast<std::size_t>(stage)]) {
+    out.push_back(RouteChoice{free_choice(stage, packet), destinations});
+    return;
+  }
+  for (int d : destinations) {
+    int port = (d >> bit) & 1;
+    RouteChoice* choice = nullptr;
+    for (auto& existing : out)
+      if (existing.output == port) choice = &existing;
+    if (!choice) {
+      out.push_back(RouteChoice{port, {}});
+      choice = &out.back();
+    }
+    choice->destinations.push_back(d);
+  }
 }
 
 }  // namespace sosasim

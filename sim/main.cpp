@@ -15,6 +15,7 @@
 #include "sim/errors.h"
 #include "sim/pod_commands.h"
 #include "sim/workload_command.h"
+#include "sim/noc_command.h"
 #include "sim/registry.h"
 #include "sim/system/report.h"
 #include "sim/system/system.h"
@@ -140,6 +141,7 @@ int main(int argc, char** argv) {
   int pod_command_exit = 0;
   add_pod_commands(app, pod_command_exit);
   add_workload_command(app, pod_command_exit);
+  add_noc_command(app, pod_command_exit);
 
   bool list_json = false;
   auto* list = app.add_subcommand("list", "print every registered component and its parameters");
@@ -150,7 +152,8 @@ int main(int argc, char** argv) {
     if (verbose) spdlog::set_level(spdlog::level::debug);
     else if (quiet) spdlog::set_level(spdlog::level::err);
     else spdlog::set_level(spdlog::level::info);
-    if (app.got_subcommand("gemm") || app.got_subcommand("quantize") || app.got_subcommand("workload"))
+    if (app.got_subcommand("gemm") || app.got_subcommand("quantize") || app.got_subcommand("workload") ||
+        app.got_subcommand("noc"))
       return pod_command_exit;
     if (*run) return run_command(config_path, overrides, outdir);
     if (*validate) return validate_command(validate_path, validate_overrides);

@@ -1,0 +1,445 @@
+#include "interconnect/network_engine.h"
+
+#include <algorithm>
+#include <deque>
+#include <map>
+#include <queue>
+
+#include "sim/errors.h"
+
+namespace sosasim {
+
+namespace {
+
+// Where the packets are: one instance per copy per router input (multicast copies split).
+struct Instance {
+  std::size_t packet = 0;
+  std::vector<int> destinations;
+  std::vector<RouteChoice> route;
+  std::uint64_t head_arrival = 0;
+};
+
+// Numbering of router input ports (the receivers of credits).
+struct Inputs {
+  std::vector<int> offset;
+  int total = 0;
+  explicit Inputs(const NetworkGraph& graph) {
+    for (const auto& router : graph.routers) {
+      offset.push_back(total);
+      total += router.inputs;
+    }
+  }
+  int at(int router, int port) const { return offset[static_cast<std::size_t>(router)] + port; }
+};
+
+std::vector<std::uint64_t> output_offsets(const NetworkGraph& graph) {
+  std::vector<std::uint64_t> offsets;
+  std::uint64_t total = 0;
+  for (const auto& router : graph.routers) {
+    offsets.push_back(total);
+    total += static_cast<std::uint64_t>(router.outputs);
+  }
+  offsets.push_back(total);
+  return offsets;
+}
+
+void check_params(const NetworkParams& params, const std::vector<Packet>& packets) {
+  for (const auto& packet : packets)
+    if (packet.flits > params.buffer_flits)
+      throw ModelError(0, "network", "a packet of " + std::to_string(packet.flits) + " flits does not fit a buffer of " +
+                                         std::to_string(params.buffer_flits) + " flits (virtual cut-through)");
+  if (params.hop_latency < 1) throw ModelError(0, "network", "hop latency must be >= 1");
+}
+
+struct DeliveryBook {
+  std::vector<Delivery> deliveries;
+  std::uint64_t expected = 0;
+  std::uint64_t last_cycle = 0;
+  void add(const Packet& packet, int destination, std::uint64_t head, std::uint64_t tail) {
+    deliveries.push_back(Delivery{packet.id, destination, head, tail});
+    last_cycle = std::max(last_cycle, tail);
+  }
+  NetworkResult finish(NetworkStats stats) {
+    std::sort(deliveries.begin(), deliveries.end(), [](const Delivery& a, const Delivery& b) {
+      return a.id != b.id ? a.id < b.id : a.destination < b.destination;
+    });
+    stats.packets_delivered = deliveries.size();
+    stats.cycles = deliveries.empty() ? 0 : last_cycle + 1;
+    NetworkResult result;
+    result.undelivered = expected - deliveries.size();
+    result.deliveries = std::move(deliveries);
+    result.stats = std::move(stats);
+    return result;
+  }
+};
+
+std::vector<std::vector<std::size_t>> packets_by_source(const NetworkGraph& graph, const std::vector<Packet>& packets,
+                                                        std::uint64_t& expected) {
+  std::vector<std::vector<std::size_t>> by_source(static_cast<std::size_t>(graph.terminals));
+  for (std::size_t i = 0; i < packets.size(); ++i) {
+    by_source[static_cast<std::size_t>(packets[i].source)].push_back(i);
+    expected += packets[i].destinations.size();
+  }
+  return by_source;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- reference: flit by flit
+
+NetworkResult run_reference(const NetworkGraph& graph, const Topology& topology, const NetworkParams& params,
+                            const std::vector<Packet>& packets, std::uint64_t max_cycles) {
+  check_params(params, packets);
+  const Inputs inputs(graph);
+  const auto out_offset = output_offsets(graph);
+  const std::size_t R = graph.routers.size();
+  DeliveryBook book;
+  auto by_source = packets_by_source(graph, packets, book.expected);
+  NetworkStats stats;
+  stats.output_busy_cycles.assign(out_offset.back(), 0);
+
+  struct Flit {
+    int router;  // kTerminal: a terminal
+    int port;    // input port, or terminal
+    std::size_t instance;
+    int index;
+  };
+  struct Transmission {
+    bool active = false;
+    std::size_t instance = 0;
+    int sent = 0;
+    std::vector<int> outputs;
+    std::vector<std::size_t> downstream;  // instance per output (unused for terminals)
+  };
+  const std::size_t ring_size = static_cast<std::size_t>(params.hop_latency) + 2;
+  std::vector<std::vector<Flit>> links(ring_size);
+  std::vector<std::vector<int>> credit_returns(2);
+  std::vector<Instance> instances;
+  std::vector<int> credits(static_cast<std::size_t>(inputs.total), params.buffer_flits);
+  std::vector<std::deque<std::pair<std::size_t, int>>> buffers(static_cast<std::size_t>(inputs.total));
+  std::vector<std::deque<std::size_t>> fifos(static_cast<std::size_t>(inputs.total));
+  std::vector<Transmission> sending(static_cast<std::size_t>(inputs.total));
+  std::vector<Transmission> injecting(static_cast<std::size_t>(graph.terminals));
+  std::vector<std::size_t> next_packet(static_cast<std::size_t>(graph.terminals), 0);
+  std::vector<std::vector<bool>> output_busy(R);
+  for (std::size_t r = 0; r < R; ++r) output_busy[r].assign(static_cast<std::size_t>(graph.routers[r].outputs), false);
+  std::vector<int> round_robin(R, 0);
+  std::vector<int> active_in_router(R, 0);
+  std::map<std::pair<std::uint64_t, int>, std::uint64_t> heads;  // (packet index, destination) -> head cycle
+  std::vector<RouteChoice> choices;
+
+  for (std::uint64_t t = 0; book.deliveries.size() < book.expected && t < max_cycles; ++t) {
+    // 1. Flits arriving at this cycle.
+    auto& arriving = links[t % ring_size];
+    for (const Flit& flit : arriving) {
+      const Instance& instance = instances[flit.instance];
+      const Packet& packet = packets[instance.packet];
+      if (flit.router == kTerminal) {
+        if (flit.index == 0) heads[{instance.packet, flit.port}] = t;
+        if (flit.index == packet.flits - 1) {
+          book.add(packet, flit.port, heads[{instance.packet, flit.port}], t);
+          stats.flits_delivered += static_cast<std::uint64_t>(packet.flits);
+        }
+        continue;
+      }
+      int receiver = inputs.at(flit.router, flit.port);
+      auto& buffer = buffers[static_cast<std::size_t>(receiver)];
+      buffer.emplace_back(flit.instance, flit.index);
+      if (static_cast<int>(buffer.size()) > params.buffer_flits)
+        throw ModelError(t, "network router " + std::to_string(flit.router), "input buffer overflow");
+      if (flit.index == 0) {
+        instances[flit.instance].head_arrival = t;
+        topology.route(graph, flit.router, packet, instance.destinations, choices);
+        instances[flit.instance].route = choices;
+        fifos[static_cast<std::size_t>(receiver)].push_back(flit.instance);
+      }
+    }
+    arriving.clear();
+    // 2. Credits returning at this cycle.
+    for (int receiver : credit_returns[t % 2]) ++credits[static_cast<std::size_t>(receiver)];
+    credit_returns[t % 2].clear();
+
+    // 3. Allocation: terminals, then routers.
+    for (int terminal = 0; terminal < graph.terminals; ++terminal) {
+      auto& injection = injecting[static_cast<std::size_t>(terminal)];
+      auto& queue = by_source[static_cast<std::size_t>(terminal)];
+      std::size_t& next = next_packet[static_cast<std::size_t>(terminal)];
+      if (injection.active || next >= queue.size() || packets[queue[next]].created > t) continue;
+      const PortRef& port = graph.injection[static_cast<std::size_t>(terminal)];
+      int receiver = inputs.at(port.router, port.port);
+      const Packet& packet = packets[queue[next]];
+      if (credits[static_cast<std::size_t>(receiver)] < packet.flits) continue;
+      credits[static_cast<std::size_t>(receiver)] -= packet.flits;
+      instances.push_back(Instance{queue[next], packet.destinations, {}, 0});
+      injection = Transmission{true, instances.size() - 1, 0, {}, {instances.size() - 1}};
+      ++next;
+    }
+    for (std::size_t r = 0; r < R; ++r) {
+      const RouterNode& router = graph.routers[r];
+      const bool may_grant = !(router.one_transfer_at_a_time && active_in_router[r] > 0);
+      const int first = round_robin[r];  // this cycle's priority order starts here
+      for (int i = 0; may_grant && i < router.inputs; ++i) {
+        int in = (first + i) % router.inputs;
+        int receiver = inputs.at(static_cast<int>(r), in);
+        auto& fifo = fifos[static_cast<std::size_t>(receiver)];
+        if (fifo.empty() || sending[static_cast<std::size_t>(receiver)].active) continue;
+        const Instance& instance = instances[fifo.front()];
+        const int flits = packets[instance.packet].flits;
+        bool ok = true;
+        for (const auto& choice : instance.route) {
+          const PortRef& to = router.output_to[static_cast<std::size_t>(choice.output)];
+          ok = ok && !output_busy[r][static_cast<std::size_t>(choice.output)] &&
+               (to.router == kTerminal || credits[static_cast<std::size_t>(inputs.at(to.router, to.port))] >= flits);
+        }
+        if (!ok) continue;
+        Transmission transmission{true, fifo.front(), 0, {}, {}};
+        const std::vector<RouteChoice> route = instance.route;  // instances may grow below
+        const std::size_t packet_index = instance.packet;
+        for (const auto& choice : route) {
+          output_busy[r][static_cast<std::size_t>(choice.output)] = true;
+          transmission.outputs.push_back(choice.output);
+          const PortRef& to = router.output_to[static_cast<std::size_t>(choice.output)];
+          if (to.router != kTerminal) credits[static_cast<std::size_t>(inputs.at(to.router, to.port))] -= flits;
+          instances.push_back(Instance{packet_index, choice.destinations, {}, 0});
+          transmission.downstream.push_back(instances.size() - 1);
+        }
+        sending[static_cast<std::size_t>(receiver)] = transmission;
+        ++active_in_router[r];
+        fifo.pop_front();
+        round_robin[r] = (in + 1) % router.inputs;
+        if (router.one_transfer_at_a_time) break;
+      }
+      for (int in = 0; in < router.inputs; ++in)
+        if (!fifos[static_cast<std::size_t>(inputs.at(static_cast<int>(r), in))].empty()) ++stats.stall_cycles;
+    }
+
+    // 4. Every active transmission sends one flit.
+    auto send = [&](const PortRef& to, std::size_t instance, int index) {
+      links[(t + static_cast<std::uint64_t>(params.hop_latency)) % ring_size].push_back(
+          Flit{to.router, to.router == kTerminal ? to.port : to.port, instance, index});
+    };
+    for (int terminal = 0; terminal < graph.terminals; ++terminal) {
+      auto& injection = injecting[static_cast<std::size_t>(terminal)];
+      if (!injection.active) continue;
+      send(graph.injection[static_cast<std::size_t>(terminal)], injection.downstream[0], injection.sent);
+      if (++injection.sent == packets[instances[injection.instance].packet].flits) injection.active = false;
+    }
+    for (std::size_t r = 0; r < R; ++r) {
+      const RouterNode& router = graph.routers[r];
+      for (int in = 0; in < router.inputs; ++in) {
+        int receiver = inputs.at(static_cast<int>(r), in);
+        auto& transmission = sending[static_cast<std::size_t>(receiver)];
+        if (!transmission.active) continue;
+        auto& buffer = buffers[static_cast<std::size_t>(receiver)];
+        if (buffer.empty() || buffer.front().first != transmission.instance || buffer.front().second != transmission.sent)
+          throw ModelError(t, "network router " + std::to_string(r), "flit to send is not in the input buffer");
+        buffer.pop_front();
+        credit_returns[(t + 1) % 2].push_back(receiver);
+        for (std::size_t k = 0; k < transmission.outputs.size(); ++k) {
+          int output = transmission.outputs[k];
+          const PortRef& to = router.output_to[static_cast<std::size_t>(output)];
+          std::size_t downstream = transmission.downstream[k];
+          send(to.router == kTerminal ? PortRef{kTerminal, instances[downstream].destinations.front()} : to, downstream,
+               transmission.sent);
+          ++stats.flit_hops;
+          ++stats.output_busy_cycles[out_offset[r] + static_cast<std::uint64_t>(output)];
+        }
+        if (++transmission.sent == packets[instances[transmission.instance].packet].flits) {
+          transmission.active = false;
+          --active_in_router[r];
+          for (int output : transmission.outputs) output_busy[r][static_cast<std::size_t>(output)] = false;
+        }
+      }
+    }
+  }
+  return book.finish(std::move(stats));
+}
+
+// ---------------------------------------------------------------- fast: event-driven per packet
+
+NetworkResult run_fast(const NetworkGraph& graph, const Topology& topology, const NetworkParams& params,
+                       const std::vector<Packet>& packets, std::uint64_t max_cycles) {
+  check_params(params, packets);
+  const Inputs inputs(graph);
+  const auto out_offset = output_offsets(graph);
+  const int R = static_cast<int>(graph.routers.size());
+  const auto L = static_cast<std::uint64_t>(params.hop_latency);
+  DeliveryBook book;
+  auto by_source = packets_by_source(graph, packets, book.expected);
+  NetworkStats stats;
+  stats.output_busy_cycles.assign(out_offset.back(), 0);
+
+  std::vector<Instance> instances;
+  std::vector<int> credits(static_cast<std::size_t>(inputs.total), params.buffer_flits);
+  std::vector<std::deque<std::uint64_t>> returns(static_cast<std::size_t>(inputs.total));  // credit return cycles
+  std::vector<int> sender_of(static_cast<std::size_t>(inputs.total), -1);  // node: router, or R + terminal
+  for (int r = 0; r < R; ++r)
+    for (int o = 0; o < graph.routers[static_cast<std::size_t>(r)].outputs; ++o) {
+      const PortRef& to = graph.routers[static_cast<std::size_t>(r)].output_to[static_cast<std::size_t>(o)];
+      if (to.router >= 0) sender_of[static_cast<std::size_t>(inputs.at(to.router, to.port))] = r;
+    }
+  for (int terminal = 0; terminal < graph.terminals; ++terminal) {
+    const PortRef& port = graph.injection[static_cast<std::size_t>(terminal)];
+    sender_of[static_cast<std::size_t>(inputs.at(port.router, port.port))] = R + terminal;
+  }
+  std::vector<std::deque<std::size_t>> fifos(static_cast<std::size_t>(inputs.total));
+  std::vector<std::uint64_t> input_busy(static_cast<std::size_t>(inputs.total), 0), front_since(static_cast<std::size_t>(inputs.total), 0);
+  std::vector<std::vector<std::uint64_t>> output_busy(static_cast<std::size_t>(R));
+  for (int r = 0; r < R; ++r)
+    output_busy[static_cast<std::size_t>(r)].assign(static_cast<std::size_t>(graph.routers[static_cast<std::size_t>(r)].outputs), 0);
+  std::vector<std::uint64_t> router_busy(static_cast<std::size_t>(R), 0), terminal_busy(static_cast<std::size_t>(graph.terminals), 0);
+  std::vector<int> round_robin(static_cast<std::size_t>(R), 0);
+  std::vector<std::size_t> next_packet(static_cast<std::size_t>(graph.terminals), 0);
+  std::vector<std::uint64_t> processed(static_cast<std::size_t>(R + graph.terminals), UINT64_MAX);
+  using Wake = std::pair<std::uint64_t, int>;
+  std::priority_queue<Wake, std::vector<Wake>, std::greater<>> wakes;
+  std::vector<RouteChoice> choices;
+
+  auto available = [&](int receiver, std::uint64_t t) {
+    auto& pending = returns[static_cast<std::size_t>(receiver)];
+    while (!pending.empty() && pending.front() <= t) {
+      ++credits[static_cast<std::size_t>(receiver)];
+      pending.pop_front();
+    }
+    return credits[static_cast<std::size_t>(receiver)];
+  };
+  // The first cycle at which `receiver` will have `needed` credits from returns already known.
+  auto credit_time = [&](int receiver, int needed) -> std::uint64_t {
+    int missing = needed - credits[static_cast<std::size_t>(receiver)];
+    const auto& pending = returns[static_cast<std::size_t>(receiver)];
+    if (missing <= 0) return 0;
+    if (static_cast<std::size_t>(missing) > pending.size()) return UINT64_MAX;
+    return pending[static_cast<std::size_t>(missing - 1)];
+  };
+  // Puts a packet copy into router input `receiver`, its head arriving at `arrival`.
+  auto arrive = [&](int router, int port, std::size_t instance, std::uint64_t arrival) {
+    const Packet& packet = packets[instances[instance].packet];
+    instances[instance].head_arrival = arrival;
+    topology.route(graph, router, packet, instances[instance].destinations, choices);
+    instances[instance].route = choices;
+    fifos[static_cast<std::size_t>(inputs.at(router, port))].push_back(instance);
+    wakes.push({arrival, router});
+  };
+  // Flits leaving input `receiver` at t .. t+f-1 return credits at t+1 .. t+f; wake its sender
+  // at the first cycle it has a whole packet's credits again.
+  auto leave = [&](int receiver, std::uint64_t t, int flits) {
+    for (int i = 1; i <= flits; ++i) returns[static_cast<std::size_t>(receiver)].push_back(t + static_cast<std::uint64_t>(i));
+    int sender = sender_of[static_cast<std::size_t>(receiver)];
+    if (sender >= 0) wakes.push({t + 1, sender});
+  };
+
+  for (int terminal = 0; terminal < graph.terminals; ++terminal)
+    if (!by_source[static_cast<std::size_t>(terminal)].empty())
+      wakes.push({packets[by_source[static_cast<std::size_t>(terminal)][0]].created, R + terminal});
+
+  while (!wakes.empty()) {
+    auto [t, node] = wakes.top();
+    wakes.pop();
+    if (t >= max_cycles) break;
+    if (processed[static_cast<std::size_t>(node)] == t) continue;
+    processed[static_cast<std::size_t>(node)] = t;
+    if (node >= R) {  // a terminal injects its next packet
+      int terminal = node - R;
+      auto& queue = by_source[static_cast<std::size_t>(terminal)];
+      std::size_t& next = next_packet[static_cast<std::size_t>(terminal)];
+      if (next >= queue.size()) continue;
+      const Packet& packet = packets[queue[next]];
+      const PortRef& port = graph.injection[static_cast<std::size_t>(terminal)];
+      int receiver = inputs.at(port.router, port.port);
+      std::uint64_t when = std::max(packet.created, terminal_busy[static_cast<std::size_t>(terminal)]);
+      if (when > t) {
+        wakes.push({when, node});
+        continue;
+      }
+      if (available(receiver, t) < packet.flits) {
+        std::uint64_t ready = credit_time(receiver, packet.flits);
+        if (ready != UINT64_MAX) wakes.push({ready, node});
+        continue;
+      }
+      credits[static_cast<std::size_t>(receiver)] -= packet.flits;
+      terminal_busy[static_cast<std::size_t>(terminal)] = t + static_cast<std::uint64_t>(packet.flits);
+      instances.push_back(Instance{queue[next], packet.destinations, {}, 0});
+      arrive(port.router, port.port, instances.size() - 1, t + L);
+      ++next;
+      if (next < queue.size()) wakes.push({std::max(packets[queue[next]].created, terminal_busy[static_cast<std::size_t>(terminal)]), node});
+      continue;
+    }
+    // A router allocates at cycle t.
+    const int r = node;
+    const RouterNode& router = graph.routers[static_cast<std::size_t>(r)];
+    if (!router.one_transfer_at_a_time || router_busy[static_cast<std::size_t>(r)] <= t) {
+      const int first = round_robin[static_cast<std::size_t>(r)];  // this cycle's priority order starts here
+      for (int i = 0; i < router.inputs; ++i) {
+        int in = (first + i) % router.inputs;
+        int receiver = inputs.at(r, in);
+        auto& fifo = fifos[static_cast<std::size_t>(receiver)];
+        if (fifo.empty() || input_busy[static_cast<std::size_t>(receiver)] > t) continue;
+        const Instance& instance = instances[fifo.front()];
+        if (instance.head_arrival > t) continue;
+        const int flits = packets[instance.packet].flits;
+        bool ok = true;
+        for (const auto& choice : instance.route) {
+          const PortRef& to = router.output_to[static_cast<std::size_t>(choice.output)];
+          ok = ok && output_busy[static_cast<std::size_t>(r)][static_cast<std::size_t>(choice.output)] <= t &&
+               (to.router == kTerminal || available(inputs.at(to.router, to.port), t) >= flits);
+        }
+        if (!ok) continue;
+        std::size_t granted = fifo.front();
+        const auto f = static_cast<std::uint64_t>(flits);
+        std::vector<RouteChoice> route = instance.route;
+        std::size_t packet_index = instance.packet;
+        stats.stall_cycles += t - std::max(front_since[static_cast<std::size_t>(receiver)], instances[granted].head_arrival);
+        for (const auto& choice : route) {
+          output_busy[static_cast<std::size_t>(r)][static_cast<std::size_t>(choice.output)] = t + f;
+          stats.flit_hops += f;
+          stats.output_busy_cycles[out_offset[static_cast<std::size_t>(r)] + static_cast<std::uint64_t>(choice.output)] += f;
+          const PortRef& to = router.output_to[static_cast<std::size_t>(choice.output)];
+          if (to.router == kTerminal) {
+            int destination = choice.destinations.front();
+            book.add(packets[packet_index], destination, t + L, t + L + f - 1);
+            stats.flits_delivered += f;
+          } else {
+            credits[static_cast<std::size_t>(inputs.at(to.router, to.port))] -= flits;
+            instances.push_back(Instance{packet_index, choice.destinations, {}, 0});
+            arrive(to.router, to.port, instances.size() - 1, t + L);
+          }
+        }
+        input_busy[static_cast<std::size_t>(receiver)] = t + f;
+        router_busy[static_cast<std::size_t>(r)] = t + f;
+        leave(receiver, t, flits);
+        fifo.pop_front();
+        front_since[static_cast<std::size_t>(receiver)] = t;
+        round_robin[static_cast<std::size_t>(r)] = (in + 1) % router.inputs;
+        if (router.one_transfer_at_a_time) break;
+      }
+    }
+    // When might this router's allocation change next?
+    std::uint64_t next = UINT64_MAX;
+    for (int in = 0; in < router.inputs; ++in) {
+      int receiver = inputs.at(r, in);
+      const auto& fifo = fifos[static_cast<std::size_t>(receiver)];
+      if (fifo.empty()) continue;
+      const Instance& instance = instances[fifo.front()];
+      if (instance.head_arrival > t) {
+        next = std::min(next, instance.head_arrival);
+        continue;
+      }
+      if (input_busy[static_cast<std::size_t>(receiver)] > t) next = std::min(next, input_busy[static_cast<std::size_t>(receiver)]);
+      if (router.one_transfer_at_a_time && router_busy[static_cast<std::size_t>(r)] > t)
+        next = std::min(next, router_busy[static_cast<std::size_t>(r)]);
+      for (const auto& choice : instance.route) {
+        std::uint64_t busy = output_busy[static_cast<std::size_t>(r)][static_cast<std::size_t>(choice.output)];
+        if (busy > t) next = std::min(next, busy);
+        const PortRef& to = router.output_to[static_cast<std::size_t>(choice.output)];
+        if (to.router != kTerminal) {
+          std::uint64_t ready = credit_time(inputs.at(to.router, to.port), packets[instance.packet].flits);
+          if (ready > t && ready != UINT64_MAX) next = std::min(next, ready);
+        }
+      }
+    }
+    if (next != UINT64_MAX) wakes.push({next, r});
+  }
+  return book.finish(std::move(stats));
+}
+
+}  // namespace sosasim

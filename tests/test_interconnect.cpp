@@ -1,0 +1,228 @@
+// Interconnects: structure against closed forms, zero-load latency, saturation, permutation
+// behaviour (Benes looping, butterfly blocking), and the fast model against the flit-level
+// reference on random traffic with contention and multicast.
+#include <catch2/catch.hpp>
+
+#include <random>
+
+#include "interconnect/analysis.h"
+#include "interconnect/network_engine.h"
+#include "interconnect/topology.h"
+#include "interconnect/traffic.h"
+
+using namespace sosasim;
+
+namespace {
+
+std::unique_ptr<Topology> topology(const std::string& name, std::int64_t expansion = 1) {
+  ParamValues values;
+  values.set("topology", name);
+  if (name == "butterfly") values.set("expansion", expansion);
+  return make_topology(values);
+}
+
+double accepted_rate(const NetworkResult& result, int ports, std::uint64_t from, std::uint64_t to, int flits) {
+  std::uint64_t delivered = 0;
+  for (const auto& d : result.deliveries)
+    if (d.tail_cycle >= from && d.tail_cycle < to) delivered += static_cast<std::uint64_t>(flits);
+  return static_cast<double>(delivered) / static_cast<double>((to - from) * static_cast<std::uint64_t>(ports));
+}
+
+double average_latency(const NetworkResult& result, const std::vector<Packet>& packets, std::uint64_t from) {
+  double total = 0;
+  std::uint64_t count = 0;
+  for (const auto& d : result.deliveries)
+    if (packets[d.id].created >= from) total += static_cast<double>(d.tail_cycle - packets[d.id].created), ++count;
+  return count ? total / static_cast<double>(count) : 0.0;
+}
+
+}  // namespace
+
+TEST_CASE("butterfly and Benes structure follows the closed forms", "[interconnect]") {
+  for (int n = 1; n <= 8; ++n) {
+    const int N = 1 << n;
+    NetworkDescription fly = describe_network(topology("butterfly", 1)->build(N));
+    CHECK(fly.switches == (N / 2) * n);
+    CHECK(fly.stages == n);
+    CHECK(fly.connected);
+    CHECK(fly.path_diversity == 1);
+    CHECK(fly.bisection_links == N / 2);
+    CHECK(fly.diameter_hops == n - 1);
+    NetworkDescription benes = describe_network(topology("benes")->build(N));
+    CHECK(benes.stages == 2 * n - 1);
+    CHECK(benes.switches == (N / 2) * (2 * n - 1));
+    CHECK(benes.connected);
+    if (n >= 3) {
+      NetworkDescription fly4 = describe_network(topology("butterfly", 4)->build(N));
+      CHECK(fly4.stages == n + 2);  // expansion 4 adds log2 4 stages
+      CHECK(fly4.path_diversity == 4);
+    }
+  }
+}
+
+TEST_CASE("a k x k mesh has diameter 2(k-1) and bisection k", "[interconnect]") {
+  for (int k = 2; k <= 8; ++k) {
+    NetworkDescription mesh = describe_network(topology("mesh")->build(k * k));
+    CHECK(mesh.diameter_hops == 2 * (k - 1));
+    CHECK(mesh.switches == k * k);
+    if (k % 2 == 0) CHECK(mesh.bisection_links == k);  // the halves split between two rows
+    CHECK(mesh.connected);
+  }
+  NetworkDescription crossbar = describe_network(topology("crossbar")->build(16));
+  CHECK(crossbar.switches == 1);
+  CHECK(crossbar.diameter_hops == 0);
+  CHECK(crossbar.crosspoints == 256);
+  CHECK(describe_network(topology("bus")->build(16)).bisection_links == 1);
+}
+
+TEST_CASE("zero-load latency is hops x hop latency plus serialization", "[interconnect]") {
+  NetworkParams params;
+  params.hop_latency = 2;
+  params.buffer_flits = 8;
+  const int flits = 3;
+  struct Case {
+    std::string name;
+    std::int64_t expansion;
+    int ports, source, destination, routers;
+  };
+  for (const Case& c : std::vector<Case>{{"butterfly", 1, 16, 3, 12, 4},
+                                        {"butterfly", 2, 16, 3, 12, 5},
+                                        {"benes", 1, 16, 3, 12, 7},
+                                        {"crossbar", 1, 16, 3, 12, 1},
+                                        {"bus", 1, 16, 3, 12, 1},
+                                        {"mesh", 1, 16, 0, 15, 7}}) {  // (0,0) to (3,3): 6 hops, 7 routers
+    auto topo = topology(c.name, c.expansion);
+    NetworkGraph graph = topo->build(c.ports);
+    std::vector<Packet> packets = {Packet{0, c.source, {c.destination}, flits, 5}};
+    for (auto run : {run_fast, run_reference}) {
+      NetworkResult result = run(graph, *topo, params, packets, 1000);
+      REQUIRE(result.deliveries.size() == 1);
+      INFO(c.name);
+      // Links crossed: injection, between routers, ejection = routers + 1.
+      CHECK(result.deliveries[0].tail_cycle - 5 ==
+            static_cast<std::uint64_t>((c.routers + 1) * params.hop_latency + flits - 1));
+    }
+  }
+}
+
+TEST_CASE("latency grows with load and the accepted rate saturates", "[interconnect]") {
+  auto topo = topology("butterfly", 2);
+  NetworkGraph graph = topo->build(32);
+  NetworkParams params;
+  params.buffer_flits = 10;
+  double previous_latency = 0;
+  std::vector<double> accepted;
+  for (double rate : {0.1, 0.3, 0.6, 1.0}) {
+    std::vector<Packet> packets = synthetic_traffic("uniform", 32, rate, 4, 3000, 7);
+    NetworkResult result = run_fast(graph, *topo, params, packets, 200000);
+    double latency = average_latency(result, packets, 750);
+    CHECK(latency > previous_latency);
+    previous_latency = latency;
+    accepted.push_back(accepted_rate(result, 32, 750, 3000, 4));
+  }
+  CHECK(accepted[0] == Approx(0.1).margin(0.02));
+  CHECK(accepted[3] < 0.8);                            // saturated below the offered 1.0
+  CHECK(accepted[3] == Approx(accepted[2]).margin(0.1));  // and flat past saturation
+}
+
+TEST_CASE("permutations: crossbar and Benes ~1 flit/port/cycle, butterfly-1 blocks, expansion helps", "[interconnect]") {
+  NetworkParams params;
+  params.buffer_flits = 9;
+  auto rate = [&](const std::string& name, std::int64_t expansion, const std::string& pattern) {
+    auto topo = topology(name, expansion);
+    NetworkGraph graph = topo->build(64);
+    topo->prepare_permutation(graph, pattern_permutation(pattern, 64, 3));
+    std::vector<Packet> packets = synthetic_traffic(pattern, 64, 1.0, 4, 2000, 3);
+    return accepted_rate(run_fast(graph, *topo, params, packets, 100000), 64, 500, 2000, 4);
+  };
+  for (const char* pattern : {"bit_reverse", "transpose", "permutation"}) {
+    INFO(pattern);
+    CHECK(rate("crossbar", 1, pattern) > 0.95);
+    CHECK(rate("benes", 1, pattern) > 0.95);
+  }
+  for (const char* pattern : {"bit_reverse", "transpose"}) {
+    INFO(pattern);
+    double one = rate("butterfly", 1, pattern);
+    CHECK(one < 0.3);
+    CHECK(rate("butterfly", 2, pattern) > one);
+    CHECK(rate("butterfly", 8, pattern) > rate("butterfly", 2, pattern));
+  }
+}
+
+TEST_CASE("the looping algorithm routes any permutation through a Benes network without conflict", "[interconnect]") {
+  auto topo = topology("benes");
+  NetworkParams params;
+  params.buffer_flits = 4;
+  std::mt19937_64 rng(17);
+  for (int trial = 0; trial < 20; ++trial) {
+    const int N = 1 << (1 + trial % 6);
+    NetworkGraph graph = topo->build(N);
+    std::vector<int> permutation(static_cast<std::size_t>(N));
+    for (int i = 0; i < N; ++i) permutation[static_cast<std::size_t>(i)] = i;
+    std::shuffle(permutation.begin(), permutation.end(), rng);
+    topo->prepare_permutation(graph, permutation);
+    std::vector<Packet> packets;
+    for (int s = 0; s < N; ++s) packets.push_back(Packet{static_cast<std::uint64_t>(s), s, {permutation[static_cast<std::size_t>(s)]}, 4, 0});
+    NetworkResult result = run_reference(graph, *topo, params, packets, 10000);
+    CHECK(result.stats.stall_cycles == 0);
+    for (const auto& d : result.deliveries) CHECK(d.tail_cycle == static_cast<std::uint64_t>(graph.stages + 1 + 3));
+  }
+}
+
+TEST_CASE("an 8x8 mesh under uniform traffic saturates under the 4/k = 0.5 bound", "[interconnect]") {
+  auto topo = topology("mesh");
+  NetworkGraph graph = topo->build(64);
+  NetworkParams params;
+  params.buffer_flits = 3;
+  std::vector<Packet> packets = synthetic_traffic("uniform", 64, 0.6, 1, 4000, 5);
+  double accepted = accepted_rate(run_fast(graph, *topo, params, packets, 400000), 64, 1000, 4000, 1);
+  CHECK(accepted < 0.5);
+  CHECK(accepted > 0.25);  // one-VC, input-queued dimension-order routers saturate around a third
+}
+
+TEST_CASE("fast and reference networks agree exactly on random traffic with contention", "[interconnect][fidelity]") {
+  std::mt19937_64 rng(23);
+  const std::vector<std::pair<std::string, std::int64_t>> topologies = {
+      {"butterfly", 1}, {"butterfly", 2}, {"butterfly", 4}, {"benes", 1}, {"crossbar", 1}, {"mesh", 1}, {"bus", 1}};
+  for (int trial = 0; trial < 70; ++trial) {
+    const auto& [name, expansion] = topologies[static_cast<std::size_t>(trial) % topologies.size()];
+    auto topo = topology(name, expansion);
+    int ports = name == "mesh" ? (trial % 2 ? 9 : 16) : 1 << (1 + static_cast<int>(rng() % 4));
+    NetworkGraph graph = topo->build(ports);
+    NetworkParams params;
+    params.hop_latency = 1 + static_cast<int>(rng() % 3);
+    int flits = 1 + static_cast<int>(rng() % 5);
+    params.buffer_flits = flits + static_cast<int>(rng() % 4);
+    const std::string pattern = traffic_patterns()[rng() % traffic_patterns().size()];
+    if (pattern_needs_power_of_two(pattern) && (ports & (ports - 1))) continue;
+    double rate = 0.05 + static_cast<double>(rng() % 90) / 100.0;
+    std::vector<Packet> packets = synthetic_traffic(pattern, ports, rate, flits, 300, rng());
+    if (is_permutation_pattern(pattern)) topo->prepare_permutation(graph, pattern_permutation(pattern, ports, 1));
+    if (topo->supports_multicast() && trial % 3 == 0)
+      for (auto& packet : packets)
+        if (packet.id % 4 == 0) {  // a quarter of the packets go to two or three pods
+          for (int extra = 1; extra <= 2; ++extra) {
+            int d = (packet.destinations[0] + extra * 3) % ports;
+            if (std::find(packet.destinations.begin(), packet.destinations.end(), d) == packet.destinations.end())
+              packet.destinations.push_back(d);
+          }
+        }
+    NetworkResult fast = run_fast(graph, *topo, params, packets, 1000000);
+    NetworkResult reference = run_reference(graph, *topo, params, packets, 1000000);
+    INFO("trial " << trial << " " << name << "-" << expansion << " ports " << ports << " " << pattern << " rate " << rate
+                  << " flits " << flits << " buffer " << params.buffer_flits << " hop " << params.hop_latency);
+    REQUIRE(fast.deliveries.size() == reference.deliveries.size());
+    CHECK(fast.undelivered == 0);
+    bool same = true;
+    for (std::size_t i = 0; i < fast.deliveries.size(); ++i) {
+      const auto& a = fast.deliveries[i];
+      const auto& b = reference.deliveries[i];
+      same = same && a.id == b.id && a.destination == b.destination && a.head_cycle == b.head_cycle &&
+             a.tail_cycle == b.tail_cycle;
+    }
+    CHECK(same);
+    CHECK(fast.stats.flit_hops == reference.stats.flit_hops);
+    CHECK(fast.stats.stall_cycles == reference.stats.stall_cycles);
+    CHECK(fast.stats.output_busy_cycles == reference.stats.output_busy_cycles);
+  }
+}
