@@ -257,115 +257,137 @@ NetworkResult run_reference(const NetworkGraph& graph, const Topology& topology,
 
 // ---------------------------------------------------------------- fast: event-driven per packet
 
-NetworkResult run_fast(const NetworkGraph& graph, const Topology& topology, const NetworkParams& params,
-                       const std::vector<Packet>& packets, std::uint64_t max_cycles) {
-  check_params(params, packets);
-  const Inputs inputs(graph);
-  const auto out_offset = output_offsets(graph);
-  const int R = static_cast<int>(graph.routers.size());
-  const auto L = static_cast<std::uint64_t>(params.hop_latency);
-  DeliveryBook book;
-  auto by_source = packets_by_source(graph, packets, book.expected);
+struct FastNetwork::State {
+  const NetworkGraph& graph;
+  const Topology& topology;
+  NetworkParams params;
+  Inputs inputs;
+  std::vector<std::uint64_t> out_offset;
+  int R;
+  std::uint64_t L;
+  std::vector<Packet> packets;
+  std::vector<std::vector<std::size_t>> by_source;
+  std::vector<Delivery> deliveries;  // appended as tails become known
   NetworkStats stats;
-  stats.output_busy_cycles.assign(out_offset.back(), 0);
+  std::uint64_t expected = 0, delivered = 0, last_tail = 0;
 
-  std::vector<Instance> instances;
-  std::vector<int> credits(static_cast<std::size_t>(inputs.total), params.buffer_flits);
-  std::vector<std::deque<std::uint64_t>> returns(static_cast<std::size_t>(inputs.total));  // credit return cycles
-  std::vector<int> sender_of(static_cast<std::size_t>(inputs.total), -1);  // node: router, or R + terminal
-  for (int r = 0; r < R; ++r)
-    for (int o = 0; o < graph.routers[static_cast<std::size_t>(r)].outputs; ++o) {
-      const PortRef& to = graph.routers[static_cast<std::size_t>(r)].output_to[static_cast<std::size_t>(o)];
-      if (to.router >= 0) sender_of[static_cast<std::size_t>(inputs.at(to.router, to.port))] = r;
-    }
-  for (int terminal = 0; terminal < graph.terminals; ++terminal) {
-    const PortRef& port = graph.injection[static_cast<std::size_t>(terminal)];
-    sender_of[static_cast<std::size_t>(inputs.at(port.router, port.port))] = R + terminal;
-  }
-  std::vector<std::deque<std::size_t>> fifos(static_cast<std::size_t>(inputs.total));
-  std::vector<std::uint64_t> input_busy(static_cast<std::size_t>(inputs.total), 0), front_since(static_cast<std::size_t>(inputs.total), 0);
-  std::vector<std::vector<std::uint64_t>> output_busy(static_cast<std::size_t>(R));
-  for (int r = 0; r < R; ++r)
-    output_busy[static_cast<std::size_t>(r)].assign(static_cast<std::size_t>(graph.routers[static_cast<std::size_t>(r)].outputs), 0);
-  std::vector<std::uint64_t> router_busy(static_cast<std::size_t>(R), 0), terminal_busy(static_cast<std::size_t>(graph.terminals), 0);
-  std::vector<int> round_robin(static_cast<std::size_t>(R), 0);
-  std::vector<std::size_t> next_packet(static_cast<std::size_t>(graph.terminals), 0);
-  std::vector<std::uint64_t> processed(static_cast<std::size_t>(R + graph.terminals), UINT64_MAX);
+  std::deque<Instance> instances;  // a deque: references stay valid as copies are added
+  std::vector<int> credits;
+  std::vector<std::deque<std::uint64_t>> returns;  // credit return cycles per router input
+  std::vector<int> sender_of;                      // node feeding each router input: router, or R + terminal
+  std::vector<bool> sender_waits;                  // the sender found too few credits and no returns pending
+  std::vector<std::deque<std::size_t>> fifos;
+  std::vector<std::uint64_t> input_busy, front_since, router_busy, terminal_busy;
+  std::vector<std::vector<std::uint64_t>> output_busy;
+  std::vector<int> round_robin;
+  std::vector<std::size_t> next_packet;
+  std::vector<std::uint64_t> processed;
   using Wake = std::pair<std::uint64_t, int>;
   std::priority_queue<Wake, std::vector<Wake>, std::greater<>> wakes;
   std::vector<RouteChoice> choices;
 
-  auto available = [&](int receiver, std::uint64_t t) {
+  State(const NetworkGraph& g, const Topology& t, const NetworkParams& p)
+      : graph(g), topology(t), params(p), inputs(g), out_offset(output_offsets(g)), R(static_cast<int>(g.routers.size())),
+        L(static_cast<std::uint64_t>(p.hop_latency)) {
+    const auto total = static_cast<std::size_t>(inputs.total);
+    by_source.resize(static_cast<std::size_t>(g.terminals));
+    stats.output_busy_cycles.assign(out_offset.back(), 0);
+    credits.assign(total, p.buffer_flits);
+    returns.resize(total);
+    sender_of.assign(total, -1);
+    sender_waits.assign(total, false);
+    for (int r = 0; r < R; ++r)
+      for (int o = 0; o < g.routers[static_cast<std::size_t>(r)].outputs; ++o) {
+        const PortRef& to = g.routers[static_cast<std::size_t>(r)].output_to[static_cast<std::size_t>(o)];
+        if (to.router >= 0) sender_of[static_cast<std::size_t>(inputs.at(to.router, to.port))] = r;
+      }
+    for (int terminal = 0; terminal < g.terminals; ++terminal) {
+      const PortRef& port = g.injection[static_cast<std::size_t>(terminal)];
+      sender_of[static_cast<std::size_t>(inputs.at(port.router, port.port))] = R + terminal;
+    }
+    fifos.resize(total);
+    input_busy.assign(total, 0);
+    front_since.assign(total, 0);
+    output_busy.resize(static_cast<std::size_t>(R));
+    for (int r = 0; r < R; ++r)
+      output_busy[static_cast<std::size_t>(r)].assign(static_cast<std::size_t>(g.routers[static_cast<std::size_t>(r)].outputs), 0);
+    router_busy.assign(static_cast<std::size_t>(R), 0);
+    terminal_busy.assign(static_cast<std::size_t>(g.terminals), 0);
+    round_robin.assign(static_cast<std::size_t>(R), 0);
+    next_packet.assign(static_cast<std::size_t>(g.terminals), 0);
+    processed.assign(static_cast<std::size_t>(R + g.terminals), UINT64_MAX);
+  }
+
+  int available(int receiver, std::uint64_t t) {
     auto& pending = returns[static_cast<std::size_t>(receiver)];
     while (!pending.empty() && pending.front() <= t) {
       ++credits[static_cast<std::size_t>(receiver)];
       pending.pop_front();
     }
     return credits[static_cast<std::size_t>(receiver)];
-  };
+  }
   // The first cycle at which `receiver` will have `needed` credits from returns already known.
-  auto credit_time = [&](int receiver, int needed) -> std::uint64_t {
+  std::uint64_t credit_time(int receiver, int needed) const {
     int missing = needed - credits[static_cast<std::size_t>(receiver)];
     const auto& pending = returns[static_cast<std::size_t>(receiver)];
     if (missing <= 0) return 0;
     if (static_cast<std::size_t>(missing) > pending.size()) return UINT64_MAX;
     return pending[static_cast<std::size_t>(missing - 1)];
-  };
-  // Puts a packet copy into router input `receiver`, its head arriving at `arrival`.
-  auto arrive = [&](int router, int port, std::size_t instance, std::uint64_t arrival) {
-    const Packet& packet = packets[instances[instance].packet];
+  }
+  // Puts a packet copy into a router input, its head arriving at `arrival`.
+  void arrive(int router, int port, std::size_t instance, std::uint64_t arrival) {
     instances[instance].head_arrival = arrival;
-    topology.route(graph, router, packet, instances[instance].destinations, choices);
+    topology.route(graph, router, packets[instances[instance].packet], instances[instance].destinations, choices);
     instances[instance].route = choices;
     fifos[static_cast<std::size_t>(inputs.at(router, port))].push_back(instance);
     wakes.push({arrival, router});
-  };
-  // Flits leaving input `receiver` at t .. t+f-1 return credits at t+1 .. t+f; wake its sender
-  // at the first cycle it has a whole packet's credits again.
-  auto leave = [&](int receiver, std::uint64_t t, int flits) {
+  }
+  // Flits leaving input `receiver` at t .. t+f-1 return credits at t+1 .. t+f; the sender looks
+  // again from t+1 on.
+  void leave(int receiver, std::uint64_t t, int flits) {
     for (int i = 1; i <= flits; ++i) returns[static_cast<std::size_t>(receiver)].push_back(t + static_cast<std::uint64_t>(i));
     int sender = sender_of[static_cast<std::size_t>(receiver)];
-    if (sender >= 0) wakes.push({t + 1, sender});
-  };
-
-  for (int terminal = 0; terminal < graph.terminals; ++terminal)
-    if (!by_source[static_cast<std::size_t>(terminal)].empty())
-      wakes.push({packets[by_source[static_cast<std::size_t>(terminal)][0]].created, R + terminal});
-
-  while (!wakes.empty()) {
-    auto [t, node] = wakes.top();
-    wakes.pop();
-    if (t >= max_cycles) break;
-    if (processed[static_cast<std::size_t>(node)] == t) continue;
-    processed[static_cast<std::size_t>(node)] = t;
-    if (node >= R) {  // a terminal injects its next packet
-      int terminal = node - R;
-      auto& queue = by_source[static_cast<std::size_t>(terminal)];
-      std::size_t& next = next_packet[static_cast<std::size_t>(terminal)];
-      if (next >= queue.size()) continue;
-      const Packet& packet = packets[queue[next]];
-      const PortRef& port = graph.injection[static_cast<std::size_t>(terminal)];
-      int receiver = inputs.at(port.router, port.port);
-      std::uint64_t when = std::max(packet.created, terminal_busy[static_cast<std::size_t>(terminal)]);
-      if (when > t) {
-        wakes.push({when, node});
-        continue;
-      }
-      if (available(receiver, t) < packet.flits) {
-        std::uint64_t ready = credit_time(receiver, packet.flits);
-        if (ready != UINT64_MAX) wakes.push({ready, node});
-        continue;
-      }
-      credits[static_cast<std::size_t>(receiver)] -= packet.flits;
-      terminal_busy[static_cast<std::size_t>(terminal)] = t + static_cast<std::uint64_t>(packet.flits);
-      instances.push_back(Instance{queue[next], packet.destinations, {}, 0});
-      arrive(port.router, port.port, instances.size() - 1, t + L);
-      ++next;
-      if (next < queue.size()) wakes.push({std::max(packets[queue[next]].created, terminal_busy[static_cast<std::size_t>(terminal)]), node});
-      continue;
+    if (sender >= 0 && sender_waits[static_cast<std::size_t>(receiver)]) {
+      sender_waits[static_cast<std::size_t>(receiver)] = false;
+      wakes.push({t + 1, sender});
     }
-    // A router allocates at cycle t.
-    const int r = node;
+  }
+  void deliver(std::size_t packet, int destination, std::uint64_t head, std::uint64_t tail) {
+    deliveries.push_back(Delivery{packets[packet].id, destination, head, tail});
+    ++delivered;
+    last_tail = std::max(last_tail, tail);
+    stats.flits_delivered += static_cast<std::uint64_t>(packets[packet].flits);
+  }
+
+  void terminal_step(int terminal, std::uint64_t t) {
+    const int node = R + terminal;
+    auto& queue = by_source[static_cast<std::size_t>(terminal)];
+    std::size_t& next = next_packet[static_cast<std::size_t>(terminal)];
+    if (next >= queue.size()) return;
+    const Packet& packet = packets[queue[next]];
+    const PortRef& port = graph.injection[static_cast<std::size_t>(terminal)];
+    int receiver = inputs.at(port.router, port.port);
+    std::uint64_t when = std::max(packet.created, terminal_busy[static_cast<std::size_t>(terminal)]);
+    if (when > t) {
+      wakes.push({when, node});
+      return;
+    }
+    if (available(receiver, t) < packet.flits) {
+      std::uint64_t ready = credit_time(receiver, packet.flits);
+      if (ready != UINT64_MAX) wakes.push({ready, node});
+      else sender_waits[static_cast<std::size_t>(receiver)] = true;
+      return;
+    }
+    credits[static_cast<std::size_t>(receiver)] -= packet.flits;
+    terminal_busy[static_cast<std::size_t>(terminal)] = t + static_cast<std::uint64_t>(packet.flits);
+    instances.push_back(Instance{queue[next], packet.destinations, {}, 0});
+    arrive(port.router, port.port, instances.size() - 1, t + L);
+    ++next;
+    if (next < queue.size())
+      wakes.push({std::max(packets[queue[next]].created, terminal_busy[static_cast<std::size_t>(terminal)]), node});
+  }
+
+  void router_step(int r, std::uint64_t t) {
     const RouterNode& router = graph.routers[static_cast<std::size_t>(r)];
     if (!router.one_transfer_at_a_time || router_busy[static_cast<std::size_t>(r)] <= t) {
       const int first = round_robin[static_cast<std::size_t>(r)];  // this cycle's priority order starts here
@@ -384,23 +406,21 @@ NetworkResult run_fast(const NetworkGraph& graph, const Topology& topology, cons
                (to.router == kTerminal || available(inputs.at(to.router, to.port), t) >= flits);
         }
         if (!ok) continue;
-        std::size_t granted = fifo.front();
+        const std::size_t granted = fifo.front();
         const auto f = static_cast<std::uint64_t>(flits);
-        std::vector<RouteChoice> route = instance.route;
-        std::size_t packet_index = instance.packet;
+        std::vector<RouteChoice>& route = instances[granted].route;  // consumed: copies take its destinations
+        const std::size_t packet_index = instance.packet;
         stats.stall_cycles += t - std::max(front_since[static_cast<std::size_t>(receiver)], instances[granted].head_arrival);
-        for (const auto& choice : route) {
+        for (auto& choice : route) {
           output_busy[static_cast<std::size_t>(r)][static_cast<std::size_t>(choice.output)] = t + f;
           stats.flit_hops += f;
           stats.output_busy_cycles[out_offset[static_cast<std::size_t>(r)] + static_cast<std::uint64_t>(choice.output)] += f;
           const PortRef& to = router.output_to[static_cast<std::size_t>(choice.output)];
           if (to.router == kTerminal) {
-            int destination = choice.destinations.front();
-            book.add(packets[packet_index], destination, t + L, t + L + f - 1);
-            stats.flits_delivered += f;
+            deliver(packet_index, choice.destinations.front(), t + L, t + L + f - 1);
           } else {
             credits[static_cast<std::size_t>(inputs.at(to.router, to.port))] -= flits;
-            instances.push_back(Instance{packet_index, choice.destinations, {}, 0});
+            instances.push_back(Instance{packet_index, std::move(choice.destinations), {}, 0});
             arrive(to.router, to.port, instances.size() - 1, t + L);
           }
         }
@@ -432,14 +452,77 @@ NetworkResult run_fast(const NetworkGraph& graph, const Topology& topology, cons
         if (busy > t) next = std::min(next, busy);
         const PortRef& to = router.output_to[static_cast<std::size_t>(choice.output)];
         if (to.router != kTerminal) {
-          std::uint64_t ready = credit_time(inputs.at(to.router, to.port), packets[instance.packet].flits);
+          int receiver_down = inputs.at(to.router, to.port);
+          std::uint64_t ready = credit_time(receiver_down, packets[instance.packet].flits);
           if (ready > t && ready != UINT64_MAX) next = std::min(next, ready);
+          else if (ready == UINT64_MAX) sender_waits[static_cast<std::size_t>(receiver_down)] = true;
         }
       }
     }
     if (next != UINT64_MAX) wakes.push({next, r});
   }
-  return book.finish(std::move(stats));
+};
+
+FastNetwork::FastNetwork(const NetworkGraph& graph, const Topology& topology, const NetworkParams& params)
+    : state_(std::make_unique<State>(graph, topology, params)) {}
+
+FastNetwork::~FastNetwork() = default;
+
+void FastNetwork::add(const Packet& packet) {
+  State& s = *state_;
+  check_params(s.params, {packet});
+  if (packet.source < 0 || packet.source >= s.graph.terminals)
+    throw ModelError(packet.created, "network", "packet source " + std::to_string(packet.source) + " is not a terminal");
+  s.packets.push_back(packet);
+  s.by_source[static_cast<std::size_t>(packet.source)].push_back(s.packets.size() - 1);
+  s.expected += packet.destinations.size();
+  // A terminal with earlier packets still queued wakes itself for this one after injecting them.
+  auto& queue = s.by_source[static_cast<std::size_t>(packet.source)];
+  if (s.next_packet[static_cast<std::size_t>(packet.source)] + 1 == queue.size())
+    s.wakes.push({std::max(packet.created, s.terminal_busy[static_cast<std::size_t>(packet.source)]), s.R + packet.source});
+}
+
+void FastNetwork::advance(std::uint64_t until) {
+  State& s = *state_;
+  while (!s.wakes.empty() && s.wakes.top().first < until) {
+    auto [t, node] = s.wakes.top();
+    s.wakes.pop();
+    if (s.processed[static_cast<std::size_t>(node)] == t) continue;
+    s.processed[static_cast<std::size_t>(node)] = t;
+    if (node >= s.R) s.terminal_step(node - s.R, t);
+    else s.router_step(node, t);
+  }
+}
+
+std::uint64_t FastNetwork::next_event() const {
+  return state_->wakes.empty() ? UINT64_MAX : state_->wakes.top().first;
+}
+
+std::vector<Delivery> FastNetwork::take_deliveries() {
+  std::vector<Delivery> out;
+  out.swap(state_->deliveries);
+  return out;
+}
+
+const NetworkStats& FastNetwork::stats() const {
+  state_->stats.packets_delivered = state_->delivered;
+  state_->stats.cycles = state_->delivered ? state_->last_tail + 1 : 0;
+  return state_->stats;
+}
+
+std::uint64_t FastNetwork::undelivered() const { return state_->expected - state_->delivered; }
+
+NetworkResult run_fast(const NetworkGraph& graph, const Topology& topology, const NetworkParams& params,
+                       const std::vector<Packet>& packets, std::uint64_t max_cycles) {
+  check_params(params, packets);
+  FastNetwork network(graph, topology, params);
+  for (const auto& packet : packets) network.add(packet);
+  network.advance(max_cycles);
+  DeliveryBook book;
+  book.deliveries = network.take_deliveries();
+  for (const auto& packet : packets) book.expected += packet.destinations.size();
+  for (const auto& d : book.deliveries) book.last_cycle = std::max(book.last_cycle, d.tail_cycle);
+  return book.finish(network.stats());
 }
 
 }  // namespace sosasim

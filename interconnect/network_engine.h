@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "interconnect/network.h"
@@ -29,6 +30,31 @@ struct NetworkResult {
   std::vector<Delivery> deliveries;  // sorted by (id, destination)
   NetworkStats stats;
   std::uint64_t undelivered = 0;     // packets not delivered by max_cycles
+};
+
+// The fast model, incrementally: packets may be added as the simulation goes (for the SystemC
+// network module). Deliveries are known when the last router grants a packet, ahead of time.
+class FastNetwork {
+ public:
+  FastNetwork(const NetworkGraph& graph, const Topology& topology, const NetworkParams& params);
+  ~FastNetwork();
+  FastNetwork(const FastNetwork&) = delete;
+  FastNetwork& operator=(const FastNetwork&) = delete;
+
+  // Adds a packet created at or after the cycle reached so far.
+  void add(const Packet& packet);
+  // Processes every event before cycle `until`.
+  void advance(std::uint64_t until);
+  // The next cycle with an event, UINT64_MAX when idle.
+  std::uint64_t next_event() const;
+  // Deliveries decided since the last call (their cycles may lie ahead of the time reached).
+  std::vector<Delivery> take_deliveries();
+  const NetworkStats& stats() const;
+  std::uint64_t undelivered() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
 };
 
 // `packets` sorted by creation cycle; ids unique. Stops at `max_cycles` (watchdog).

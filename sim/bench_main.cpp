@@ -8,6 +8,8 @@
 
 #include "arch/pod_gemm.h"
 #include "arch/pod_timing.h"
+#include "interconnect/network_engine.h"
+#include "interconnect/traffic.h"
 
 using namespace sosasim;
 
@@ -58,6 +60,28 @@ int main() {
     out[functional ? "reference_functional_int8" : "reference_timing"] = {
         {"pe_cycles", result.pe_cycles}, {"seconds", elapsed},
         {"pe_cycles_per_second", static_cast<double>(result.pe_cycles) / elapsed}};
+  }
+  {  // The networks: butterfly-2 over 64 ports, uniform traffic at 0.3 flits/port/cycle, 4-flit packets.
+    ParamValues values;
+    values.set("topology", std::string("butterfly"));
+    values.set("expansion", std::int64_t{2});
+    auto topology = make_topology(values);
+    NetworkGraph graph = topology->build(64);
+    NetworkParams params;
+    params.buffer_flits = 9;
+    std::vector<Packet> packets = synthetic_traffic("uniform", 64, 0.3, 4, 20000, 1);
+    auto start = std::chrono::steady_clock::now();
+    NetworkResult reference = run_reference(graph, *topology, params, packets, 10'000'000);
+    double reference_seconds = seconds_since(start);
+    start = std::chrono::steady_clock::now();
+    NetworkResult fast = run_fast(graph, *topology, params, packets, 10'000'000);
+    double fast_seconds = seconds_since(start);
+    out["network_reference"] = {{"flit_hops", reference.stats.flit_hops}, {"seconds", reference_seconds},
+                                {"flit_hops_per_second", static_cast<double>(reference.stats.flit_hops) / reference_seconds}};
+    out["network_fast"] = {{"transfers", packets.size()}, {"seconds", fast_seconds},
+                           {"transfers_per_second", static_cast<double>(packets.size()) / fast_seconds},
+                           {"same_as_reference", fast.deliveries.size() == reference.deliveries.size() &&
+                                                     fast.stats.flit_hops == reference.stats.flit_hops}};
   }
   std::cout << out.dump(2) << "\n";
   return 0;

@@ -295,3 +295,28 @@ TEST_CASE("a per-layer format in the trace overrides the config", "[cli][workloa
   };
   CHECK(mac_energy(bfp, dir.path() + "/b") / mac_energy(plain, dir.path() + "/p") == Approx(0.12 / 0.4));
 }
+
+TEST_CASE("noc describes a network and runs synthetic traffic", "[cli][interconnect]") {
+  Outcome describe = run_sosasim("noc --topology butterfly --expansion 1 --ports 64 --describe --json");
+  REQUIRE(describe.exit_code == 0);
+  nlohmann::json d = nlohmann::json::parse(describe.output);
+  CHECK(d["switches"] == 32 * 6);
+  CHECK(d["stages"] == 6);
+  for (const char* key : {"links", "diameter_hops", "bisection_links"}) CHECK(d.contains(key));
+  Outcome mesh = run_sosasim("noc --topology mesh --ports 64 --describe --json");
+  CHECK(nlohmann::json::parse(mesh.output)["diameter_hops"] == 14);
+
+  for (const char* fidelity : {"fast", "reference"}) {
+    Outcome run = run_sosasim(std::string("noc --topology crossbar --ports 16 --traffic bit_reverse --injection-rate 0.5 "
+                                          "--cycles 400 --json --fidelity ") + fidelity);
+    REQUIRE(run.exit_code == 0);
+    nlohmann::json r = nlohmann::json::parse(run.output);
+    for (const char* key : {"offered", "accepted", "avg_latency_cycles", "p99_latency_cycles"}) CHECK(r.contains(key));
+    CHECK(r["accepted"].get<double>() == Approx(r["offered"].get<double>()).margin(0.05));
+  }
+  CHECK(run_sosasim("noc --topology butterfy --ports 8").exit_code == 2);
+  CHECK(run_sosasim("noc --topology benes --expansion 2 --ports 8").exit_code == 2);
+  CHECK(run_sosasim("noc --topology mesh --ports 12 --traffic bit_reverse").exit_code == 2);
+  CHECK(run_sosasim("noc --topology crossbar --ports 8 --packet-flits 8 --buffer-flits 4").exit_code == 2);
+  CHECK(run_sosasim("noc --topology crossbar --ports 8 --injection-rate 1.5").exit_code == 2);
+}

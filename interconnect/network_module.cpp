@@ -1,0 +1,68 @@
+#include "interconnect/network_module.h"
+
+#include <algorithm>
+
+namespace sosasim {
+
+NetworkModule::NetworkModule(sc_core::sc_module_name name, const NetworkGraph& graph, const Topology& topology,
+                             const NetworkParams& params, NetworkListener& listener)
+    : sc_core::sc_module(name), graph_(graph), network_(graph, topology, params), listener_(listener) {
+  SC_METHOD(step);
+  sensitive << wake_;
+  dont_initialize();
+}
+
+std::uint64_t NetworkModule::now() const {
+  return static_cast<std::uint64_t>(sc_core::sc_time_stamp().value() / sc_core::sc_time(1, sc_core::SC_NS).value());
+}
+
+void NetworkModule::send(Packet packet) {
+  packet.created = now();
+  created_[packet.id] = packet.created;
+  network_.add(packet);
+  ++stats_.packets_sent;
+  wake_.notify(sc_core::SC_ZERO_TIME);
+}
+
+void NetworkModule::step() {
+  const std::uint64_t cycle = now();
+  network_.advance(cycle + 1);
+  for (auto& delivery : network_.take_deliveries()) {
+    decided_.push_back(delivery);
+    pending_.push({delivery.tail_cycle, decided_.size() - 1});
+  }
+  while (!pending_.empty() && pending_.top().first <= cycle) {
+    const Delivery& delivery = decided_[pending_.top().second];
+    pending_.pop();
+    std::uint64_t latency = delivery.tail_cycle - created_[delivery.id];
+    std::uint64_t bucket = 1;
+    while (bucket <= latency) bucket *= 2;
+    ++stats_.latency_histogram[bucket];
+    ++stats_.deliveries;
+    listener_.delivered(delivery);
+  }
+  std::uint64_t next = std::min(network_.next_event(), pending_.empty() ? UINT64_MAX : pending_.top().first);
+  if (next != UINT64_MAX)
+    wake_.notify(sc_core::sc_time(static_cast<double>(std::max<std::uint64_t>(next, cycle + 1) - cycle), sc_core::SC_NS));
+}
+
+NetworkModuleStats NetworkModule::stats() const {
+  NetworkModuleStats result = stats_;
+  const NetworkStats& network = network_.stats();
+  result.flit_hops = network.flit_hops;
+  result.stall_cycles = network.stall_cycles;
+  const double cycles = static_cast<double>(std::max<std::uint64_t>(now(), 1));
+  std::size_t port = 0;
+  for (const auto& router : graph_.routers) {
+    double busy = 0;
+    for (int o = 0; o < router.outputs; ++o, ++port) {
+      double link = static_cast<double>(network.output_busy_cycles[port]) / cycles;
+      result.link_utilization.push_back(link);
+      busy += link;
+    }
+    result.switch_utilization.push_back(busy / router.outputs);
+  }
+  return result;
+}
+
+}  // namespace sosasim
