@@ -128,7 +128,16 @@ class ConfigDocument {
       }
       node.reset(next);
     }
-    node[segments.back()] = value;
+    if (!value.empty() && (value[0] == '{' || value[0] == '[')) {
+      // A flow map or list replaces the whole entry: -p 'interconnect={topology: benes}'.
+      try {
+        node[segments.back()] = YAML::Load(value);
+      } catch (const YAML::Exception& error) {
+        throw ConfigError(where, path, "malformed YAML value: " + error.msg);
+      }
+    } else {
+      node[segments.back()] = value;
+    }
   }
 
   // Where the key at `key_path` (node `node`) came from.

@@ -16,6 +16,7 @@
 #include "sim/pod_commands.h"
 #include "sim/workload_command.h"
 #include "sim/noc_command.h"
+#include "sim/sweep.h"
 #include "sim/registry.h"
 #include "sim/system/report.h"
 #include "sim/system/system.h"
@@ -143,6 +144,22 @@ int main(int argc, char** argv) {
   add_workload_command(app, pod_command_exit);
   add_noc_command(app, pod_command_exit);
 
+  std::string sweep_file, shard = "1/1";
+  SweepOptions sweep_options;
+  auto* sweep = app.add_subcommand("sweep", "run every point of a sweep file, in parallel, resumable, shardable");
+  sweep->add_option("sweep", sweep_file, "sweep YAML file")->required();
+  sweep->add_option("-j,--jobs", sweep_options.jobs, "points at a time (default: the number of cores)");
+  sweep->add_option("-o,--out", sweep_options.outdir, "output folder (default: results/<sweep name>)");
+  sweep->add_flag("--resume", sweep_options.resume, "run only the points without results");
+  sweep->add_option("--shard", shard, "i/n: run the points whose index is i-1 modulo n (Slurm arrays, GNU parallel)");
+  sweep->add_option("--max-points", sweep_options.max_points, "stop after this many points (time-boxed jobs)");
+
+  std::string merge_out;
+  std::vector<std::string> merge_dirs;
+  auto* merge = app.add_subcommand("merge", "join sweep shard folders into one results table");
+  merge->add_option("-o,--out", merge_out, "merged output folder")->required();
+  merge->add_option("shards", merge_dirs, "shard folders")->required();
+
   bool list_json = false;
   auto* list = app.add_subcommand("list", "print every registered component and its parameters");
   list->add_flag("--json", list_json, "print JSON");
@@ -157,6 +174,22 @@ int main(int argc, char** argv) {
       return pod_command_exit;
     if (*run) return run_command(config_path, overrides, outdir);
     if (*validate) return validate_command(validate_path, validate_overrides);
+    if (*sweep) {
+      auto slash = shard.find('/');
+      try {
+        if (slash == std::string::npos) throw std::invalid_argument("shard");
+        sweep_options.shard_index = std::stoi(shard.substr(0, slash));
+        sweep_options.shard_count = std::stoi(shard.substr(slash + 1));
+      } catch (const std::exception&) {
+        sweep_options.shard_count = 0;
+      }
+      if (sweep_options.shard_count < 1 || sweep_options.shard_index < 1 ||
+          sweep_options.shard_index > sweep_options.shard_count)
+        throw ConfigError(SourceLocation{"command line", 0, "--shard " + shard}, "", "expected i/n with 1 <= i <= n");
+      sweep_options.quiet = quiet;
+      return run_sweep(sweep_file, sweep_options);
+    }
+    if (*merge) return merge_sweeps(merge_out, merge_dirs);
     if (*list) return list_command(list_json);
   } catch (const CLI::ParseError& error) {
     int code = app.exit(error);

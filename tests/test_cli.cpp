@@ -5,6 +5,8 @@
 
 #include <array>
 #include <cstdio>
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <sys/wait.h>
 
@@ -319,4 +321,91 @@ TEST_CASE("noc describes a network and runs synthetic traffic", "[cli][interconn
   CHECK(run_sosasim("noc --topology mesh --ports 12 --traffic bit_reverse").exit_code == 2);
   CHECK(run_sosasim("noc --topology crossbar --ports 8 --packet-flits 8 --buffer-flits 4").exit_code == 2);
   CHECK(run_sosasim("noc --topology crossbar --ports 8 --injection-rate 1.5").exit_code == 2);
+}
+
+namespace {
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+std::size_t count_lines(const std::string& text) { return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')); }
+
+}  // namespace
+
+TEST_CASE("a sweep runs every point, resumes after an interruption, and shards merge to the same table", "[cli][sweep]") {
+  TempDir dir;
+  dir.write("a.csv", "layer,M,K,N\nx,64,64,64\n");
+  dir.write("b.csv", "layer,M,K,N\ny,32,128,32\nz,32,32,32\n");
+  std::string sweep = dir.write("s.yaml",
+                                "set: {pods: 4}\n"
+                                "grid:\n"
+                                "  array.rows: [8, 16]\n"
+                                "  array.cols: [8, 16]\n"
+                                "workloads: [a.csv, b.csv]\n");
+  Outcome full = run_sosasim("sweep " + sweep + " -j 2 -q -o " + dir.path() + "/full");
+  REQUIRE(full.exit_code == 0);
+  std::string table = read_text(dir.path() + "/full/results.csv");
+  CHECK(count_lines(table) == 1 + 4 * 2);  // header, 4 points x 2 workloads
+  CHECK_THAT(table, Contains("array.rows,array.cols"));
+  CHECK(table.find("failed") == std::string::npos);
+
+  // Interrupted after one point, then resumed: every row exactly once, the same table.
+  Outcome first = run_sosasim("sweep " + sweep + " -j 2 -q --max-points 1 -o " + dir.path() + "/resumed");
+  REQUIRE(first.exit_code == 0);
+  CHECK(count_lines(read_text(dir.path() + "/resumed/results.csv")) == 2);
+  CHECK_THAT(first.output, Contains("--resume"));
+  CHECK(run_sosasim("sweep " + sweep + " -q -o " + dir.path() + "/resumed").exit_code == 2);  // refuses to mix
+  REQUIRE(run_sosasim("sweep " + sweep + " -j 2 -q --resume -o " + dir.path() + "/resumed").exit_code == 0);
+  CHECK(read_text(dir.path() + "/resumed/results.csv") == table);
+  CHECK(count_lines(read_text(dir.path() + "/resumed/results.jsonl")) == 8);
+
+  // Two shards merged give the unsharded table.
+  REQUIRE(run_sosasim("sweep " + sweep + " -q --shard 1/2 -o " + dir.path() + "/s1").exit_code == 0);
+  REQUIRE(run_sosasim("sweep " + sweep + " -q --shard 2/2 -o " + dir.path() + "/s2").exit_code == 0);
+  CHECK(count_lines(read_text(dir.path() + "/s1/results.csv")) == 1 + 4);
+  REQUIRE(run_sosasim("merge -o " + dir.path() + "/merged " + dir.path() + "/s1 " + dir.path() + "/s2").exit_code == 0);
+  CHECK(read_text(dir.path() + "/merged/results.csv") == table);
+  CHECK(run_sosasim("sweep " + sweep + " --shard 3/2").exit_code == 2);
+}
+
+TEST_CASE("a bad sweep file fails before any point runs, naming the file and line", "[cli][sweep][errors]") {
+  TempDir dir;
+  std::string typo = dir.write("typo.yaml", "set: {pods: 4}\ngrd:\n  array.rows: [8]\n");
+  Outcome unknown = run_sosasim("sweep " + typo + " -o " + dir.path() + "/out");
+  CHECK(unknown.exit_code == 2);
+  CHECK_THAT(unknown.output, Contains("typo.yaml:2"));
+  CHECK_THAT(unknown.output, Contains("did you mean 'grid'"));
+  std::string value = dir.write("value.yaml", "grid:\n  array.rows: [8, abc]\n");
+  Outcome bad_value = run_sosasim("sweep " + value + " -o " + dir.path() + "/out");
+  CHECK(bad_value.exit_code == 2);
+  CHECK_THAT(bad_value.output, Contains("value.yaml:2"));
+  CHECK_THAT(bad_value.output, Contains("abc"));
+  std::string key = dir.write("key.yaml", "grid:\n  arary.rows: [8]\n");
+  CHECK_THAT(run_sosasim("sweep " + key + " -o " + dir.path() + "/out").output, Contains("key.yaml:2"));
+  std::string zip = dir.write("zip.yaml", "zip:\n  pods: [1, 2]\n  array.rows: [8]\n");
+  CHECK_THAT(run_sosasim("sweep " + zip + " -o " + dir.path() + "/out").output, Contains("same length"));
+  CHECK_FALSE(std::filesystem::exists(dir.path() + "/out"));
+}
+
+TEST_CASE("a sweep sizes each point to the largest pod count under a power budget", "[cli][sweep]") {
+  TempDir dir;
+  dir.write("a.csv", "layer,M,K,N\nx,64,64,64\n");
+  std::string sweep = dir.write("p.yaml", "grid:\n  array.rows: [16, 32]\npods_under_power_w: 50\nworkloads: [a.csv]\n");
+  REQUIRE(run_sosasim("sweep " + sweep + " -q -o " + dir.path() + "/out").exit_code == 0);
+  std::ifstream in(dir.path() + "/out/results.jsonl");
+  std::string line;
+  while (std::getline(in, line)) {
+    nlohmann::json row = nlohmann::json::parse(line);
+    double power = row["peak_power_w"];
+    int pods = std::stoi(row["axes"]["pods"].get<std::string>());
+    CHECK(power <= 50.0);
+    // One more pod would not fit: ask the simulator for that machine's peak power.
+    Outcome more = run_sosasim("validate -p workload.trace=" + dir.path() + "/a.csv -p array.rows=" +
+                               row["axes"]["array.rows"].get<std::string>() + " -p pods=" + std::to_string(pods + 1));
+    auto at = more.output.find("peak power ");
+    REQUIRE(at != std::string::npos);
+    CHECK(std::stod(more.output.substr(at + 11)) > 50.0);
+  }
 }
