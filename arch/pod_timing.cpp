@@ -9,6 +9,15 @@ OpTiming schedule_tile_op(PodTimingState& state, const ArrayShape& array, std::u
   const std::uint64_t rows = static_cast<std::uint64_t>(array.rows);
   const std::uint64_t cols = static_cast<std::uint64_t>(array.cols);
   OpTiming timing;
+  if (array.ideal_fill_drain) {  // the SOSA authors' simulator: no load, fill or drain
+    timing.start = std::max({state.input_port_free, weights_ready, stream_not_before});
+    timing.finish = timing.start + stream_rows;
+    state.input_port_free = timing.finish;
+    state.shadow_buffer_free = timing.start;
+    state.last_finish = std::max(state.last_finish, timing.finish);
+    state.newest_weight_tile = weight_tile;
+    return timing;
+  }
   if (array.dataflow == Dataflow::OS) {
     std::uint64_t free = array.double_buffer_weights ? state.input_port_free : state.last_finish;
     timing.start = std::max({free, weights_ready, stream_not_before});

@@ -32,6 +32,7 @@ struct ArrayShape {
   std::int64_t cols = 32;
   bool double_buffer_weights = true;  // double-buffered stationary operand (OS: accumulators)
   Dataflow dataflow = Dataflow::WS;
+  bool ideal_fill_drain = false;  // SOSA-simulator compatibility: an op takes only its streamed rows
 };
 
 // "ws", "os", "is"; returns false for anything else.

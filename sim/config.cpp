@@ -35,7 +35,10 @@ const ComponentRegistration kArraySection{{"section", "array",
     {{"rows", ParamType::Int, "PEs", "32", "r: PE rows, along the reduction dimension K", 1, 4096, {}},
      {"cols", ParamType::Int, "PEs", "32", "c: PE columns, along the output dimension N", 1, 4096, {}},
      {"double_buffer_weights", ParamType::Bool, "", "true",
-      "load the next weight tile while the current one computes", -kInf, kInf, {}}}}};
+      "load the next weight tile while the current one computes", -kInf, kInf, {}},
+     {"ideal_fill_drain", ParamType::Bool, "", "false",
+      "SOSA-simulator compatibility: a tile op takes only its streamed rows (no weight load, fill or drain)",
+      -kInf, kInf, {}}}}};
 
 const ComponentRegistration kFormatSection{{"section", "format",
     "number format of operands and MACs; `type` selects a registered format",
@@ -58,7 +61,8 @@ const ComponentRegistration kDramSection{{"section", "dram",
 const ComponentRegistration kInterconnectSection{{"section", "interconnect",
     "networks between SRAM banks and pods; `topology` selects a registered topology",
     {{"topology", ParamType::String, "", "butterfly", "a registered topology (see kind 'topology')",
-      -kInf, kInf, {}}}}};
+      -kInf, kInf, {}},
+     {"hop_latency", ParamType::Int, "cycles", "1", "cycles per router on a path (switch and link)", 1, 64, {}}}}};
 
 const ComponentRegistration kTilingSection{{"section", "tiling",
     "how GEMMs are cut into tile ops and placed on pods; `scheduler` selects a registered scheduler",
@@ -405,6 +409,7 @@ SimConfig load_config(const std::optional<std::string>& config_path,
   config.array.rows = array.get_int("rows");
   config.array.cols = array.get_int("cols");
   config.array.double_buffer_weights = array.get_bool("double_buffer_weights");
+  config.array.ideal_fill_drain = array.get_bool("ideal_fill_drain");
 
   ParamValues format = read_component_section(doc, "format", "type", "format", resolved["format"]);
   config.format.type = format.get_string("type");
@@ -436,6 +441,7 @@ SimConfig load_config(const std::optional<std::string>& config_path,
   config.interconnect.params =
       read_component_section(doc, "interconnect", "topology", "topology", resolved["interconnect"]);
   config.interconnect.topology = config.interconnect.params.get_string("topology");
+  config.interconnect.hop_latency = config.interconnect.params.get_int("hop_latency");
 
   config.tiling.params = read_component_section(doc, "tiling", "scheduler", "scheduler", resolved["tiling"]);
   config.tiling.scheduler = config.tiling.params.get_string("scheduler");

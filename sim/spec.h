@@ -18,6 +18,7 @@ struct ArraySpec {
   std::int64_t rows = 32;  // r: PE rows, along the reduction dimension K
   std::int64_t cols = 32;  // c: PE columns, along the output dimension N
   bool double_buffer_weights = true;
+  bool ideal_fill_drain = false;  // SOSA-simulator compatibility
 };
 
 // The number format of the MAC units and operands. `type` names a registered format; the
@@ -66,6 +67,7 @@ struct DramSpec {
 
 struct InterconnectSpec {
   std::string topology = "butterfly";
+  std::int64_t hop_latency = 1;  // cycles per router on a path
   ParamValues params;  // the topology's own parameters, validated against its schema
 };
 

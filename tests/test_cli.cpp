@@ -409,3 +409,28 @@ TEST_CASE("a sweep sizes each point to the largest pod count under a power budge
     CHECK(std::stod(more.output.substr(at + 11)) > 50.0);
   }
 }
+
+TEST_CASE("sosa_rounds runs ops in lock-step rounds of at least 2L+1 cycles", "[cli][system]") {
+  TempDir dir;
+  dir.write("t.csv", "layer,M,K,N\nfc,64,8,8\n");  // p = 8: 8 ops of 8 rows, one weight tile
+  std::string config = dir.write("r.yaml",
+                                 "pods: 4\n"
+                                 "array: {rows: 8, cols: 8, ideal_fill_drain: true}\n"
+                                 "dram: {latency_cycles: 0}\n"
+                                 "interconnect: {topology: butterfly, expansion: 2, hop_latency: 10}\n"
+                                 "tiling: {scheduler: sosa_rounds}\n"
+                                 "workload: {trace: t.csv}\n");
+  auto cycles = [&](const std::string& extra) {
+    Outcome run = run_sosasim("run " + config + " -o " + dir.path() + "/o -q " + extra);
+    REQUIRE(run.exit_code == 0);
+    return read_json(dir.path() + "/o/summary.json")["cycles"].get<std::uint64_t>();
+  };
+  // 4 pods: two rounds of 4 ops. Butterfly-2 over 4 ports: 3 routers on a path, L = 30 cycles,
+  // so a round lasts max(8 rows, 2L + 1 = 61) = 61 cycles.
+  CHECK(cycles("") == 2 * 61);
+  CHECK(cycles("-p tiling.count_last_round=false") == 61);
+  // With a short network the rounds last as long as the ops: 8 rows.
+  CHECK(cycles("-p interconnect.hop_latency=1") <= 2 * 8 + 2);
+  // The default scheduler is not lock-step: the same trace takes its ops' time.
+  CHECK(cycles("-p tiling.scheduler=layer_static") < 61);
+}

@@ -12,11 +12,20 @@
 
 namespace sosasim {
 
-// A contiguous range [begin, end) of a layer's op indices.
+// The op indices begin, begin + stride, ... below end that one pod executes, in order.
 struct OpRange {
   std::uint64_t begin = 0;
   std::uint64_t end = 0;
+  std::uint64_t stride = 1;
   bool empty() const { return begin >= end; }
+  void next() { begin += stride; }
+};
+
+// Lock-step rounds (SOSA's scheduler): op i of a layer runs in round i / pods; a round lasts as
+// long as its longest op, and at least `min_round_cycles`.
+struct RoundPolicy {
+  bool lockstep = false;
+  bool count_last_round = true;  // the SOSA authors' simulator never simulates its last round
 };
 
 class Scheduler {
@@ -24,6 +33,7 @@ class Scheduler {
   virtual ~Scheduler() = default;
   // The ops that pod `pod` (of `pods`) executes, in order, for the layer planned by `plan`.
   virtual OpRange ops_for_pod(const LayerPlan& plan, std::int64_t pod, std::int64_t pods) const = 0;
+  virtual RoundPolicy rounds() const { return RoundPolicy{}; }
 };
 
 using SchedulerFactory = std::function<std::unique_ptr<Scheduler>(const ParamValues&)>;

@@ -25,6 +25,7 @@
 #include "arch/pod_module.h"
 #include "sim/errors.h"
 #include "tiling/scheduler.h"
+#include "interconnect/topology.h"
 #include "tiling/tiling.h"
 #include "workloads/layer_graph.h"
 
@@ -104,7 +105,12 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     cursors_.resize(static_cast<std::size_t>(config.pods));
     waiting_since_.assign(static_cast<std::size_t>(config.pods), kNotArrived);
 
-    ArrayShape array{config.array.rows, config.array.cols, config.array.double_buffer_weights};
+    ArrayShape array{config.array.rows, config.array.cols, config.array.double_buffer_weights, Dataflow::WS,
+                     config.array.ideal_fill_drain};
+    // Network latency L: routers on a path times the hop latency (for SOSA's 2L+1 round minimum).
+    auto topology = make_topology(config.interconnect.params);
+    network_latency_ = static_cast<std::uint64_t>(topology->build(config.pods).stages * config.interconnect.hop_latency);
+    round_policy_ = scheduler_->rounds();
     double bytes_per_cycle = config.dram.bandwidth_gbps * 1073741824.0 / (config.frequency_ghz * 1e9);
     dram_ = std::make_unique<DramModule>("dram", bytes_per_cycle,
                                          static_cast<std::uint64_t>(config.dram.latency_cycles), *this);
@@ -168,11 +174,13 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     op.stream_rows = static_cast<std::uint64_t>(tile_op.m_rows);
     op.useful_macs = tile_op.useful_macs();
     op.operands_ready = std::max(data.arrival[tile], data.inputs_arrival);
+    if (round_policy_.lockstep)
+      op.operands_ready = std::max(op.operands_ready, round_starts_[range.begin / static_cast<std::uint64_t>(config_.pods)]);
     return PeekResult::Ready;
   }
 
   void started(int pod, const PodOp& op, const OpTiming& timing) override {
-    ++cursors_[static_cast<std::size_t>(pod)].begin;
+    cursors_[static_cast<std::size_t>(pod)].next();
     TileOp tile_op = tasks_[op.layer].plan.op(op.op_index);
     LayerResult& layer = result_.layers[op.layer];
     std::uint64_t macs = tile_op.useful_macs();
@@ -207,7 +215,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     }
     if (++finished_ops_[op.layer] == task.plan.op_count()) {
       data = LayerData{true, 0, {}, {}};
-      release(op.layer + 1, cycle);
+      release(op.layer + 1, round_policy_.lockstep ? std::max(cycle, rounds_end_) : cycle);
     }
   }
 
@@ -250,7 +258,14 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       result_.cycles = cycle;
     }
     active_ = index;
-    if (done()) return;
+    if (done()) {
+      if (round_policy_.lockstep && !round_policy_.count_last_round && result_.cycles >= last_round_cycles_) {
+        result_.cycles -= last_round_cycles_;  // as the SOSA authors' simulator, which stops before its last round
+        result_.workloads[tasks_[index - 1].workload].end_cycle = result_.cycles;
+      }
+      return;
+    }
+    if (round_policy_.lockstep) plan_rounds(tasks_[index], cycle);
     const LayerTask& task = tasks_[index];
     if (index == 0 || tasks_[index - 1].workload != task.workload)
       result_.workloads[task.workload].start_cycle = cycle;
@@ -259,6 +274,29 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       cursors_[pod] = scheduler_->ops_for_pod(task.plan, static_cast<std::int64_t>(pod), config_.pods);
       pods_[pod]->wake();
     }
+  }
+
+  // Lock-step rounds of a layer released at `cycle`: op i runs in round i / pods; a round lasts
+  // its longest op (streamed rows, plus weight load, fill and drain unless ideal) and at least
+  // 2L + 1 cycles.
+  void plan_rounds(const LayerTask& task, std::uint64_t cycle) {
+    const auto pods = static_cast<std::uint64_t>(config_.pods);
+    const std::uint64_t ops = task.plan.op_count();
+    const auto R = static_cast<std::uint64_t>(config_.array.rows), C = static_cast<std::uint64_t>(config_.array.cols);
+    round_starts_.assign((ops + pods - 1) / pods, 0);
+    std::uint64_t start = cycle;
+    for (std::uint64_t round = 0; round < round_starts_.size(); ++round) {
+      std::uint64_t longest = 0;
+      for (std::uint64_t op = round * pods; op < std::min(ops, (round + 1) * pods); ++op) {
+        auto rows = static_cast<std::uint64_t>(task.plan.op(op).m_rows);
+        longest = std::max(longest, config_.array.ideal_fill_drain ? rows : R + rows + R + C - 2);
+      }
+      std::uint64_t length = std::max(longest, 2 * network_latency_ + 1);
+      round_starts_[round] = start;
+      start += length;
+      last_round_cycles_ = length;
+    }
+    rounds_end_ = start;
   }
 
   // Issues DRAM requests in run order while the W banks have room.
@@ -311,6 +349,10 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   std::vector<std::uint64_t> waiting_since_;
   std::map<std::uint64_t, std::vector<int>> waiters_;
   std::size_t active_ = 0;
+  RoundPolicy round_policy_;
+  std::uint64_t network_latency_ = 0;
+  std::vector<std::uint64_t> round_starts_;  // of the active layer's rounds
+  std::uint64_t rounds_end_ = 0, last_round_cycles_ = 0;
   std::size_t fetch_layer_ = 0;
   std::uint64_t fetch_tile_ = 0;
   double resident_bytes_ = 0;
