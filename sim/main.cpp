@@ -40,7 +40,8 @@ std::optional<std::string> optional_path(const std::string& path) {
   return path;
 }
 
-int run_command(const std::string& config_path, const std::vector<std::string>& overrides, std::string outdir) {
+int run_command(const std::string& config_path, const std::vector<std::string>& overrides, std::string outdir,
+                const std::string& timeline) {
   SimConfig config = load_config(optional_path(config_path), overrides);
   std::vector<Workload> workloads = read_workloads(config);
   if (outdir.empty()) {
@@ -50,7 +51,7 @@ int run_command(const std::string& config_path, const std::vector<std::string>& 
   std::uint64_t tile_ops_hint = 0;
   for (const auto& w : workloads) tile_ops_hint += w.layers.size();
   spdlog::info("simulating {} workload(s), {} layers", workloads.size(), tile_ops_hint);
-  SimulationResult result = run_simulation(config, workloads);
+  SimulationResult result = run_simulation(config, workloads, timeline);
   RunReport report = build_report(config, result);
   write_report(report, config, outdir);
   std::cout << report.text << "  results in         " << outdir << "/ (summary.json, layers.csv, config.resolved.yaml)\n";
@@ -132,6 +133,8 @@ int main(int argc, char** argv) {
   run->add_option("config", config_path, "YAML config; omit for the built-in default");
   run->add_option("-p,--param", overrides, "override a key: -p key.path=value (repeatable)");
   run->add_option("-o,--out", outdir, "output folder (default: results/<config name>)");
+  std::string timeline;
+  run->add_option("--timeline", timeline, "write a Chrome/Perfetto trace-event timeline (open in ui.perfetto.dev)");
 
   std::string validate_path;
   std::vector<std::string> validate_overrides;
@@ -172,7 +175,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("gemm") || app.got_subcommand("quantize") || app.got_subcommand("workload") ||
         app.got_subcommand("noc"))
       return pod_command_exit;
-    if (*run) return run_command(config_path, overrides, outdir);
+    if (*run) return run_command(config_path, overrides, outdir, timeline);
     if (*validate) return validate_command(validate_path, validate_overrides);
     if (*sweep) {
       auto slash = shard.find('/');

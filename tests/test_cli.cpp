@@ -434,3 +434,31 @@ TEST_CASE("sosa_rounds runs ops in lock-step rounds of at least 2L+1 cycles", "[
   // The default scheduler is not lock-step: the same trace takes its ops' time.
   CHECK(cycles("-p tiling.scheduler=layer_static") < 61);
 }
+
+TEST_CASE("a run writes a Perfetto timeline and breaks pod cycles and bytes down", "[cli][system]") {
+  TempDir dir;
+  dir.write("t.csv", "layer,M,K,N\na,64,64,64\nb,64,64,32\n");
+  std::string config = dir.write("c.yaml", "pods: 2\narray: {rows: 8, cols: 8}\nworkload: {trace: t.csv}\n");
+  REQUIRE(run_sosasim("run " + config + " -q -o " + dir.path() + "/o --timeline " + dir.path() + "/o/timeline.json")
+              .exit_code == 0);
+  std::ifstream in(dir.path() + "/o/timeline.json");
+  nlohmann::json timeline = nlohmann::json::parse(in);
+  std::size_t pod_spans = 0, dram_spans = 0, layer_spans = 0;
+  for (const auto& event : timeline["traceEvents"]) {
+    if (event["ph"] != "X") continue;
+    int group = event["pid"];
+    pod_spans += group == 1 && event["name"] != "load weights";
+    dram_spans += group == 2;
+    layer_spans += group == 3;
+  }
+  CHECK(pod_spans == 8 * 8 * 8 + 8 * 8 * 4);  // every tile op
+  CHECK(dram_spans == 1 + 64 + 32);           // the inputs and every weight tile
+  CHECK(layer_spans == 2);
+  nlohmann::json summary = read_json(dir.path() + "/o/summary.json");
+  nlohmann::json breakdown = summary["pod_cycle_breakdown"];
+  double total = breakdown["streaming"].get<double>() + breakdown["waiting_for_weight_load"].get<double>() +
+                 breakdown["waiting_for_dram"].get<double>() + breakdown["other_idle"].get<double>();
+  CHECK(total == Approx(summary["cycles"].get<double>() * 2));
+  CHECK(summary["bytes_by_operand"]["dram_w_read"].get<double>() == Approx(64 * 64 + 64 * 32));
+  CHECK(summary["bytes_by_operand"]["sram_x_read"].get<double>() == Approx(64 * 64 * 8 + 64 * 64 * 4));
+}

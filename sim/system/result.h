@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,7 @@ struct SimulationResult {
   std::uint64_t operand_wait_cycles = 0;     // summed over pods: idle, waiting for DRAM data
   double dram_busy_cycles = 0;
   ActivityCounts activity;  // summed over layers
+  std::map<std::string, double> bytes_by_operand;  // SRAM and DRAM bytes by operand and direction
   std::vector<WorkloadResult> workloads;
   std::vector<LayerResult> layers;
   double wall_seconds = 0;

@@ -24,6 +24,7 @@
 #include "arch/format.h"
 #include "arch/pod_module.h"
 #include "sim/errors.h"
+#include "sim/system/timeline.h"
 #include "tiling/scheduler.h"
 #include "interconnect/topology.h"
 #include "tiling/tiling.h"
@@ -66,10 +67,11 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   SC_HAS_PROCESS(Controller);
 
   Controller(sc_core::sc_module_name name, const SimConfig& config, const std::vector<Workload>& workloads,
-             SimulationResult& result)
+             SimulationResult& result, Timeline& timeline)
       : sc_core::sc_module(name),
         config_(config),
         result_(result),
+        timeline_(timeline),
         scheduler_(make_scheduler(config.tiling.params)),
         w_capacity_bytes_(static_cast<double>(config.pods) * static_cast<double>(config.sram.bank_kib) * 1024.0) {
     TileShape shape{config.partition_rows(), config.array.rows, config.array.cols};
@@ -194,13 +196,26 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     double x_bytes = static_cast<double>(tile_op.m_rows * tile_op.k_rows) * task.dense_k_per_row * task.operand_bytes;
     double p_bytes = static_cast<double>(tile_op.m_rows * tile_op.n_cols * task.psum_bytes);
     double moved = x_bytes + p_bytes * (tile_op.k_part > 0 ? 2.0 : 1.0);
+    auto& by_operand = result_.bytes_by_operand;
+    by_operand["sram_x_read"] += x_bytes;
+    by_operand["sram_p_out_write"] += p_bytes;
+    if (tile_op.k_part > 0) by_operand["sram_p_in_read"] += p_bytes;
     if (timing.loads_weights) {
       ++layer.weight_loads;
       ++result_.weight_loads;
-      moved += static_cast<double>(tile_op.k_rows * tile_op.n_cols) * task.weight_bytes;
+      double w_bytes = static_cast<double>(tile_op.k_rows * tile_op.n_cols) * task.weight_bytes;
+      moved += w_bytes;
+      by_operand["sram_w_read"] += w_bytes;
     }
     activity.sram_bytes += moved;
     activity.network_bytes += moved;
+    if (timeline_.enabled()) {
+      if (timing.loads_weights)
+        timeline_.span(kTimelinePods, pod, "load weights", timing.load_start, timing.load_end - timing.load_start);
+      timeline_.span(kTimelinePods, pod, task.layer.name, timing.start, timing.finish - timing.start,
+                     "{\"op\":" + std::to_string(op.op_index) + ",\"rows\":" + std::to_string(tile_op.m_rows) +
+                         ",\"weight_tile\":" + std::to_string(tile_op.weight_tile) + "}");
+    }
   }
 
   void finished(int, const PodOp& op, std::uint64_t cycle) override {
@@ -224,6 +239,14 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   void dram_done(std::uint64_t tag, std::uint64_t cycle) override {
     std::size_t layer = static_cast<std::size_t>(tag >> 32);
     std::uint64_t tile = tag & kInputTile;
+    if (timeline_.enabled()) {
+      auto requested = dram_requested_.find(tag);
+      if (requested != dram_requested_.end()) {
+        timeline_.span(kTimelineDram, 0, (tile == kInputTile ? "inputs of " : "weights of ") + tasks_[layer].layer.name,
+                       requested->second, cycle - requested->second);
+        dram_requested_.erase(requested);
+      }
+    }
     if (tile == kInputTile) data_[layer].inputs_arrival = cycle;
     else data_[layer].arrival[tile] = cycle;
     auto it = waiters_.find(tag);
@@ -252,6 +275,9 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
 
   // Releases layer `index` to the pods at `cycle` (or ends the run).
   void release(std::size_t index, std::uint64_t cycle) {
+    if (index > 0 && timeline_.enabled())
+      timeline_.span(kTimelineLayers, static_cast<int>(tasks_[index - 1].workload), tasks_[index - 1].layer.name,
+                     result_.layers[index - 1].start_cycle, cycle - result_.layers[index - 1].start_cycle);
     if (index > 0) {
       WorkloadResult& previous = result_.workloads[tasks_[index - 1].workload];
       previous.end_cycle = cycle;
@@ -314,7 +340,10 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
           double input_bytes = static_cast<double>(task.layer.M * task.layer.K * task.layer.count) * task.operand_bytes;
           result_.layers[fetch_layer_].activity.sram_bytes += input_bytes;
           result_.layers[fetch_layer_].activity.dram_bytes += input_bytes;
+          result_.bytes_by_operand["dram_x_read"] += input_bytes;
+          result_.bytes_by_operand["sram_x_write"] += input_bytes;
           dram_->request(input_bytes, layer_tag | kInputTile);
+          if (timeline_.enabled()) dram_requested_[layer_tag | kInputTile] = current_cycle();
         }
       }
       if (task.layer.weights_on_chip && fetch_tile_ == 0) {
@@ -333,13 +362,18 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       resident_bytes_ += bytes;
       result_.layers[fetch_layer_].activity.sram_bytes += bytes;
       result_.layers[fetch_layer_].activity.dram_bytes += bytes;
+      result_.bytes_by_operand["dram_w_read"] += bytes;
+      result_.bytes_by_operand["sram_w_write"] += bytes;
       dram_->request(bytes, layer_tag | fetch_tile_);
+      if (timeline_.enabled()) dram_requested_[layer_tag | fetch_tile_] = current_cycle();
       ++fetch_tile_;
     }
   }
 
   const SimConfig& config_;
   SimulationResult& result_;
+  Timeline& timeline_;
+  std::map<std::uint64_t, std::uint64_t> dram_requested_;  // tag -> request cycle, for the timeline
   std::unique_ptr<Scheduler> scheduler_;
   double w_capacity_bytes_;
   std::vector<LayerTask> tasks_;
@@ -362,9 +396,11 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
 
 }  // namespace
 
-SimulationResult run_simulation(const SimConfig& config, const std::vector<Workload>& workloads) {
+SimulationResult run_simulation(const SimConfig& config, const std::vector<Workload>& workloads,
+                                const std::string& timeline_path) {
   SimulationResult result;
-  Controller controller("system", config, workloads, result);
+  Timeline timeline(timeline_path);
+  Controller controller("system", config, workloads, result, timeline);
   auto wall_start = std::chrono::steady_clock::now();
   sc_core::sc_start();
   result.wall_seconds =

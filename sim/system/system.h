@@ -14,6 +14,8 @@
 
 namespace sosasim {
 
-SimulationResult run_simulation(const SimConfig& config, const std::vector<Workload>& workloads);
+// `timeline_path`: write a Chrome/Perfetto trace-event timeline there ("" for none).
+SimulationResult run_simulation(const SimConfig& config, const std::vector<Workload>& workloads,
+                                const std::string& timeline_path = "");
 
 }  // namespace sosasim
