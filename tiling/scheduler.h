@@ -34,6 +34,10 @@ class Scheduler {
   // The ops that pod `pod` (of `pods`) executes, in order, for the layer planned by `plan`.
   virtual OpRange ops_for_pod(const LayerPlan& plan, std::int64_t pod, std::int64_t pods) const = 0;
   virtual RoundPolicy rounds() const { return RoundPolicy{}; }
+  // Dynamic schedulers let every layer whose dependencies are done run at once; pods claim the
+  // chunks `ops_for_pod(plan, chunk, chunks)` (chunks = min(pods, ops)) as they free up.
+  // Otherwise layers run one at a time and pod p executes ops_for_pod(plan, p, pods).
+  virtual bool dynamic() const { return false; }
 };
 
 using SchedulerFactory = std::function<std::unique_ptr<Scheduler>(const ParamValues&)>;

@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <set>
 #include <memory>
 
 #include <systemc>
@@ -36,6 +37,7 @@ namespace {
 
 constexpr std::uint64_t kNotArrived = UINT64_MAX;
 constexpr std::uint64_t kInputTile = 0xFFFFFFFFull;
+constexpr std::size_t kNoTask = SIZE_MAX;
 
 std::uint64_t current_cycle() {
   return static_cast<std::uint64_t>(sc_core::sc_time_stamp().value() /
@@ -76,11 +78,23 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
         w_capacity_bytes_(static_cast<double>(config.pods) * static_cast<double>(config.sram.bank_kib) * 1024.0) {
     TileShape shape{config.partition_rows(), config.array.rows, config.array.cols};
     std::uint64_t weight_key = 0;
+    dynamic_ = scheduler_->dynamic();
     for (std::size_t w = 0; w < workloads.size(); ++w) {
       result_.workloads.push_back(WorkloadResult{workloads[w].name, workloads[w].path, 0, 0, 0});
-      // Layers run one at a time in an order that respects the layer graph (the file order when
-      // it does); layers without dependencies read their inputs from DRAM.
+      // Tasks in an order that respects the layer graph (the file order when it does); layers
+      // without dependencies read their inputs from DRAM.
+      std::vector<std::size_t> task_of_layer(workloads[w].layers.size());
       for (std::size_t l : topological_order(workloads[w])) {
+        task_of_layer[l] = tasks_.size();
+        std::vector<std::size_t> depends;
+        if (!dynamic_) {
+          if (!tasks_.empty()) depends.push_back(tasks_.size() - 1);  // one layer at a time, workloads in turn
+        } else {
+          for (std::size_t d : workloads[w].layers[l].depends) depends.push_back(task_of_layer[d]);
+        }
+        pending_.push_back(depends.size());
+        dependents_.emplace_back();
+        for (std::size_t d : depends) dependents_[d].push_back(tasks_.size());
         const Layer& layer = workloads[w].layers[l];
         FormatSpec format = apply_format_override(layer_format(config.format, l, workloads[w].layers.size()), layer.format);
         SparsitySpec sparsity = config.sparsity;
@@ -104,7 +118,10 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     }
     data_.resize(tasks_.size());
     finished_ops_.assign(tasks_.size(), 0);
+    next_chunk_.assign(tasks_.size(), 0);
     cursors_.resize(static_cast<std::size_t>(config.pods));
+    pod_task_.assign(static_cast<std::size_t>(config.pods), kNoTask);
+    claimed_.assign(static_cast<std::size_t>(config.pods), kNoTask);
     waiting_since_.assign(static_cast<std::size_t>(config.pods), kNotArrived);
 
     ArrayShape array{config.array.rows, config.array.cols, config.array.double_buffer_weights, Dataflow::WS,
@@ -122,12 +139,16 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     SC_METHOD(start);
   }
 
-  bool done() const { return active_ >= tasks_.size(); }
+  bool done() const { return tasks_done_ >= tasks_.size(); }
 
   std::string stuck_report() const {
-    std::string text = "layer '" + tasks_[active_].layer.name + "' stalled with " +
-                       std::to_string(finished_ops_[active_]) + " of " +
-                       std::to_string(tasks_[active_].plan.op_count()) + " tile ops finished";
+    std::string text = std::to_string(tasks_.size() - tasks_done_) + " layers unfinished";
+    for (std::size_t t = 0; t < tasks_.size(); ++t)
+      if (finished_ops_[t] < tasks_[t].plan.op_count() && pending_[t] == 0) {
+        text += "; layer '" + tasks_[t].layer.name + "' stalled with " + std::to_string(finished_ops_[t]) + " of " +
+                std::to_string(tasks_[t].plan.op_count()) + " tile ops finished";
+        break;
+      }
     std::size_t waiting = 0;
     for (const auto& entry : waiters_) waiting += entry.second.size();
     return text + "; " + std::to_string(waiting) + " pods wait for DRAM data";
@@ -154,11 +175,12 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   PeekResult peek(int pod, PodOp& op) override {
     if (done()) return PeekResult::Idle;
     OpRange& range = cursors_[static_cast<std::size_t>(pod)];
-    if (range.empty()) return PeekResult::Idle;
-    const LayerTask& task = tasks_[active_];
-    LayerData& data = data_[active_];
+    if (range.empty() && !claim(pod)) return PeekResult::Idle;
+    const std::size_t active = pod_task_[static_cast<std::size_t>(pod)];
+    const LayerTask& task = tasks_[active];
+    LayerData& data = data_[active];
     std::uint64_t tile = task.plan.op(range.begin).weight_tile;
-    std::uint64_t layer_tag = static_cast<std::uint64_t>(active_) << 32;
+    std::uint64_t layer_tag = static_cast<std::uint64_t>(active) << 32;
     if (!data.requested || data.inputs_arrival == kNotArrived) {
       return wait_for(pod, layer_tag | (data.requested ? kInputTile : tile));
     }
@@ -170,7 +192,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       since = kNotArrived;
     }
     TileOp tile_op = task.plan.op(range.begin);
-    op.layer = active_;
+    op.layer = active;
     op.op_index = range.begin;
     op.weight_key = task.first_weight_key + tile;
     op.stream_rows = static_cast<std::uint64_t>(tile_op.m_rows);
@@ -230,7 +252,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     }
     if (++finished_ops_[op.layer] == task.plan.op_count()) {
       data = LayerData{true, 0, {}, {}};
-      release(op.layer + 1, round_policy_.lockstep ? std::max(cycle, rounds_end_) : cycle);
+      complete(op.layer, round_policy_.lockstep ? std::max(cycle, rounds_end_) : cycle);
     }
   }
 
@@ -258,7 +280,8 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
  private:
   void start() {
     pump();
-    release(0, 0);
+    for (std::size_t t = 0; t < tasks_.size(); ++t)
+      if (pending_[t] == 0) make_ready(t, 0);
   }
 
   PeekResult wait_for(int pod, std::uint64_t tag) {
@@ -273,33 +296,85 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     return static_cast<double>(task.plan.weight_tile_rows(tile) * task.plan.weight_tile_cols(tile)) * task.weight_bytes;
   }
 
-  // Releases layer `index` to the pods at `cycle` (or ends the run).
-  void release(std::size_t index, std::uint64_t cycle) {
-    if (index > 0 && timeline_.enabled())
-      timeline_.span(kTimelineLayers, static_cast<int>(tasks_[index - 1].workload), tasks_[index - 1].layer.name,
-                     result_.layers[index - 1].start_cycle, cycle - result_.layers[index - 1].start_cycle);
-    if (index > 0) {
-      WorkloadResult& previous = result_.workloads[tasks_[index - 1].workload];
-      previous.end_cycle = cycle;
-      result_.cycles = cycle;
-    }
-    active_ = index;
-    if (done()) {
-      if (round_policy_.lockstep && !round_policy_.count_last_round && result_.cycles >= last_round_cycles_) {
-        result_.cycles -= last_round_cycles_;  // as the SOSA authors' simulator, which stops before its last round
-        result_.workloads[tasks_[index - 1].workload].end_cycle = result_.cycles;
-      }
-      return;
-    }
-    if (round_policy_.lockstep) plan_rounds(tasks_[index], cycle);
+  // Layer `index` may start at `cycle`: its dependencies are done.
+  void make_ready(std::size_t index, std::uint64_t cycle) {
     const LayerTask& task = tasks_[index];
-    if (index == 0 || tasks_[index - 1].workload != task.workload)
-      result_.workloads[task.workload].start_cycle = cycle;
     result_.layers[index].start_cycle = cycle;
-    for (std::size_t pod = 0; pod < pods_.size(); ++pod) {
-      cursors_[pod] = scheduler_->ops_for_pod(task.plan, static_cast<std::int64_t>(pod), config_.pods);
-      pods_[pod]->wake();
+    WorkloadResult& workload = result_.workloads[task.workload];
+    if (!workload_started_.count(task.workload) || cycle < workload.start_cycle) workload.start_cycle = cycle;
+    workload_started_.insert(task.workload);
+    if (round_policy_.lockstep) plan_rounds(task, cycle);
+    open_.insert(index);
+    for (const auto& pod : pods_) pod->wake();
+  }
+
+  // Layer `index` finished at `cycle`: its dependents may become ready; the run may end.
+  void complete(std::size_t index, std::uint64_t cycle) {
+    LayerResult& layer = result_.layers[index];
+    layer.end_cycle = cycle;
+    if (timeline_.enabled())
+      timeline_.span(kTimelineLayers, static_cast<int>(tasks_[index].workload), tasks_[index].layer.name,
+                     layer.start_cycle, cycle - layer.start_cycle);
+    WorkloadResult& workload = result_.workloads[tasks_[index].workload];
+    workload.end_cycle = std::max(workload.end_cycle, cycle);
+    result_.cycles = std::max(result_.cycles, cycle);
+    ++tasks_done_;
+    open_.erase(index);
+    if (done() && round_policy_.lockstep && !round_policy_.count_last_round && result_.cycles >= last_round_cycles_) {
+      result_.cycles -= last_round_cycles_;  // as the SOSA authors' simulator, which stops before its last round
+      workload.end_cycle = result_.cycles;
     }
+    for (std::size_t next : dependents_[index])
+      if (--pending_[next] == 0) make_ready(next, cycle);
+  }
+
+  // Gives pod `pod` its next range of ops: under a barrier scheduler its own range of the one
+  // ready layer (once); under `dynamic` the next unclaimed chunk of the oldest ready layer.
+  bool claim(int pod) {
+    const auto p = static_cast<std::size_t>(pod);
+    while (!open_.empty()) {
+      std::size_t task = *open_.begin();
+      if (dynamic_) {
+        // Only layers whose data DRAM has started to bring: a pod that claimed work stuck behind
+        // other layers' weights would idle. (pump() wakes the pods when a new layer's fetch starts.)
+        // Prefer the oldest layer whose next chunk's first weight tile is already on chip.
+        auto arrived = [&](std::size_t t) {
+          const LayerData& data = data_[t];
+          if (!data.requested || data.inputs_arrival == kNotArrived) return false;
+          const auto chunks = std::min<std::uint64_t>(static_cast<std::uint64_t>(config_.pods), tasks_[t].plan.op_count());
+          OpRange next = scheduler_->ops_for_pod(tasks_[t].plan, static_cast<std::int64_t>(next_chunk_[t]),
+                                                 static_cast<std::int64_t>(chunks));
+          return next.empty() || data.arrival[tasks_[t].plan.op(next.begin).weight_tile] != kNotArrived;
+        };
+        auto it = open_.begin();
+        while (it != open_.end() && !arrived(*it)) ++it;
+        if (it == open_.end()) {
+          it = open_.begin();
+          while (it != open_.end() && !data_[*it].requested) ++it;
+        }
+        if (it == open_.end()) return false;
+        task = *it;
+      }
+      const LayerPlan& plan = tasks_[task].plan;
+      OpRange range;
+      if (dynamic_) {
+        const auto chunks = std::min<std::uint64_t>(static_cast<std::uint64_t>(config_.pods), plan.op_count());
+        range = scheduler_->ops_for_pod(plan, static_cast<std::int64_t>(next_chunk_[task]), static_cast<std::int64_t>(chunks));
+        if (++next_chunk_[task] >= chunks) open_.erase(task);
+      } else {
+        if (claimed_[p] == task) return false;  // this pod's share of the layer is done
+        claimed_[p] = task;
+        range = scheduler_->ops_for_pod(plan, pod, config_.pods);
+      }
+      if (range.empty()) {
+        if (!dynamic_) return false;
+        continue;
+      }
+      cursors_[p] = range;
+      pod_task_[p] = task;
+      return true;
+    }
+    return false;
   }
 
   // Lock-step rounds of a layer released at `cycle`: op i runs in round i / pods; a round lasts
@@ -333,6 +408,8 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       std::uint64_t layer_tag = static_cast<std::uint64_t>(fetch_layer_) << 32;
       if (!data.requested) {
         data.requested = true;
+        if (dynamic_ && open_.count(fetch_layer_))
+          for (const auto& pod : pods_) pod->wake();  // a ready layer's data starts to arrive
         data.arrival.assign(task.plan.weight_tiles(), kNotArrived);
         data.remaining.assign(task.plan.weight_tiles(), static_cast<std::uint32_t>(task.plan.m_parts()));
         if (task.fetches_input) {
@@ -382,7 +459,14 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   std::vector<OpRange> cursors_;
   std::vector<std::uint64_t> waiting_since_;
   std::map<std::uint64_t, std::vector<int>> waiters_;
-  std::size_t active_ = 0;
+  bool dynamic_ = false;
+  std::vector<std::size_t> pending_;                  // per task: dependencies not finished
+  std::vector<std::vector<std::size_t>> dependents_;  // per task
+  std::set<std::size_t> open_;                        // ready tasks with ops to hand out, oldest first
+  std::vector<std::uint64_t> next_chunk_;             // per task, dynamic scheduling
+  std::vector<std::size_t> pod_task_, claimed_;       // per pod: task of its range; last task it claimed
+  std::set<std::size_t> workload_started_;
+  std::size_t tasks_done_ = 0;
   RoundPolicy round_policy_;
   std::uint64_t network_latency_ = 0;
   std::vector<std::uint64_t> round_starts_;  // of the active layer's rounds
