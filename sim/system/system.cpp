@@ -38,6 +38,7 @@ namespace {
 constexpr std::uint64_t kNotArrived = UINT64_MAX;
 constexpr std::uint64_t kInputTile = 0xFFFFFFFFull;
 constexpr std::size_t kNoTask = SIZE_MAX;
+constexpr std::uint64_t kSpillTile = 0xFFFFFFFEull;  // DRAM tag of a layer's spilled output
 
 std::uint64_t current_cycle() {
   return static_cast<std::uint64_t>(sc_core::sc_time_stamp().value() /
@@ -54,6 +55,9 @@ struct LayerTask {
   int psum_bytes = 2;
   double weight_bytes = 1;             // per kept weight: operand plus sparsity index bits
   double dense_k_per_row = 1;          // rows of X's K per array row (group / keep when sparse)
+  double spill_bytes = 0;              // output that does not fit on chip: written to DRAM
+  double input_spill_bytes = 0;        // inputs its producers spilled: read back from DRAM
+  std::vector<std::size_t> producers;  // tasks whose outputs it reads (the layer graph)
 };
 
 // Weight tiles (and inputs) of one layer on their way from DRAM or on chip.
@@ -62,6 +66,7 @@ struct LayerData {
   std::uint64_t inputs_arrival = 0;       // kNotArrived while the input fetch is pending
   std::vector<std::uint64_t> arrival;     // per weight tile
   std::vector<std::uint32_t> remaining;   // per weight tile: ops not yet finished
+  std::vector<std::uint32_t> fetch_order; // weight tiles in the order the pods will use them
 };
 
 class Controller : public sc_core::sc_module, public PodWorkSource, public DramListener {
@@ -75,7 +80,8 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
         result_(result),
         timeline_(timeline),
         scheduler_(make_scheduler(config.tiling.params)),
-        w_capacity_bytes_(static_cast<double>(config.pods) * static_cast<double>(config.sram.bank_kib) * 1024.0) {
+        w_capacity_bytes_(static_cast<double>(config.pods) * static_cast<double>(config.sram.bank_kib) * 1024.0),
+        activation_capacity_bytes_(w_capacity_bytes_) {
     TileShape shape{config.partition_rows(), config.array.rows, config.array.cols};
     std::uint64_t weight_key = 0;
     dynamic_ = scheduler_->dynamic();
@@ -108,6 +114,13 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
                                    partial_sum_bytes(format), operand + sparsity.index_bits() / 8.0,
                                    static_cast<double>(layer.K) / static_cast<double>(compressed.K)});
         weight_key += tasks_.back().plan.weight_tiles();
+        // Activations stay in the pods' X banks while they fit; a larger output spills to DRAM
+        // and its consumers read it back.
+        LayerTask& added = tasks_.back();
+        for (std::size_t d : workloads[w].layers[l].depends) added.producers.push_back(task_of_layer[d]);
+        double output = static_cast<double>(layer.M * layer.N * layer.count) * operand;
+        added.spill_bytes = std::max(0.0, output - activation_capacity_bytes_);
+        for (std::size_t producer : added.producers) added.input_spill_bytes += tasks_[producer].spill_bytes;
         LayerResult layer_result;
         layer_result.workload = w;
         layer_result.layer = layer;
@@ -119,6 +132,11 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     data_.resize(tasks_.size());
     finished_ops_.assign(tasks_.size(), 0);
     next_chunk_.assign(tasks_.size(), 0);
+    spill_read_arrival_.assign(tasks_.size(), kNotArrived);
+    spill_writes_pending_.assign(tasks_.size(), 0);
+    for (std::size_t t = 0; t < tasks_.size(); ++t)
+      for (std::size_t producer : tasks_[t].producers)
+        if (tasks_[producer].spill_bytes > 0) ++spill_writes_pending_[t];
     cursors_.resize(static_cast<std::size_t>(config.pods));
     pod_task_.assign(static_cast<std::size_t>(config.pods), kNoTask);
     claimed_.assign(static_cast<std::size_t>(config.pods), kNoTask);
@@ -264,13 +282,34 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     if (timeline_.enabled()) {
       auto requested = dram_requested_.find(tag);
       if (requested != dram_requested_.end()) {
-        timeline_.span(kTimelineDram, 0, (tile == kInputTile ? "inputs of " : "weights of ") + tasks_[layer].layer.name,
+        timeline_.span(kTimelineDram, 0,
+                       (tile == kInputTile ? "inputs of " : tile == kSpillTile ? "spill of " : "weights of ") +
+                           tasks_[layer].layer.name,
                        requested->second, cycle - requested->second);
         dram_requested_.erase(requested);
       }
     }
-    if (tile == kInputTile) data_[layer].inputs_arrival = cycle;
-    else data_[layer].arrival[tile] = cycle;
+    if (tile == kSpillTile) {  // a spilled output is in DRAM: consumers read it back
+      for (std::size_t consumer = layer + 1; consumer < tasks_.size(); ++consumer) {
+        const auto& producers = tasks_[consumer].producers;
+        if (std::find(producers.begin(), producers.end(), layer) == producers.end()) continue;
+        if (--spill_writes_pending_[consumer] > 0) continue;
+        double bytes = tasks_[consumer].input_spill_bytes;
+        result_.layers[consumer].activity.dram_bytes += bytes;
+        result_.layers[consumer].activity.sram_bytes += bytes;
+        result_.bytes_by_operand["dram_spill_read"] += bytes;
+        std::uint64_t read_tag = (static_cast<std::uint64_t>(consumer) << 32) | kInputTile;
+        dram_->request(bytes, read_tag);
+        if (timeline_.enabled()) dram_requested_[read_tag] = cycle;
+      }
+      return;
+    }
+    if (tile == kInputTile) {
+      spill_read_arrival_[layer] = cycle;
+      if (data_[layer].requested) data_[layer].inputs_arrival = cycle;
+    } else {
+      data_[layer].arrival[tile] = cycle;
+    }
     auto it = waiters_.find(tag);
     if (it == waiters_.end()) return;
     for (int pod : it->second) pods_[static_cast<std::size_t>(pod)]->wake();
@@ -320,6 +359,14 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     result_.cycles = std::max(result_.cycles, cycle);
     ++tasks_done_;
     open_.erase(index);
+    if (tasks_[index].spill_bytes > 0) {
+      double bytes = tasks_[index].spill_bytes;
+      result_.layers[index].activity.dram_bytes += bytes;
+      result_.layers[index].activity.sram_bytes += bytes;
+      result_.bytes_by_operand["dram_spill_write"] += bytes;
+      dram_->request(bytes, (static_cast<std::uint64_t>(index) << 32) | kSpillTile);
+      if (timeline_.enabled()) dram_requested_[(static_cast<std::uint64_t>(index) << 32) | kSpillTile] = cycle;
+    }
     if (done() && round_policy_.lockstep && !round_policy_.count_last_round && result_.cycles >= last_round_cycles_) {
       result_.cycles -= last_round_cycles_;  // as the SOSA authors' simulator, which stops before its last round
       workload.end_cycle = result_.cycles;
@@ -400,6 +447,41 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     rounds_end_ = start;
   }
 
+  // The order in which a layer's weight tiles are fetched: the order the pods will use them.
+  // Lock-step rounds consume tiles in weight-major order; pods that each own a contiguous range
+  // (or chunk) of the ops consume them in parallel, so their first tiles come first, then their
+  // second tiles, and so on. Otherwise a layer with more weights than the banks hold would leave
+  // the pods with the last ranges waiting for the window to slide to them.
+  std::vector<std::uint32_t> fetch_order(const LayerTask& task) const {
+    const std::uint64_t tiles = task.plan.weight_tiles();
+    std::vector<std::uint32_t> order;
+    order.reserve(tiles);
+    if (round_policy_.lockstep) {
+      for (std::uint64_t t = 0; t < tiles; ++t) order.push_back(static_cast<std::uint32_t>(t));
+      return order;
+    }
+    const auto chunks = std::min<std::uint64_t>(static_cast<std::uint64_t>(config_.pods), task.plan.op_count());
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> spans;  // first and last tile of each chunk
+    std::uint64_t longest = 0;
+    for (std::uint64_t c = 0; c < chunks; ++c) {
+      OpRange range = scheduler_->ops_for_pod(task.plan, static_cast<std::int64_t>(c), static_cast<std::int64_t>(chunks));
+      if (range.empty()) continue;
+      std::uint64_t first = task.plan.op(range.begin).weight_tile, last = task.plan.op(range.end - 1).weight_tile;
+      spans.emplace_back(first, last);
+      longest = std::max(longest, last - first + 1);
+    }
+    std::vector<bool> seen(tiles, false);
+    for (std::uint64_t k = 0; k < longest; ++k)
+      for (const auto& [first, last] : spans)
+        if (first + k <= last && !seen[first + k]) {
+          seen[first + k] = true;
+          order.push_back(static_cast<std::uint32_t>(first + k));
+        }
+    for (std::uint64_t t = 0; t < tiles; ++t)
+      if (!seen[t]) order.push_back(static_cast<std::uint32_t>(t));
+    return order;
+  }
+
   // Issues DRAM requests in run order while the W banks have room.
   void pump() {
     while (fetch_layer_ < tasks_.size()) {
@@ -412,6 +494,8 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
           for (const auto& pod : pods_) pod->wake();  // a ready layer's data starts to arrive
         data.arrival.assign(task.plan.weight_tiles(), kNotArrived);
         data.remaining.assign(task.plan.weight_tiles(), static_cast<std::uint32_t>(task.plan.m_parts()));
+        data.fetch_order = fetch_order(task);
+        if (task.input_spill_bytes > 0) data.inputs_arrival = spill_read_arrival_[fetch_layer_];
         if (task.fetches_input) {
           data.inputs_arrival = kNotArrived;
           double input_bytes = static_cast<double>(task.layer.M * task.layer.K * task.layer.count) * task.operand_bytes;
@@ -434,15 +518,16 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
         fetch_tile_ = 0;
         continue;
       }
-      double bytes = tile_bytes(task, fetch_tile_);
+      const std::uint64_t tile = data.fetch_order[fetch_tile_];
+      double bytes = tile_bytes(task, tile);
       if (resident_bytes_ > 0 && resident_bytes_ + bytes > w_capacity_bytes_) return;
       resident_bytes_ += bytes;
       result_.layers[fetch_layer_].activity.sram_bytes += bytes;
       result_.layers[fetch_layer_].activity.dram_bytes += bytes;
       result_.bytes_by_operand["dram_w_read"] += bytes;
       result_.bytes_by_operand["sram_w_write"] += bytes;
-      dram_->request(bytes, layer_tag | fetch_tile_);
-      if (timeline_.enabled()) dram_requested_[layer_tag | fetch_tile_] = current_cycle();
+      dram_->request(bytes, layer_tag | tile);
+      if (timeline_.enabled()) dram_requested_[layer_tag | tile] = current_cycle();
       ++fetch_tile_;
     }
   }
@@ -453,6 +538,9 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   std::map<std::uint64_t, std::uint64_t> dram_requested_;  // tag -> request cycle, for the timeline
   std::unique_ptr<Scheduler> scheduler_;
   double w_capacity_bytes_;
+  double activation_capacity_bytes_;  // the pods' X banks
+  std::vector<std::uint64_t> spill_read_arrival_;  // per task: when its spilled inputs are back
+  std::vector<std::size_t> spill_writes_pending_;  // per task: producers whose spill is not written yet
   std::vector<LayerTask> tasks_;
   std::vector<LayerData> data_;
   std::vector<std::uint64_t> finished_ops_;
