@@ -34,4 +34,17 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+// The ConfigError message of reading `content` as trace file `t.csv` with `read` ("" if none).
+template <typename Read>
+std::string trace_error_of(const std::string& content, Read read) {
+  TempDir dir;
+  std::string path = dir.write("t.csv", content);
+  try {
+    read(path);
+  } catch (const std::exception& error) {
+    return error.what();
+  }
+  return "";
+}
+
 }  // namespace sosasim::test

@@ -11,14 +11,7 @@ using Catch::Matchers::Contains;
 namespace {
 
 std::string trace_error(const std::string& content) {
-  test::TempDir dir;
-  std::string path = dir.write("t.csv", content);
-  try {
-    read_native_trace(path, "t");
-  } catch (const ConfigError& error) {
-    return error.what();
-  }
-  return "";
+  return test::trace_error_of(content, [](const std::string& path) { read_native_trace(path, "t"); });
 }
 
 }  // namespace

@@ -19,14 +19,7 @@ std::string reference(const std::string& file) { return std::string(SOSASIM_REFE
 bool have_reference() { return std::filesystem::exists(reference("alexnet.csv")); }
 
 std::string trace_error(const std::string& content) {
-  test::TempDir dir;
-  std::string path = dir.write("t.csv", content);
-  try {
-    read_trace(path, "t");
-  } catch (const ConfigError& error) {
-    return error.what();
-  }
-  return "";
+  return test::trace_error_of(content, [](const std::string& path) { read_trace(path, "t"); });
 }
 
 }  // namespace

@@ -13,11 +13,7 @@ namespace {
 class Dynamic : public Scheduler {
  public:
   OpRange ops_for_pod(const LayerPlan& plan, std::int64_t chunk, std::int64_t chunks) const override {
-    std::uint64_t total = plan.op_count();
-    auto boundary = [&](std::int64_t index) {
-      return total * static_cast<std::uint64_t>(index) / static_cast<std::uint64_t>(chunks);
-    };
-    return OpRange{boundary(chunk), boundary(chunk + 1), 1};
+    return even_chunk(plan, chunk, chunks);
   }
   bool dynamic() const override { return true; }
 };

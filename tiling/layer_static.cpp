@@ -11,11 +11,7 @@ namespace {
 class LayerStatic : public Scheduler {
  public:
   OpRange ops_for_pod(const LayerPlan& plan, std::int64_t pod, std::int64_t pods) const override {
-    std::uint64_t total = plan.op_count();
-    auto boundary = [&](std::int64_t index) {
-      return total * static_cast<std::uint64_t>(index) / static_cast<std::uint64_t>(pods);
-    };
-    return OpRange{boundary(pod), boundary(pod + 1)};
+    return even_chunk(plan, pod, pods);
   }
 };
 

@@ -14,6 +14,12 @@ std::map<std::string, SchedulerFactory>& factories() {
 
 }  // namespace
 
+OpRange even_chunk(const LayerPlan& plan, std::int64_t index, std::int64_t count) {
+  std::uint64_t total = plan.op_count();
+  auto boundary = [&](std::int64_t i) { return total * static_cast<std::uint64_t>(i) / static_cast<std::uint64_t>(count); };
+  return OpRange{boundary(index), boundary(index + 1), 1};
+}
+
 std::unique_ptr<Scheduler> make_scheduler(const ParamValues& params) {
   const std::string& name = params.get_string("scheduler");
   auto it = factories().find(name);

@@ -40,6 +40,9 @@ class Scheduler {
   virtual bool dynamic() const { return false; }
 };
 
+// Chunk `index` of `count` equal contiguous chunks of the layer's ops (sizes differ by at most one).
+OpRange even_chunk(const LayerPlan& plan, std::int64_t index, std::int64_t count);
+
 using SchedulerFactory = std::function<std::unique_ptr<Scheduler>(const ParamValues&)>;
 
 std::unique_ptr<Scheduler> make_scheduler(const ParamValues& params);
