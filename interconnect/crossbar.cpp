@@ -21,8 +21,11 @@ NetworkGraph build_single_router(const std::string& name, int ports, bool bus) {
 }
 
 void route_to_outputs(const std::vector<int>& destinations, std::vector<RouteChoice>& out) {
-  out.clear();
-  for (int d : destinations) out.push_back(RouteChoice{d, {d}});
+  out.resize(destinations.size());  // reuses the elements' memory
+  for (std::size_t i = 0; i < destinations.size(); ++i) {
+    out[i].output = destinations[i];
+    out[i].destinations.assign(1, destinations[i]);
+  }
 }
 
 class Crossbar : public Topology {

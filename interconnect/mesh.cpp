@@ -52,13 +52,12 @@ class Mesh : public Topology {
 
   void route(const NetworkGraph& graph, int router, const Packet&, const std::vector<int>& destinations,
              std::vector<RouteChoice>& out) const override {
-    out.clear();
     int k = side(graph.terminals);
     const RouterNode& here = graph.routers[static_cast<std::size_t>(router)];
     int d = destinations.front();
     int dx = d % k, dy = d / k;
     int port = dx > here.x ? 1 : dx < here.x ? 2 : dy > here.y ? 3 : dy < here.y ? 4 : 0;
-    out.push_back(RouteChoice{port, destinations});
+    set_single_route(out, port, destinations);
   }
 };
 

@@ -271,7 +271,24 @@ struct FastNetwork::State {
   NetworkStats stats;
   std::uint64_t expected = 0, delivered = 0, last_tail = 0;
 
-  std::deque<Instance> instances;  // a deque: references stay valid as copies are added
+  // Packet copies at router inputs. Slots are reused (their vectors keep their capacity), so a
+  // hop allocates nothing once the network is warm; a deque keeps references valid as it grows.
+  std::deque<Instance> instances;
+  std::vector<std::size_t> free_instances;
+  std::size_t new_instance(std::size_t packet, const std::vector<int>& destinations) {
+    std::size_t slot;
+    if (!free_instances.empty()) {
+      slot = free_instances.back();
+      free_instances.pop_back();
+    } else {
+      slot = instances.size();
+      instances.emplace_back();
+    }
+    Instance& instance = instances[slot];
+    instance.packet = packet;
+    instance.destinations.assign(destinations.begin(), destinations.end());
+    return slot;
+  }
   std::vector<int> credits;
   std::vector<std::deque<std::uint64_t>> returns;  // credit return cycles per router input
   std::vector<int> sender_of;                      // node feeding each router input: router, or R + terminal
@@ -336,9 +353,9 @@ struct FastNetwork::State {
   }
   // Puts a packet copy into a router input, its head arriving at `arrival`.
   void arrive(int router, int port, std::size_t instance, std::uint64_t arrival) {
-    instances[instance].head_arrival = arrival;
-    topology.route(graph, router, packets[instances[instance].packet], instances[instance].destinations, choices);
-    instances[instance].route = choices;
+    Instance& copy = instances[instance];
+    copy.head_arrival = arrival;
+    topology.route(graph, router, packets[copy.packet], copy.destinations, copy.route);
     fifos[static_cast<std::size_t>(inputs.at(router, port))].push_back(instance);
     wakes.push({arrival, router});
   }
@@ -380,8 +397,7 @@ struct FastNetwork::State {
     }
     credits[static_cast<std::size_t>(receiver)] -= packet.flits;
     terminal_busy[static_cast<std::size_t>(terminal)] = t + static_cast<std::uint64_t>(packet.flits);
-    instances.push_back(Instance{queue[next], packet.destinations, {}, 0});
-    arrive(port.router, port.port, instances.size() - 1, t + L);
+    arrive(port.router, port.port, new_instance(queue[next], packet.destinations), t + L);
     ++next;
     if (next < queue.size())
       wakes.push({std::max(packets[queue[next]].created, terminal_busy[static_cast<std::size_t>(terminal)]), node});
@@ -408,10 +424,10 @@ struct FastNetwork::State {
         if (!ok) continue;
         const std::size_t granted = fifo.front();
         const auto f = static_cast<std::uint64_t>(flits);
-        std::vector<RouteChoice>& route = instances[granted].route;  // consumed: copies take its destinations
+        const std::vector<RouteChoice>& route = instances[granted].route;
         const std::size_t packet_index = instance.packet;
         stats.stall_cycles += t - std::max(front_since[static_cast<std::size_t>(receiver)], instances[granted].head_arrival);
-        for (auto& choice : route) {
+        for (const auto& choice : route) {
           output_busy[static_cast<std::size_t>(r)][static_cast<std::size_t>(choice.output)] = t + f;
           stats.flit_hops += f;
           stats.output_busy_cycles[out_offset[static_cast<std::size_t>(r)] + static_cast<std::uint64_t>(choice.output)] += f;
@@ -420,14 +436,14 @@ struct FastNetwork::State {
             deliver(packet_index, choice.destinations.front(), t + L, t + L + f - 1);
           } else {
             credits[static_cast<std::size_t>(inputs.at(to.router, to.port))] -= flits;
-            instances.push_back(Instance{packet_index, std::move(choice.destinations), {}, 0});
-            arrive(to.router, to.port, instances.size() - 1, t + L);
+            arrive(to.router, to.port, new_instance(packet_index, choice.destinations), t + L);
           }
         }
         input_busy[static_cast<std::size_t>(receiver)] = t + f;
         router_busy[static_cast<std::size_t>(r)] = t + f;
         leave(receiver, t, flits);
         fifo.pop_front();
+        free_instances.push_back(granted);
         front_since[static_cast<std::size_t>(receiver)] = t;
         round_robin[static_cast<std::size_t>(r)] = (in + 1) % router.inputs;
         if (router.one_transfer_at_a_time) break;

@@ -103,17 +103,21 @@ NetworkGraph build_bit_stages(const std::string& name, int ports, const std::vec
 
 void route_bit_stages(const NetworkGraph& graph, int router, const Packet& packet, const std::vector<int>& destinations,
                       const std::function<int(int stage, const Packet&)>& free_choice, std::vector<RouteChoice>& out) {
-  out.clear();
   if (graph.bits.empty()) {
-    out.push_back(RouteChoice{0, destinations});
+    set_single_route(out, 0, destinations);
     return;
   }
   int stage = graph.routers[static_cast<std::size_t>(router)].stage;
   int bit = graph.bits[static_cast<std::size_t>(stage)];
   if (graph.free_choice[static_cast<std::size_t>(stage)]) {
-    out.push_back(RouteChoice{free_choice(stage, packet), destinations});
+    set_single_route(out, free_choice(stage, packet), destinations);
     return;
   }
+  if (destinations.size() == 1) {
+    set_single_route(out, (destinations[0] >> bit) & 1, destinations);
+    return;
+  }
+  out.clear();
   for (int d : destinations) {
     int port = (d >> bit) & 1;
     RouteChoice* choice = nullptr;
@@ -125,6 +129,12 @@ void route_bit_stages(const NetworkGraph& graph, int router, const Packet& packe
     }
     choice->destinations.push_back(d);
   }
+}
+
+void set_single_route(std::vector<RouteChoice>& out, int output, const std::vector<int>& destinations) {
+  out.resize(1);  // keeps the element's capacity: no allocation once warm
+  out[0].output = output;
+  out[0].destinations.assign(destinations.begin(), destinations.end());
 }
 
 }  // namespace sosasim

@@ -67,4 +67,7 @@ NetworkGraph build_bit_stages(const std::string& name, int ports, const std::vec
 void route_bit_stages(const NetworkGraph& graph, int router, const Packet& packet, const std::vector<int>& destinations,
                       const std::function<int(int stage, const Packet&)>& free_choice, std::vector<RouteChoice>& out);
 
+// Makes `out` a single copy to `output` serving `destinations`, reusing its memory.
+void set_single_route(std::vector<RouteChoice>& out, int output, const std::vector<int>& destinations);
+
 }  // namespace sosasim
