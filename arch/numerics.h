@@ -73,6 +73,9 @@ class Numerics {
     }
   }
 
+  // True when a MAC is a plain integer multiply-add (int8), which the array may inline.
+  bool integer_only() const { return kind_ == Kind::Int; }
+
   // The output value of a finished partial sum.
   float finalize(const PartialSum& psum) const;
 

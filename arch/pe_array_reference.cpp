@@ -108,6 +108,7 @@ std::vector<OpTiming> ReferenceArray::run_weight_stationary(std::vector<Referenc
     k_offset_of[q] = ops[q].k_offset;
   }
   const std::int64_t k_total = n > 0 ? ops[0].k_total : 1;
+  const bool integer_mac = functional && numerics_->integer_only();
 
   std::size_t next_load = 0, next_stream = 0, finished = 0;
   std::deque<std::size_t> loading, streaming;  // ops whose load / injection is still in progress
@@ -197,8 +198,10 @@ std::vector<OpTiming> ReferenceArray::run_weight_stationary(std::vector<Referenc
       const std::uint64_t wavefront = t + static_cast<std::uint64_t>(R) - static_cast<std::uint64_t>(i);
       SumCell* slots = &P_slot(wavefront, 0);
       const WeightCell* weight_rows[2] = {&W(0, i, 0), buffers > 1 ? &W(1, i, 0) : &W(0, i, 0)};
-      for (std::int64_t j = 0; j < C; ++j) {
-        const ValueCell& in = X_ring(i, t + static_cast<std::uint64_t>(C) - static_cast<std::uint64_t>(j));
+      const ValueCell* ring = &x[static_cast<std::size_t>(i * C)];
+      std::int64_t slot = static_cast<std::int64_t>(t % static_cast<std::uint64_t>(C));  // (t - j) mod C for j = 0
+      for (std::int64_t j = 0; j < C; ++j, slot = slot == 0 ? C - 1 : slot - 1) {
+        const ValueCell& in = ring[slot];
         SumCell& sum = slots[j];
         if (!in.valid) {
           if (sum.valid) throw ModelError(t, "reference PE array", "a partial sum reached a PE without its input");
@@ -212,7 +215,9 @@ std::vector<OpTiming> ReferenceArray::run_weight_stationary(std::vector<Referenc
         if (w.tile != tile_of[q] || w.row != i)
           throw ModelError(t, "reference PE array", "PE(" + std::to_string(i) + "," + std::to_string(j) +
                                                         ") used weights that are not loaded (op " + std::to_string(q) + ")");
-        if (functional && w.active) numerics_->mac(sum.sum, in.value, w.value, k_offset_of[q] + i, k_total);
+        if (!functional || !w.active) continue;
+        if (integer_mac) sum.sum.integer += static_cast<std::int64_t>(in.value.code) * w.value.code;  // int8
+        else numerics_->mac(sum.sum, in.value, w.value, k_offset_of[q] + i, k_total);
       }
     }
     pe_cycles_ += static_cast<std::uint64_t>(R * C);
