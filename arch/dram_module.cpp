@@ -1,5 +1,7 @@
 #include "arch/dram_module.h"
 
+#include "sim/sc_cycles.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -22,8 +24,7 @@ void DramModule::request(double bytes, std::uint64_t tag) {
 }
 
 void DramModule::step() {
-  const auto cycle = static_cast<std::uint64_t>(sc_core::sc_time_stamp().value() /
-                                                sc_core::sc_time(1, sc_core::SC_NS).value());
+  const std::uint64_t cycle = now_cycle();
   while (!on_way_.empty() && on_way_.front().first <= cycle) {
     std::uint64_t tag = on_way_.front().second;
     on_way_.pop_front();
@@ -43,7 +44,7 @@ void DramModule::step() {
     on_way_.emplace_back(std::max(arrival, cycle + 1), tag);
   }
   if (!on_way_.empty())
-    wake_event_.notify(sc_core::sc_time(static_cast<double>(on_way_.front().first - cycle), sc_core::SC_NS));
+    wake_event_.notify(cycles(on_way_.front().first - cycle));
 }
 
 }  // namespace sosasim

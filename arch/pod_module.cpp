@@ -1,5 +1,7 @@
 #include "arch/pod_module.h"
 
+#include "sim/sc_cycles.h"
+
 #include <algorithm>
 
 namespace sosasim {
@@ -35,8 +37,7 @@ PodModule::PodModule(sc_core::sc_module_name name, int pod_id, const ArrayShape&
 }
 
 std::uint64_t PodModule::now() const {
-  return static_cast<std::uint64_t>(sc_core::sc_time_stamp().value() /
-                                    sc_core::sc_time(1, sc_core::SC_NS).value());
+  return now_cycle();
 }
 
 void PodModule::wake() { wake_event_.notify(sc_core::SC_ZERO_TIME); }
@@ -77,7 +78,7 @@ void PodModule::step() {
   if (!in_flight_.empty()) next = in_flight_.front().first;
   if (next_issue_cycle_ > cycle) next = std::min(next, next_issue_cycle_);
   if (next != UINT64_MAX)
-    wake_event_.notify(sc_core::sc_time(static_cast<double>(next - cycle), sc_core::SC_NS));
+    wake_event_.notify(cycles(next - cycle));
 }
 
 }  // namespace sosasim

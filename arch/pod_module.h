@@ -26,6 +26,9 @@ struct PodOp {
   std::uint64_t weight_key = 0;   // identifies the weight tile across the whole run
   std::uint64_t stream_rows = 0;  // rows of X streamed
   std::uint64_t operands_ready = 0;  // cycle from which weights and inputs are on chip
+  // The tile's shape, decoded once by the work source for its own bookkeeping.
+  std::int64_t k_rows = 0, n_cols = 0, k_part = 0;
+  std::uint64_t weight_tile = 0;  // index within the layer
 };
 
 enum class PeekResult { Ready, Waiting, Idle };

@@ -1,5 +1,7 @@
 #include "interconnect/network_module.h"
 
+#include "sim/sc_cycles.h"
+
 #include <algorithm>
 
 namespace sosasim {
@@ -13,7 +15,7 @@ NetworkModule::NetworkModule(sc_core::sc_module_name name, const NetworkGraph& g
 }
 
 std::uint64_t NetworkModule::now() const {
-  return static_cast<std::uint64_t>(sc_core::sc_time_stamp().value() / sc_core::sc_time(1, sc_core::SC_NS).value());
+  return now_cycle();
 }
 
 void NetworkModule::send(Packet packet) {
@@ -43,7 +45,7 @@ void NetworkModule::step() {
   }
   std::uint64_t next = std::min(network_.next_event(), pending_.empty() ? UINT64_MAX : pending_.top().first);
   if (next != UINT64_MAX)
-    wake_.notify(sc_core::sc_time(static_cast<double>(std::max<std::uint64_t>(next, cycle + 1) - cycle), sc_core::SC_NS));
+    wake_.notify(cycles(std::max<std::uint64_t>(next, cycle + 1) - cycle));
 }
 
 NetworkModuleStats NetworkModule::stats() const {

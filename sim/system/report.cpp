@@ -127,7 +127,15 @@ RunReport build_report(const SimConfig& config, const SimulationResult& result) 
                               {"waiting_for_dram", result.operand_wait_cycles},
                               {"other_idle", std::max(0.0, total_pod_cycles - accounted)},
                               {"note", "other_idle: fill and drain of a pod's last op, layer barriers, rounds, no work"}};
-  s["bytes_by_operand"] = result.bytes_by_operand;
+  const OperandBytes& b = result.bytes;
+  auto& bytes = s["bytes_by_operand"] = nlohmann::ordered_json::object();
+  for (const auto& [name, value] : std::vector<std::pair<const char*, double>>{
+           {"sram_x_read", b.sram_x_read},           {"sram_x_write", b.sram_x_write},
+           {"sram_w_read", b.sram_w_read},           {"sram_w_write", b.sram_w_write},
+           {"sram_p_in_read", b.sram_p_in_read},     {"sram_p_out_write", b.sram_p_out_write},
+           {"dram_x_read", b.dram_x_read},           {"dram_w_read", b.dram_w_read},
+           {"dram_spill_write", b.dram_spill_write}, {"dram_spill_read", b.dram_spill_read}})
+    if (value > 0) bytes[name] = value;
   auto& pod_stats = s["pod_stats"] = nlohmann::ordered_json::object();
   for (const auto& stat : result.pod_stats)
     pod_stats[stat.name] = {{"value", stat.value}, {"unit", stat.unit}, {"description", stat.description}};

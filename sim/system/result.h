@@ -33,6 +33,12 @@ struct WorkloadResult {
   std::uint64_t cycles() const { return end_cycle - start_cycle; }
 };
 
+// Bytes moved, by operand and direction (a struct, not a map: counted on every tile op).
+struct OperandBytes {
+  double sram_x_read = 0, sram_x_write = 0, sram_w_read = 0, sram_w_write = 0, sram_p_in_read = 0,
+         sram_p_out_write = 0, dram_x_read = 0, dram_w_read = 0, dram_spill_write = 0, dram_spill_read = 0;
+};
+
 struct SimulationResult {
   std::uint64_t cycles = 0;
   std::uint64_t useful_macs = 0;
@@ -47,7 +53,7 @@ struct SimulationResult {
   std::uint64_t operand_wait_cycles = 0;     // summed over pods: idle, waiting for DRAM data
   double dram_busy_cycles = 0;
   ActivityCounts activity;  // summed over layers
-  std::map<std::string, double> bytes_by_operand;  // SRAM and DRAM bytes by operand and direction
+  OperandBytes bytes;       // SRAM and DRAM bytes by operand and direction
   std::vector<WorkloadResult> workloads;
   std::vector<LayerResult> layers;
   double wall_seconds = 0;

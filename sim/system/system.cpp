@@ -25,6 +25,7 @@
 #include "arch/format.h"
 #include "arch/pod_module.h"
 #include "sim/errors.h"
+#include "sim/sc_cycles.h"
 #include "sim/system/timeline.h"
 #include "tiling/scheduler.h"
 #include "interconnect/topology.h"
@@ -40,10 +41,7 @@ constexpr std::uint64_t kInputTile = 0xFFFFFFFFull;
 constexpr std::size_t kNoTask = SIZE_MAX;
 constexpr std::uint64_t kSpillTile = 0xFFFFFFFEull;  // DRAM tag of a layer's spilled output
 
-std::uint64_t current_cycle() {
-  return static_cast<std::uint64_t>(sc_core::sc_time_stamp().value() /
-                                    sc_core::sc_time(1, sc_core::SC_NS).value());
-}
+std::uint64_t current_cycle() { return now_cycle(); }
 
 struct LayerTask {
   std::size_t workload = 0;
@@ -197,7 +195,8 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     const std::size_t active = pod_task_[static_cast<std::size_t>(pod)];
     const LayerTask& task = tasks_[active];
     LayerData& data = data_[active];
-    std::uint64_t tile = task.plan.op(range.begin).weight_tile;
+    const TileOp tile_op = task.plan.op(range.begin);
+    const std::uint64_t tile = tile_op.weight_tile;
     std::uint64_t layer_tag = static_cast<std::uint64_t>(active) << 32;
     if (!data.requested || data.inputs_arrival == kNotArrived) {
       return wait_for(pod, layer_tag | (data.requested ? kInputTile : tile));
@@ -209,9 +208,12 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       result_.operand_wait_cycles += now - since;
       since = kNotArrived;
     }
-    TileOp tile_op = task.plan.op(range.begin);
     op.layer = active;
     op.op_index = range.begin;
+    op.k_rows = tile_op.k_rows;
+    op.n_cols = tile_op.n_cols;
+    op.k_part = tile_op.k_part;
+    op.weight_tile = tile_op.weight_tile;
     op.weight_key = task.first_weight_key + tile;
     op.stream_rows = static_cast<std::uint64_t>(tile_op.m_rows);
     op.useful_macs = tile_op.useful_macs();
@@ -223,7 +225,12 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
 
   void started(int pod, const PodOp& op, const OpTiming& timing) override {
     cursors_[static_cast<std::size_t>(pod)].next();
-    TileOp tile_op = tasks_[op.layer].plan.op(op.op_index);
+    TileOp tile_op;
+    tile_op.m_rows = static_cast<std::int64_t>(op.stream_rows);
+    tile_op.k_rows = op.k_rows;
+    tile_op.n_cols = op.n_cols;
+    tile_op.k_part = op.k_part;
+    tile_op.weight_tile = op.weight_tile;
     LayerResult& layer = result_.layers[op.layer];
     std::uint64_t macs = tile_op.useful_macs();
     layer.useful_macs += macs;
@@ -236,16 +243,16 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     double x_bytes = static_cast<double>(tile_op.m_rows * tile_op.k_rows) * task.dense_k_per_row * task.operand_bytes;
     double p_bytes = static_cast<double>(tile_op.m_rows * tile_op.n_cols * task.psum_bytes);
     double moved = x_bytes + p_bytes * (tile_op.k_part > 0 ? 2.0 : 1.0);
-    auto& by_operand = result_.bytes_by_operand;
-    by_operand["sram_x_read"] += x_bytes;
-    by_operand["sram_p_out_write"] += p_bytes;
-    if (tile_op.k_part > 0) by_operand["sram_p_in_read"] += p_bytes;
+    OperandBytes& by_operand = result_.bytes;
+    by_operand.sram_x_read += x_bytes;
+    by_operand.sram_p_out_write += p_bytes;
+    if (tile_op.k_part > 0) by_operand.sram_p_in_read += p_bytes;
     if (timing.loads_weights) {
       ++layer.weight_loads;
       ++result_.weight_loads;
       double w_bytes = static_cast<double>(tile_op.k_rows * tile_op.n_cols) * task.weight_bytes;
       moved += w_bytes;
-      by_operand["sram_w_read"] += w_bytes;
+      by_operand.sram_w_read += w_bytes;
     }
     activity.sram_bytes += moved;
     activity.network_bytes += moved;
@@ -263,7 +270,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     layer.end_cycle = std::max(layer.end_cycle, cycle);
     LayerData& data = data_[op.layer];
     const LayerTask& task = tasks_[op.layer];
-    std::uint64_t tile = task.plan.op(op.op_index).weight_tile;
+    std::uint64_t tile = op.weight_tile;
     if (!task.layer.weights_on_chip && --data.remaining[tile] == 0) {
       resident_bytes_ -= tile_bytes(task, tile);
       pump();
@@ -297,7 +304,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
         double bytes = tasks_[consumer].input_spill_bytes;
         result_.layers[consumer].activity.dram_bytes += bytes;
         result_.layers[consumer].activity.sram_bytes += bytes;
-        result_.bytes_by_operand["dram_spill_read"] += bytes;
+        result_.bytes.dram_spill_read += bytes;
         std::uint64_t read_tag = (static_cast<std::uint64_t>(consumer) << 32) | kInputTile;
         dram_->request(bytes, read_tag);
         if (timeline_.enabled()) dram_requested_[read_tag] = cycle;
@@ -363,7 +370,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       double bytes = tasks_[index].spill_bytes;
       result_.layers[index].activity.dram_bytes += bytes;
       result_.layers[index].activity.sram_bytes += bytes;
-      result_.bytes_by_operand["dram_spill_write"] += bytes;
+      result_.bytes.dram_spill_write += bytes;
       dram_->request(bytes, (static_cast<std::uint64_t>(index) << 32) | kSpillTile);
       if (timeline_.enabled()) dram_requested_[(static_cast<std::uint64_t>(index) << 32) | kSpillTile] = cycle;
     }
@@ -501,8 +508,8 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
           double input_bytes = static_cast<double>(task.layer.M * task.layer.K * task.layer.count) * task.operand_bytes;
           result_.layers[fetch_layer_].activity.sram_bytes += input_bytes;
           result_.layers[fetch_layer_].activity.dram_bytes += input_bytes;
-          result_.bytes_by_operand["dram_x_read"] += input_bytes;
-          result_.bytes_by_operand["sram_x_write"] += input_bytes;
+          result_.bytes.dram_x_read += input_bytes;
+          result_.bytes.sram_x_write += input_bytes;
           dram_->request(input_bytes, layer_tag | kInputTile);
           if (timeline_.enabled()) dram_requested_[layer_tag | kInputTile] = current_cycle();
         }
@@ -524,8 +531,8 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       resident_bytes_ += bytes;
       result_.layers[fetch_layer_].activity.sram_bytes += bytes;
       result_.layers[fetch_layer_].activity.dram_bytes += bytes;
-      result_.bytes_by_operand["dram_w_read"] += bytes;
-      result_.bytes_by_operand["sram_w_write"] += bytes;
+      result_.bytes.dram_w_read += bytes;
+      result_.bytes.sram_w_write += bytes;
       dram_->request(bytes, layer_tag | tile);
       if (timeline_.enabled()) dram_requested_[layer_tag | tile] = current_cycle();
       ++fetch_tile_;
