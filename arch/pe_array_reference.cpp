@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <functional>
 #include <limits>
 
 #include "sim/errors.h"
@@ -70,57 +71,48 @@ std::vector<OpTiming> ReferenceArray::run(std::vector<ReferenceOp>& ops) {
   return array_.dataflow == Dataflow::OS ? run_output_stationary(ops) : run_weight_stationary(ops);
 }
 
-std::vector<OpTiming> ReferenceArray::run_weight_stationary(std::vector<ReferenceOp>& ops) {
-  const std::int64_t R = array_.rows, C = array_.cols;
-  const bool functional = numerics_ != nullptr;
-  const std::size_t n = ops.size();
-  std::vector<OpState> state(n);
-  for (std::size_t q = 0; q < n; ++q) {
-    auto elements = static_cast<std::size_t>(ops[q].stream_len * ops[q].used_cols);
-    state[q].written.assign(elements, kNever);
-    if (functional) ops[q].psum_out.assign(elements, PartialSum{});
-  }
-  const int buffers = array_.double_buffer_weights ? 2 : 1;
-  std::vector<WeightCell> weights(static_cast<std::size_t>(buffers * R * C));
-  std::vector<WeightCell> chain(static_cast<std::size_t>(R * C));  // the weight load shift chain
-  // Register storage. An input moves one PE right per cycle, so the value in PE(i, j) at cycle t
-  // is the one that entered row i at cycle t - j: row i keeps its last C inputs in a ring and
-  // PE(i, j) reads slot (t - j) mod C. A partial sum moves one PE down per cycle, so the sum PE(i,
-  // j) receives at cycle t is the one PE(i - 1, j) produced at t - 1, kept in slot (t - i) mod R
-  // of column j; PE(i, j) replaces it with its own output. Same registers, no copying.
-  std::vector<ValueCell> x(static_cast<std::size_t>(R * C));
-  std::vector<SumCell> sums(static_cast<std::size_t>(R * C));
-  auto W = [&](int b, std::int64_t i, std::int64_t j) -> WeightCell& {
-    return weights[static_cast<std::size_t>((b * R + i) * C + j)];
-  };
-  auto X_ring = [&](std::int64_t i, std::uint64_t cycle) -> ValueCell& {
-    return x[static_cast<std::size_t>(i * C + static_cast<std::int64_t>(cycle % static_cast<std::uint64_t>(C)))];
-  };
-  auto P_slot = [&](std::uint64_t wavefront, std::int64_t j) -> SumCell& {
-    return sums[static_cast<std::size_t>(static_cast<std::int64_t>(wavefront % static_cast<std::uint64_t>(R)) * C + j)];
-  };
-  // Per-op facts the PEs look up every cycle, kept small and contiguous.
-  std::vector<std::uint64_t> tile_of(n);
-  std::vector<std::int64_t> k_offset_of(n);
-  std::vector<int> buffer_of(n, 0);
-  for (std::size_t q = 0; q < n; ++q) {
-    tile_of[q] = ops[q].stationary_tile;
-    k_offset_of[q] = ops[q].k_offset;
-  }
-  const std::int64_t k_total = n > 0 ? ops[0].k_total : 1;
-  const bool integer_mac = functional && numerics_->integer_only();
+// The weight-stationary reference array as a machine that advances one cycle at a time and asks
+// for its next op when it could take it (the controller rules of the header). run() feeds it a
+// known list; IncrementalArray feeds it from a pod as the simulation goes.
+class WsCore {
+ public:
+  WsCore(const ArrayShape& shape, const Numerics* numerics_in, std::vector<ReferenceOp>& ops_in)
+      : array(shape), numerics(numerics_in), functional(numerics_in != nullptr), ops(ops_in), R(shape.rows),
+        C(shape.cols), buffers(shape.double_buffer_weights ? 2 : 1),
+        weights(static_cast<std::size_t>(buffers * R * C)), chain(static_cast<std::size_t>(R * C)),
+        x(static_cast<std::size_t>(R * C)), sums(static_cast<std::size_t>(R * C)),
+        integer_mac(functional && numerics->integer_only()) {}
 
-  std::size_t next_load = 0, next_stream = 0, finished = 0;
-  std::deque<std::size_t> loading, streaming;  // ops whose load / injection is still in progress
-  const std::uint64_t limit = watchdog_limit(ops, array_);
-  std::uint64_t t = 0;
-  for (; finished < n; ++t) {
-    if (t > limit) throw ModelError(t, "reference PE array", "no progress: " + std::to_string(finished) + " of " +
-                                                                 std::to_string(n) + " ops finished");
+  // Admits ops[known] (already in `ops`) into the array's bookkeeping.
+  void admit() {
+    const std::size_t q = known++;
+    ReferenceOp& op = ops[q];
+    auto elements = static_cast<std::size_t>(op.stream_len * op.used_cols);
+    state.emplace_back();
+    state.back().written.assign(elements, kNever);
+    if (functional) op.psum_out.assign(elements, PartialSum{});
+    tile_of.push_back(op.stationary_tile);
+    k_offset_of.push_back(op.k_offset);
+    buffer_of.push_back(0);
+    if (q == 0) k_total = op.k_total;
+  }
+
+  // Simulates cycle `t`.
+  void step(std::uint64_t t) {
+    auto W = [&](int b, std::int64_t i, std::int64_t j) -> WeightCell& {
+      return weights[static_cast<std::size_t>((b * R + i) * C + j)];
+    };
+    auto X_ring = [&](std::int64_t i, std::uint64_t cycle) -> ValueCell& {
+      return x[static_cast<std::size_t>(i * C + static_cast<std::int64_t>(cycle % static_cast<std::uint64_t>(C)))];
+    };
+    auto P_slot = [&](std::uint64_t wavefront, std::int64_t j) -> SumCell& {
+      return sums[static_cast<std::size_t>(static_cast<std::int64_t>(wavefront % static_cast<std::uint64_t>(R)) * C + j)];
+    };
     // Controller: weight loads in op order, then the next op's start, then loads again (an op
     // starting at this cycle frees the other buffer at this cycle).
     auto decide_loads = [&] {
-      while (next_load < n) {
+      while (true) {
+        if (next_load == known && !pull(t)) break;  // the next op, if its owner has one
         std::size_t k = next_load;
         const ReferenceOp& op = ops[k];
         if (k > 0 && op.stationary_tile == ops[k - 1].stationary_tile) {
@@ -129,7 +121,7 @@ std::vector<OpTiming> ReferenceArray::run_weight_stationary(std::vector<Referenc
           ++next_load;
           continue;
         }
-        bool buffer_free = k == 0 || (array_.double_buffer_weights ? state[k - 1].start <= t : state[k - 1].finish <= t);
+        bool buffer_free = k == 0 || (array.double_buffer_weights ? state[k - 1].start <= t : state[k - 1].finish <= t);
         if (!buffer_free || t < op.operands_ready) break;
         state[k].needs_load = true;
         state[k].load_start = t;
@@ -217,10 +209,10 @@ std::vector<OpTiming> ReferenceArray::run_weight_stationary(std::vector<Referenc
                                                         ") used weights that are not loaded (op " + std::to_string(q) + ")");
         if (!functional || !w.active) continue;
         if (integer_mac) sum.sum.integer += static_cast<std::int64_t>(in.value.code) * w.value.code;  // int8
-        else numerics_->mac(sum.sum, in.value, w.value, k_offset_of[q] + i, k_total);
+        else numerics->mac(sum.sum, in.value, w.value, k_offset_of[q] + i, k_total);
       }
     }
-    pe_cycles_ += static_cast<std::uint64_t>(R * C);
+    pe_cycles += static_cast<std::uint64_t>(R * C);
 
     // Results leaving the bottom row at the end of this cycle go to the P bank.
     for (std::int64_t j = 0; j < C; ++j) {
@@ -235,6 +227,7 @@ std::vector<OpTiming> ReferenceArray::run_weight_stationary(std::vector<Referenc
       if (j == C - 1 && cell.m == ops[q].stream_len - 1) {
         state[q].finish = t + 1;
         ++finished;
+        finished_ops.push_back(q);
       }
     }
 
@@ -261,18 +254,116 @@ std::vector<OpTiming> ReferenceArray::run_weight_stationary(std::vector<Referenc
       loading.pop_front();
   }
 
-  std::vector<OpTiming> timings(n);
-  for (std::size_t q = 0; q < n; ++q) {
-    timings[q].loads_weights = state[q].needs_load;
-    if (state[q].needs_load) {
-      timings[q].load_start = state[q].load_start;
-      timings[q].load_end = state[q].load_start + static_cast<std::uint64_t>(R);
-    }
-    timings[q].start = state[q].start;
-    timings[q].finish = state[q].finish;
+  bool idle() const { return finished == known; }
+
+  // Forgets the inputs and partial sums of past cycles, before a jump over idle cycles (the rings
+  // hold one entry per recent cycle). Weight buffers keep their tiles.
+  void clear_pipeline() {
+    std::fill(x.begin(), x.end(), ValueCell{});
+    std::fill(sums.begin(), sums.end(), SumCell{});
   }
+
+  OpTiming timing(std::size_t q) const {
+    OpTiming timing;
+    timing.loads_weights = state[q].needs_load;
+    if (state[q].needs_load) {
+      timing.load_start = state[q].load_start;
+      timing.load_end = state[q].load_start + static_cast<std::uint64_t>(R);
+    }
+    timing.start = state[q].start;
+    timing.finish = state[q].finish;
+    return timing;
+  }
+
+  // Asks for the next op at cycle t; returns whether one was admitted.
+  std::function<bool(std::uint64_t)> pull;
+
+  ArrayShape array;
+  const Numerics* numerics;
+  bool functional;
+  std::vector<ReferenceOp>& ops;
+  std::int64_t R, C;
+  int buffers;
+  // Register storage. An input moves one PE right per cycle, so the value in PE(i, j) at cycle t
+  // is the one that entered row i at cycle t - j: row i keeps its last C inputs in a ring and
+  // PE(i, j) reads slot (t - j) mod C. A partial sum moves one PE down per cycle, so the sum PE(i,
+  // j) receives at cycle t is the one PE(i - 1, j) produced at t - 1, kept in slot (t - i) mod R
+  // of column j; PE(i, j) replaces it with its own output. Same registers, no copying.
+  std::vector<WeightCell> weights, chain;  // weight buffers; the weight load shift chain
+  std::vector<ValueCell> x;
+  std::vector<SumCell> sums;
+  bool integer_mac;
+  // Per-op facts the PEs look up every cycle, kept small and contiguous.
+  std::vector<OpState> state;
+  std::vector<std::uint64_t> tile_of;
+  std::vector<std::int64_t> k_offset_of;
+  std::vector<int> buffer_of;
+  std::int64_t k_total = 1;
+  std::size_t known = 0, next_load = 0, next_stream = 0, finished = 0;
+  std::deque<std::size_t> loading, streaming;  // ops whose load / injection is still in progress
+  std::vector<std::size_t> finished_ops;       // since the owner last looked
+  std::uint64_t pe_cycles = 0;
+};
+
+std::vector<OpTiming> ReferenceArray::run_weight_stationary(std::vector<ReferenceOp>& ops) {
+  WsCore core(array_, numerics_, ops);
+  core.pull = [&](std::uint64_t) {
+    if (core.known >= ops.size()) return false;
+    core.admit();
+    return true;
+  };
+  const std::uint64_t limit = watchdog_limit(ops, array_);
+  for (std::uint64_t t = 0; core.finished < ops.size(); ++t) {
+    if (t > limit)
+      throw ModelError(t, "reference PE array", "no progress: " + std::to_string(core.finished) + " of " +
+                                                    std::to_string(ops.size()) + " ops finished");
+    core.step(t);
+  }
+  pe_cycles_ += core.pe_cycles;
+  std::vector<OpTiming> timings(ops.size());
+  for (std::size_t q = 0; q < ops.size(); ++q) timings[q] = core.timing(q);
   return timings;
 }
+
+IncrementalArray::IncrementalArray(const ArrayShape& array) : storage_(std::make_unique<std::vector<ReferenceOp>>()) {
+  core_ = std::make_unique<WsCore>(array, nullptr, *storage_);
+}
+
+IncrementalArray::~IncrementalArray() = default;
+
+void IncrementalArray::step(std::uint64_t cycle, const Pull& pull) {
+  core_->pull = [&](std::uint64_t t) {
+    // A pod issues its next op once the previous one has started (double-buffered weights) or
+    // finished (single buffer), as the fast pod model does.
+    WsCore& core = *core_;
+    if (core.known > 0) {
+      const OpState& last = core.state[core.known - 1];
+      if (core.array.double_buffer_weights ? last.start > t : last.finish > t) return false;
+    }
+    ReferenceOp op;
+    if (!pull(t, op)) return false;
+    storage_->push_back(std::move(op));
+    core_->admit();
+    return true;
+  };
+  core_->step(cycle);
+  core_->pull = nullptr;
+}
+
+bool IncrementalArray::busy() const { return !core_->idle(); }
+
+void IncrementalArray::skip_idle() {
+  if (core_->idle()) core_->clear_pipeline();
+}
+
+std::vector<IncrementalArray::Event> IncrementalArray::take_finished() {
+  std::vector<Event> events;
+  for (std::size_t q : core_->finished_ops) events.push_back(Event{q, core_->timing(q)});
+  core_->finished_ops.clear();
+  return events;
+}
+
+std::uint64_t IncrementalArray::pe_cycles() const { return core_->pe_cycles; }
 
 std::vector<OpTiming> ReferenceArray::run_output_stationary(std::vector<ReferenceOp>& ops) {
   const std::int64_t R = array_.rows, C = array_.cols;

@@ -24,6 +24,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <vector>
 
 #include "arch/numerics.h"
@@ -69,6 +71,37 @@ class ReferenceArray {
   ArrayShape array_;
   const Numerics* numerics_;
   std::uint64_t pe_cycles_ = 0;
+};
+
+class WsCore;
+
+// The weight-stationary reference array fed op by op, for a pod module at reference fidelity
+// (timing only). step(t) simulates cycle t; when the pod would issue its next op (the first op,
+// or the previous one has started with double-buffered weights / finished without, as the fast
+// pod module does), it calls pull(t, op), which fills `op` and returns true when the pod has one. Cycles must be stepped in
+// order; cycles may be skipped only while the array is idle.
+class IncrementalArray {
+ public:
+  struct Event {
+    std::size_t op;   // in the order pulled
+    OpTiming timing;  // as observed
+  };
+  using Pull = std::function<bool(std::uint64_t cycle, ReferenceOp& op)>;
+
+  explicit IncrementalArray(const ArrayShape& array);
+  ~IncrementalArray();
+  IncrementalArray(const IncrementalArray&) = delete;
+  IncrementalArray& operator=(const IncrementalArray&) = delete;
+
+  void step(std::uint64_t cycle, const Pull& pull);
+  bool busy() const;                    // an op pulled and not finished
+  void skip_idle();                     // call before jumping over cycles while not busy
+  std::vector<Event> take_finished();   // ops finished since the last call
+  std::uint64_t pe_cycles() const;
+
+ private:
+  std::unique_ptr<std::vector<ReferenceOp>> storage_;
+  std::unique_ptr<WsCore> core_;
 };
 
 }  // namespace sosasim

@@ -29,8 +29,10 @@ const std::vector<StatInfo>& pod_stat_table() {
   return table;
 }
 
-PodModule::PodModule(sc_core::sc_module_name name, int pod_id, const ArrayShape& array, PodWorkSource& source)
+PodModule::PodModule(sc_core::sc_module_name name, int pod_id, const ArrayShape& array, PodWorkSource& source,
+                     bool reference)
     : sc_core::sc_module(name), pod_id_(pod_id), array_(array), source_(source) {
+  if (reference) reference_ = std::make_unique<IncrementalArray>(array);
   SC_METHOD(step);
   sensitive << wake_event_;
   dont_initialize();
@@ -40,10 +42,35 @@ std::uint64_t PodModule::now() const {
   return now_cycle();
 }
 
-void PodModule::wake() { wake_event_.notify(sc_core::SC_ZERO_TIME); }
+void PodModule::wake() {
+  woken_ = true;
+  wake_event_.notify(sc_core::SC_ZERO_TIME);
+}
+
+// `stall_from`: the cycle from which the X port could have streamed this op (it was free and the
+// op had been issued); a later start is a weight-load stall.
+void PodModule::account(const PodOp& op, const OpTiming& timing, std::uint64_t stall_from) {
+  ++stats_.tile_ops;
+  stats_.useful_macs += op.useful_macs;
+  stats_.occupied_pe_cycles += op.stream_rows * static_cast<std::uint64_t>(array_.rows * array_.cols);
+  stats_.stream_cycles += op.stream_rows;
+  if (timing.loads_weights) {
+    ++stats_.weight_loads;
+    stats_.weight_load_cycles += timing.load_end - timing.load_start;
+    if (timing.start > stall_from) stats_.weight_load_stall_cycles += timing.start - stall_from;
+  }
+  std::uint64_t busy_from = std::max(timing.start, busy_until_);
+  if (timing.finish > busy_from) stats_.array_busy_cycles += timing.finish - busy_from;
+  busy_until_ = std::max(busy_until_, timing.finish);
+  stats_.fill_drain_cycles = stats_.array_busy_cycles - stats_.stream_cycles;
+}
 
 void PodModule::step() {
   const std::uint64_t cycle = now();
+  if (reference_) {
+    reference_step(cycle);
+    return;
+  }
   while (!in_flight_.empty() && in_flight_.front().first <= cycle) {
     PodOp done = in_flight_.front().second;
     in_flight_.pop_front();
@@ -54,22 +81,10 @@ void PodModule::step() {
     PodOp op;
     PeekResult result = source_.peek(pod_id_, op);
     if (result != PeekResult::Ready) break;
-    std::uint64_t port_free = std::max(timing_.input_port_free, cycle);
+    std::uint64_t stall_from = std::max({timing_.input_port_free, cycle, op.operands_ready});
     OpTiming timing =
         schedule_tile_op(timing_, array_, op.weight_key, op.stream_rows, std::max(op.operands_ready, cycle));
-    ++stats_.tile_ops;
-    stats_.useful_macs += op.useful_macs;
-    stats_.occupied_pe_cycles += op.stream_rows * static_cast<std::uint64_t>(array_.rows * array_.cols);
-    stats_.stream_cycles += op.stream_rows;
-    if (timing.loads_weights) {
-      ++stats_.weight_loads;
-      stats_.weight_load_cycles += timing.load_end - timing.load_start;
-      if (timing.start > port_free) stats_.weight_load_stall_cycles += timing.start - port_free;
-    }
-    std::uint64_t busy_from = std::max(timing.start, busy_until_);
-    if (timing.finish > busy_from) stats_.array_busy_cycles += timing.finish - busy_from;
-    busy_until_ = std::max(busy_until_, timing.finish);
-    stats_.fill_drain_cycles = stats_.array_busy_cycles - stats_.stream_cycles;
+    account(op, timing, stall_from);
     source_.started(pod_id_, op, timing);
     in_flight_.emplace_back(timing.finish, op);
     next_issue_cycle_ = array_.double_buffer_weights ? timing.start : timing.finish;
@@ -79,6 +94,60 @@ void PodModule::step() {
   if (next_issue_cycle_ > cycle) next = std::min(next, next_issue_cycle_);
   if (next != UINT64_MAX)
     wake_event_.notify(cycles(next - cycle));
+}
+
+}  // namespace sosasim
+
+namespace sosasim {
+
+// Reference fidelity: simulate the array one cycle at a time up to the current cycle. The array
+// asks for its next op when the fast pod would issue it; an op is available at cycle t when its
+// operands (and its layer) are: t >= operands_ready. Finishes are reported at their cycle, so the
+// pod wakes every cycle while the array holds work, and sleeps when it is idle until the work
+// source wakes it.
+void PodModule::reference_step(std::uint64_t cycle) {
+  const bool offered = woken_;  // the work source offered something since the last step
+  woken_ = false;
+  if (!reference_->busy() && reference_cycle_ + 1 < cycle) {  // nothing happened in between
+    reference_->skip_idle();
+    reference_cycle_ = cycle - 1;
+  }
+  auto pull = [&](std::uint64_t t, ReferenceOp& out) {
+    PodOp op;
+    if (source_.peek(pod_id_, op) != PeekResult::Ready) return false;
+    out.stationary_tile = op.weight_key;
+    out.stream_len = static_cast<std::int64_t>(op.stream_rows);
+    out.used_rows = array_.rows;
+    out.used_cols = array_.cols;
+    out.operands_ready = op.operands_ready;
+    OpTiming provisional;
+    provisional.loads_weights = op.weight_key != reference_key_;
+    reference_key_ = op.weight_key;
+    source_.started(pod_id_, op, provisional);
+    reference_ops_.push_back(op);
+    reference_pulled_at_.push_back(t);
+    return true;
+  };
+  bool finished_any = false;
+  for (; reference_cycle_ < cycle; ++reference_cycle_) {
+    reference_->step(reference_cycle_, pull);
+    for (const auto& event : reference_->take_finished()) {
+      finished_any = true;
+      const PodOp& op = reference_ops_[event.op];
+      // As the fast model counts it: the port was free after the previous op streamed its rows.
+      // The fast pod issues an op at the first cycle it could: the later of its pull and the op's
+      // availability (the reference asks one cycle behind).
+      account(op, event.timing,
+              std::max({reference_port_free_, reference_pulled_at_[event.op], op.operands_ready}));
+      reference_port_free_ = event.timing.start + op.stream_rows;
+      source_.finished(pod_id_, op, event.timing.finish);
+    }
+  }
+  // Simulate this cycle at the next one while the array holds work, or when the work source has
+  // offered something (the array may take it at this cycle). A wake() during this step (from our
+  // own finished()) also counts: its delta notification would replace a timed one. A finish also
+  // frees a single weight buffer, so the array may take its next op at the next cycle.
+  if (reference_->busy() || offered || woken_ || finished_any) wake_event_.notify(cycles(1));
 }
 
 }  // namespace sosasim

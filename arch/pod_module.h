@@ -11,10 +11,12 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <vector>
 
 #include <systemc>
 
+#include "arch/pe_array_reference.h"
 #include "arch/pod_timing.h"
 
 namespace sosasim {
@@ -67,7 +69,10 @@ const std::vector<StatInfo>& pod_stat_table();
 class PodModule : public sc_core::sc_module {
  public:
   SC_HAS_PROCESS(PodModule);
-  PodModule(sc_core::sc_module_name name, int pod_id, const ArrayShape& array, PodWorkSource& source);
+  // `reference`: time the ops on the cycle-by-cycle reference PE array instead of the fast model
+  // (weight-stationary, timing only); both follow the same rules and give the same cycles.
+  PodModule(sc_core::sc_module_name name, int pod_id, const ArrayShape& array, PodWorkSource& source,
+            bool reference = false);
 
   // Operands the pod was waiting for have arrived; called by the work source.
   void wake();
@@ -75,6 +80,8 @@ class PodModule : public sc_core::sc_module {
 
  private:
   void step();  // the SC_METHOD
+  void reference_step(std::uint64_t cycle);
+  void account(const PodOp& op, const OpTiming& timing, std::uint64_t stall_from);
   std::uint64_t now() const;
 
   int pod_id_;
@@ -86,6 +93,14 @@ class PodModule : public sc_core::sc_module {
   std::deque<std::pair<std::uint64_t, PodOp>> in_flight_;  // (finish cycle, op), in finish order
   PodStats stats_;
   sc_core::sc_event wake_event_;
+  // Reference fidelity: the array simulated cycle by cycle, up to (not including) ref_cycle_.
+  std::unique_ptr<IncrementalArray> reference_;
+  std::vector<PodOp> reference_ops_;  // in the order pulled
+  std::vector<std::uint64_t> reference_pulled_at_;
+  std::uint64_t reference_port_free_ = 0;
+  bool woken_ = false;  // the work source called wake() since the last step
+  std::uint64_t reference_cycle_ = 0;
+  std::uint64_t reference_key_ = kNoWeightTile;  // weights of the last op pulled
 };
 
 }  // namespace sosasim

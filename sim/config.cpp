@@ -77,6 +77,12 @@ const ComponentRegistration kPowerSection{{"section", "power",
      {"tech_file", ParamType::String, "", "",
       "YAML technology table; empty = built-in 28 nm table (arch/tech_28nm.yaml)", -kInf, kInf, {}}}}};
 
+const ComponentRegistration kSimulationSection{{"section", "simulation",
+    "how the pods are simulated",
+    {{"fidelity", ParamType::Choice, "", "fast",
+      "fast: per tile op; reference: the PE array cycle by cycle (same cycles, much slower; for small systems)",
+      -kInf, kInf, {"fast", "reference"}}}}};
+
 const ComponentRegistration kWorkloadSection{{"section", "workload",
     "a DNN layer trace (or a list of them, run one after another)",
     {{"trace", ParamType::String, "", "workloads/models/resnet50_299.csv",
@@ -86,7 +92,7 @@ const ComponentRegistration kWorkloadSection{{"section", "workload",
 
 const std::vector<std::string> kTopLevelKeys = {"pods",   "frequency_ghz", "array",  "format",
                                                 "sparsity", "sram",       "dram",   "interconnect",
-                                                "tiling", "power",        "workload"};
+                                                "tiling", "power",        "workload", "simulation"};
 
 // Holds the YAML tree and knows where each key came from.
 class ConfigDocument {
@@ -467,6 +473,21 @@ SimConfig load_config(const std::optional<std::string>& config_path,
     config.power.tech_file = resolve_input_file(doc, "technology file", config.power.tech_file, doc.where("power.tech_file", node),
                                            "power.tech_file");
     resolved["power"]["tech_file"] = config.power.tech_file;
+  }
+
+  ParamValues simulation =
+      read_section(doc, child(doc.root(), "simulation"), "simulation", section_defs("simulation"), resolved["simulation"]);
+  config.reference_fidelity = simulation.get_string("fidelity") == "reference";
+  if (config.reference_fidelity && config.array.ideal_fill_drain) {
+    YAML::Node node = child(child(doc.root(), "simulation"), "fidelity");
+    throw ConfigError(doc.where("simulation.fidelity", node), "simulation.fidelity",
+                      "the reference PE array models weight loads, fill and drain: it cannot run with array.ideal_fill_drain");
+  }
+  if (config.reference_fidelity && config.tiling.scheduler == "dynamic") {
+    YAML::Node node = child(child(doc.root(), "simulation"), "fidelity");
+    throw ConfigError(doc.where("simulation.fidelity", node), "simulation.fidelity",
+                      "reference fidelity runs the layer_static and sosa_rounds schedulers (dynamic claims work "
+                      "at the cycle it is asked, which the reference pod asks one cycle later)");
   }
 
   config.workloads = read_workloads(doc, resolved["workload"]);

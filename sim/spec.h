@@ -101,6 +101,7 @@ struct SimConfig {
   TilingSpec tiling;
   PowerSpec power;
   std::vector<WorkloadEntry> workloads;
+  bool reference_fidelity = false;  // simulation.fidelity: reference
   nlohmann::ordered_json resolved;  // every key with its effective value, for the reports
 
   std::int64_t partition_rows() const {

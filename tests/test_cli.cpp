@@ -531,3 +531,57 @@ TEST_CASE("weights stream in the order the pods use them, so a small window keep
   // With room for only the current tiles, each pod waits for its next tile's DRAM latency.
   CHECK(cycles(1) > cycles(2));
 }
+
+TEST_CASE("a reference-fidelity system run agrees with the fast run cycle for cycle", "[cli][system][fidelity]") {
+  // The reference pods step every PE every cycle; the fast pods use closed-form op timing. On
+  // small systems with dependent layers, a slow DRAM and contention, the two must give the same
+  // cycles, per-layer table, pod counters and energy.
+  TempDir dir;
+  dir.write("t.csv", "layer,M,K,N,depends_on\na,40,20,24,none\nb,40,24,20,a\nc,17,20,30,b\n");
+  std::string config = dir.write("c.yaml",
+                                 "pods: 4\n"
+                                 "array: {rows: 8, cols: 8}\n"
+                                 "dram: {bandwidth_gbps: 2, latency_cycles: 7}\n"
+                                 "tiling: {partition_size: 8}\n"
+                                 "workload: {trace: t.csv}\n");
+  const char* variants[] = {
+      "",
+      "-p tiling.scheduler=sosa_rounds",
+      "-p array.double_buffer_weights=false",
+      "-p pods=2 -p dram.bandwidth_gbps=1000 -p array.rows=16",
+      "-p pods=16 -p array.rows=4 -p array.cols=4 -p tiling.partition_size=4",
+      "-p pods=16 -p interconnect.topology=mesh -p array.cols=4",
+      "-p pods=8 -p interconnect.topology=crossbar -p dram.bandwidth_gbps=100",
+      "-p pods=16 -p array.rows=4 -p array.cols=4 -p tiling.partition_size=4 -p interconnect.topology=benes "
+      "-p tiling.scheduler=sosa_rounds",
+  };
+  for (const char* variant : variants) {
+    INFO("variant: " << variant);
+    auto run = [&](const std::string& fidelity) {
+      std::string out = dir.path() + "/" + fidelity;
+      Outcome outcome = run_sosasim("run " + config + " -q -o " + out + " -p simulation.fidelity=" + fidelity + " " +
+                                    variant);
+      REQUIRE(outcome.exit_code == 0);
+      return std::make_pair(read_json(out + "/summary.json"), read_text(out + "/layers.csv"));
+    };
+    auto [fast, fast_layers] = run("fast");
+    auto [reference, reference_layers] = run("reference");
+    CHECK(fast["cycles"] == reference["cycles"]);
+    CHECK(fast_layers == reference_layers);
+    CHECK(fast["energy_breakdown_j"] == reference["energy_breakdown_j"]);
+    for (const auto& [name, stat] : fast["pod_stats"].items()) {
+      INFO("pod stat: " << name);
+      double expected = stat["value"].get<double>();
+      CHECK(reference["pod_stats"][name]["value"].get<double>() == expected);
+    }
+  }
+}
+
+TEST_CASE("reference fidelity refuses what it does not model", "[cli][system][fidelity][errors]") {
+  Outcome ideal = run_sosasim("run -q -p simulation.fidelity=reference -p array.ideal_fill_drain=true");
+  CHECK(ideal.exit_code == 2);
+  CHECK_THAT(ideal.output, Contains("ideal_fill_drain"));
+  Outcome bad = run_sosasim("run -q -p simulation.fidelity=exact");
+  CHECK(bad.exit_code == 2);
+  CHECK_THAT(bad.output, Contains("simulation.fidelity"));
+}

@@ -151,7 +151,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
                                          static_cast<std::uint64_t>(config.dram.latency_cycles), *this);
     for (std::int64_t p = 0; p < config.pods; ++p)
       pods_.push_back(std::make_unique<PodModule>(("pod_" + std::to_string(p)).c_str(), static_cast<int>(p),
-                                                  array, *this));
+                                                  array, *this, config.reference_fidelity));
     SC_METHOD(start);
   }
 
@@ -217,7 +217,9 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     op.weight_key = task.first_weight_key + tile;
     op.stream_rows = static_cast<std::uint64_t>(tile_op.m_rows);
     op.useful_macs = tile_op.useful_macs();
-    op.operands_ready = std::max(data.arrival[tile], data.inputs_arrival);
+    // Available from when its data is on chip and its layer was released (the reference pod
+    // relies on this; the fast pod takes the later of this and the cycle it asks).
+    op.operands_ready = std::max({data.arrival[tile], data.inputs_arrival, result_.layers[active].start_cycle});
     if (round_policy_.lockstep)
       op.operands_ready = std::max(op.operands_ready, round_starts_[range.begin / static_cast<std::uint64_t>(config_.pods)]);
     return PeekResult::Ready;
@@ -256,7 +258,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     }
     activity.sram_bytes += moved;
     activity.network_bytes += moved;
-    if (timeline_.enabled()) {
+    if (timeline_.enabled() && timing.finish > timing.start) {  // (the reference pod times ops later)
       if (timing.loads_weights)
         timeline_.span(kTimelinePods, pod, "load weights", timing.load_start, timing.load_end - timing.load_start);
       timeline_.span(kTimelinePods, pod, task.layer.name, timing.start, timing.finish - timing.start,
