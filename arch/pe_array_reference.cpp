@@ -358,7 +358,12 @@ void IncrementalArray::skip_idle() {
 
 std::vector<IncrementalArray::Event> IncrementalArray::take_finished() {
   std::vector<Event> events;
-  for (std::size_t q : core_->finished_ops) events.push_back(Event{q, core_->timing(q)});
+  for (std::size_t q : core_->finished_ops) {
+    events.push_back(Event{q, core_->timing(q)});
+    // A pod's ops take no partial sums from each other (psum_source < 0), so a finished op's
+    // write record is not read again: free it, or a long run holds r x c words per op.
+    if ((*storage_)[q].psum_source < 0) std::vector<std::uint64_t>().swap(core_->state[q].written);
+  }
   core_->finished_ops.clear();
   return events;
 }
