@@ -115,8 +115,10 @@ class WsCore {
         if (next_load == known && !pull(t)) break;  // the next op, if its owner has one
         std::size_t k = next_load;
         const ReferenceOp& op = ops[k];
-        if (k > 0 && op.stationary_tile == ops[k - 1].stationary_tile) {
-          state[k].buffer = state[k - 1].buffer;
+        const bool same_tile = k > 0 ? op.stationary_tile == ops[k - 1].stationary_tile
+                                     : has_carry && op.stationary_tile == carry_tile;
+        if (same_tile) {
+          state[k].buffer = k > 0 ? state[k - 1].buffer : carry_buffer;
           buffer_of[k] = state[k].buffer;
           ++next_load;
           continue;
@@ -125,7 +127,8 @@ class WsCore {
         if (!buffer_free || t < op.operands_ready) break;
         state[k].needs_load = true;
         state[k].load_start = t;
-        state[k].buffer = (k == 0 || buffers == 1) ? 0 : 1 - state[k - 1].buffer;
+        const int previous_buffer = k > 0 ? state[k - 1].buffer : has_carry ? carry_buffer : 1;
+        state[k].buffer = buffers == 1 ? 0 : 1 - previous_buffer;
         buffer_of[k] = state[k].buffer;
         loading.push_back(k);
         ++next_load;
@@ -263,6 +266,24 @@ class WsCore {
     std::fill(sums.begin(), sums.end(), SumCell{});
   }
 
+  // While idle: forgets every op (all finished and reported), keeping only which tile the last one
+  // left in which weight buffer, so a following op on the same tile skips its load as before.
+  void forget_ops() {
+    if (known == 0) return;
+    has_carry = true;
+    carry_tile = ops[known - 1].stationary_tile;
+    carry_buffer = state[known - 1].buffer;
+    ops.clear();
+    state.clear();
+    tile_of.clear();
+    k_offset_of.clear();
+    buffer_of.clear();
+    loading.clear();
+    streaming.clear();
+    finished_ops.clear();
+    known = next_load = next_stream = finished = 0;
+  }
+
   OpTiming timing(std::size_t q) const {
     OpTiming timing;
     timing.loads_weights = state[q].needs_load;
@@ -300,6 +321,9 @@ class WsCore {
   std::vector<int> buffer_of;
   std::int64_t k_total = 1;
   std::size_t known = 0, next_load = 0, next_stream = 0, finished = 0;
+  bool has_carry = false;  // ops were forgotten; the last one's tile is in carry_buffer
+  std::uint64_t carry_tile = 0;
+  int carry_buffer = 0;
   std::deque<std::size_t> loading, streaming;  // ops whose load / injection is still in progress
   std::vector<std::size_t> finished_ops;       // since the owner last looked
   std::uint64_t pe_cycles = 0;
@@ -353,7 +377,9 @@ void IncrementalArray::step(std::uint64_t cycle, const Pull& pull) {
 bool IncrementalArray::busy() const { return !core_->idle(); }
 
 void IncrementalArray::skip_idle() {
-  if (core_->idle()) core_->clear_pipeline();
+  if (!core_->idle()) return;
+  core_->clear_pipeline();
+  core_->forget_ops();
 }
 
 std::vector<IncrementalArray::Event> IncrementalArray::take_finished() {

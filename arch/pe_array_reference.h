@@ -83,7 +83,7 @@ class WsCore;
 class IncrementalArray {
  public:
   struct Event {
-    std::size_t op;   // in the order pulled
+    std::size_t op;   // in the order pulled since the last skip_idle()
     OpTiming timing;  // as observed
   };
   using Pull = std::function<bool(std::uint64_t cycle, ReferenceOp& op)>;
@@ -95,7 +95,9 @@ class IncrementalArray {
 
   void step(std::uint64_t cycle, const Pull& pull);
   bool busy() const;                    // an op pulled and not finished
-  void skip_idle();                     // call before jumping over cycles while not busy
+  // Call while not busy, before jumping over cycles. It forgets the finished ops (op numbers in
+  // events restart at 0), so memory is bounded by the ops in flight between idle moments.
+  void skip_idle();
   std::vector<Event> take_finished();   // ops finished since the last call
   std::uint64_t pe_cycles() const;
 

@@ -108,10 +108,8 @@ namespace sosasim {
 void PodModule::reference_step(std::uint64_t cycle) {
   const bool offered = woken_;  // the work source offered something since the last step
   woken_ = false;
-  if (!reference_->busy() && reference_cycle_ + 1 < cycle) {  // nothing happened in between
-    reference_->skip_idle();
+  if (!reference_->busy() && reference_cycle_ + 1 < cycle)  // nothing happened in between
     reference_cycle_ = cycle - 1;
-  }
   auto pull = [&](std::uint64_t t, ReferenceOp& out) {
     PodOp op;
     if (source_.peek(pod_id_, op) != PeekResult::Ready) return false;
@@ -142,6 +140,11 @@ void PodModule::reference_step(std::uint64_t cycle) {
       reference_port_free_ = event.timing.start + op.stream_rows;
       source_.finished(pod_id_, op, event.timing.finish);
     }
+  }
+  if (!reference_->busy()) {  // all ops finished: the array forgets them, and so do we
+    reference_->skip_idle();
+    reference_ops_.clear();
+    reference_pulled_at_.clear();
   }
   // Simulate this cycle at the next one while the array holds work, or when the work source has
   // offered something (the array may take it at this cycle). A wake() during this step (from our
