@@ -110,7 +110,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
         double operand = operand_bits(format) / 8.0;
         tasks_.push_back(LayerTask{w, layer, LayerPlan(compressed, shape), layer.depends.empty(), weight_key, operand,
                                    partial_sum_bytes(format), operand + sparsity.index_bits() / 8.0,
-                                   static_cast<double>(layer.K) / static_cast<double>(compressed.K)});
+                                   static_cast<double>(layer.K) / static_cast<double>(compressed.K), 0, 0, {}});
         weight_key += tasks_.back().plan.weight_tiles();
         // Activations stay in the pods' X banks while they fit; a larger output spills to DRAM
         // and its consumers read it back.
@@ -278,7 +278,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       pump();
     }
     if (++finished_ops_[op.layer] == task.plan.op_count()) {
-      data = LayerData{true, 0, {}, {}};
+      data = LayerData{true, 0, {}, {}, {}};  // done: free its per-tile vectors
       complete(op.layer, round_policy_.lockstep ? std::max(cycle, rounds_end_) : cycle);
     }
   }
