@@ -248,7 +248,7 @@ std::vector<SweepPoint> plan_sweep(const std::string& sweep_file, std::string& b
     if (!root[section]) return axes;
     if (!root[section].IsMap()) throw ConfigError(at(sweep_file, root[section]), section, "expected a map of key: [values]");
     for (const auto& entry : root[section]) {
-      Axis axis{entry.first.as<std::string>(), {}};
+      Axis axis{entry.first.as<std::string>(), {}, {}};
       std::string path = std::string(section) + "." + axis.key;
       if (!entry.second.IsSequence() || entry.second.size() == 0)
         throw ConfigError(at(sweep_file, entry.second), path, "expected a non-empty list of values");

@@ -9,8 +9,22 @@
 
 using namespace sosasim;
 
+namespace {
+
+Layer gemm_layer(std::int64_t M, std::int64_t K, std::int64_t N, std::int64_t count) {
+  Layer layer;
+  layer.name = "l";
+  layer.M = M;
+  layer.K = K;
+  layer.N = N;
+  layer.count = count;
+  return layer;
+}
+
+}  // namespace
+
 TEST_CASE("a layer cuts into ceil(M/p) ceil(K/r) ceil(N/c) count tile ops", "[tiling]") {
-  Layer layer{"l", 100, 70, 40, 3, 0};
+  Layer layer = gemm_layer(100, 70, 40, 3);
   LayerPlan plan(layer, TileShape{16, 32, 32});
   CHECK(plan.m_parts() == 7);
   CHECK(plan.k_parts() == 3);
@@ -20,7 +34,7 @@ TEST_CASE("a layer cuts into ceil(M/p) ceil(K/r) ceil(N/c) count tile ops", "[ti
 }
 
 TEST_CASE("edge tiles are partial and ops are weight-tile-major", "[tiling]") {
-  Layer layer{"l", 100, 70, 40, 1, 0};
+  Layer layer = gemm_layer(100, 70, 40, 1);
   LayerPlan plan(layer, TileShape{16, 32, 32});
   TileOp first = plan.op(0);
   CHECK(first.weight_tile == 0);
@@ -43,7 +57,8 @@ TEST_CASE("tile ops cover exactly the layer's MACs on random shapes", "[tiling]"
   std::mt19937 rng(7);
   std::uniform_int_distribution<int> dim(1, 300), small(1, 40);
   for (int trial = 0; trial < 200; ++trial) {
-    Layer layer{"l", dim(rng), dim(rng), dim(rng), small(rng) % 3 + 1, 0};
+    std::int64_t M = dim(rng), K = dim(rng), N = dim(rng);  // in this order, as the seed's sequence
+    Layer layer = gemm_layer(M, K, N, small(rng) % 3 + 1);
     TileShape shape{small(rng), small(rng), small(rng)};
     LayerPlan plan(layer, shape);
     std::uint64_t macs = 0;
@@ -63,7 +78,7 @@ TEST_CASE("layer_static gives every op to exactly one pod, balanced to one op", 
   SimConfig config = load_config(std::nullopt, {});
   auto scheduler = make_scheduler(config.tiling.params);
   for (std::int64_t pods : {1, 3, 256, 1000}) {
-    LayerPlan plan(Layer{"l", 300, 200, 100, 1, 0}, TileShape{32, 32, 32});
+    LayerPlan plan(gemm_layer(300, 200, 100, 1), TileShape{32, 32, 32});
     std::uint64_t next = 0, smallest = UINT64_MAX, largest = 0;
     for (std::int64_t pod = 0; pod < pods; ++pod) {
       OpRange range = scheduler->ops_for_pod(plan, pod, pods);
