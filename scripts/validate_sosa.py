@@ -20,12 +20,9 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WORKLOADS = ["bert_medium_s100", "bert_base_s100", "bert_large_s100", "densenet121_299", "densenet169_299",
              "densenet201_299", "inception_299", "resnet50_299", "resnet101_299", "resnet152_299"]
-AUTHORS = {  # DESIGN.md section 4: the SOSA authors' simulator
-    ("resnet50_299", 256): {"cycles": 35442, "utilization": 0.776, "effective_tops": 407},
-    ("resnet50_299", 64): {"cycles": 124622, "utilization": 0.883},
-    ("bert_base_s100", 256): {"cycles": 87185, "utilization": 0.411},
-    ("densenet121_299", 256): {"cycles": 65034, "utilization": 0.290},
-}
+with open(os.path.join(ROOT, "docs", "sosa_published.json")) as _published:
+    PUBLISHED = json.load(_published)  # the authors' figures (DESIGN.md section 4)
+AUTHORS = {(run["workload"], run["pods"]): run for run in PUBLISHED["runs"]}
 BASELINES = ["16x16x512", "64x64x128", "128x128x32", "256x256x8", "512x512x1"]
 
 
@@ -85,12 +82,14 @@ def main():
         au = f"{100 * a['utilization']:.1f} %" if a else "-"
         lines.append(f"| {w} | {ac} | {au} | {c['cycles']:,} | {100 * c['utilization']:.1f} % | {c['effective_tops']:.1f} "
                      f"| {f['cycles']:,} | {100 * f['utilization']:.1f} % | {f['effective_tops']:.1f} |")
+    a256 = AUTHORS[("resnet50_299", 256)]
     a64, c64, f64 = AUTHORS[("resnet50_299", 64)], r[("compat64", "resnet50_299")], r[("full64", "resnet50_299")]
     lines += ["", "ResNet-50 on 64 pods: authors {:,} cycles ({:.1f} %); compat {:,} ({:.1f} %, {:+.1f} %); full {:,} ({:.1f} %).".format(
         a64["cycles"], 100 * a64["utilization"], c64["cycles"], 100 * c64["utilization"],
         100 * (c64["cycles"] / a64["cycles"] - 1), f64["cycles"], 100 * f64["utilization"]),
-        "ResNet-50 on 256 pods: compat is {:+.1f} % from the authors' 35,442 cycles; full {:+.1f} %.".format(
-        100 * (r[("compat", "resnet50_299")]["cycles"] / 35442 - 1), 100 * (r[("full", "resnet50_299")]["cycles"] / 35442 - 1)),
+        "ResNet-50 on 256 pods: compat is {:+.1f} % from the authors' {:,} cycles; full {:+.1f} %.".format(
+        100 * (r[("compat", "resnet50_299")]["cycles"] / a256["cycles"] - 1), a256["cycles"],
+        100 * (r[("full", "resnet50_299")]["cycles"] / a256["cycles"] - 1)),
         "", "## Iso-power comparison with coarser baselines (harmonic mean over the ten workloads)", "",
         "| machine | peak W | full: TOPS | at 400 W | compat: TOPS | at 400 W |", "|---|---|---|---|---|---|"]
 
@@ -108,12 +107,14 @@ def main():
         craw, ciso, _ = hm("baseline-compat", b)
         best_baseline = max(best_baseline, iso)
         lines.append(f"| {b} | {power:.1f} | {raw:.1f} | {iso:.1f} | {craw:.1f} | {ciso:.1f} |")
-    lines += ["", f"Authors: SOSA 206.5 TOPS raw, 317.4 at 400 W; best baseline (128x128 x 32) 205.0 at 400 W: 1.55x. "
+    iso = PUBLISHED["iso_power"]
+    lines += ["", f"Authors: SOSA {iso['sosa_raw_tops']} TOPS raw, {iso['sosa_iso_power_tops']} at 400 W; best baseline "
+              f"({iso['best_baseline']}) {iso['best_baseline_iso_power_tops']} at 400 W: {iso['ratio']}x. "
               f"Ours (full model): SOSA {sosa_full[1]:.1f} at 400 W against the best baseline's {best_baseline:.1f}: "
               f"{sosa_full[1] / best_baseline:.2f}x.", "",
               "## Interconnects at 256 pods (compat, harmonic mean)", "",
               "| network | raw TOPS | peak W | authors |", "|---|---|---|---|"]
-    authors_ict = {"butterfly-2": "206.5 @ 260 W", "crossbar": "213.8 @ 599 W", "benes": "112.7 @ 283 W"}
+    authors_ict = {name: f"{n['raw_tops']} @ {n['peak_w']} W" for name, n in PUBLISHED["interconnects_256_pods"].items()}
     lines.append(f"| butterfly-2 | {sosa_compat[0]:.1f} | {r[('compat', 'resnet50_299')]['peak_power_w']:.1f} | {authors_ict['butterfly-2']} |")
     for topology, name in (("{topology: crossbar}", "crossbar"), ("{topology: benes}", "benes")):
         raw = hmean([r[("ict", topology, w)]["effective_tops"] for w in WORKLOADS])
