@@ -437,30 +437,27 @@ std::vector<OpTiming> ReferenceArray::run_output_stationary(std::vector<Referenc
            t >= state[streaming.front()].start + static_cast<std::uint64_t>(ops[streaming.front()].stream_len + std::max(R, C)))
       streaming.pop_front();
 
-    for (std::int64_t i = 0; i < R; ++i) {
+    // The operand entering lane `lane` (row i of X, column j of W) at cycle t: element
+    // k = t - start - lane of the op streaming there; `used` is the op's count of real lanes.
+    auto entering = [&](std::int64_t lane, std::int64_t ReferenceOp::*used, auto value_of) {
       ValueCell cell;
       for (std::size_t q : streaming) {
-        std::int64_t k = static_cast<std::int64_t>(t - state[q].start) - i;
+        std::int64_t k = static_cast<std::int64_t>(t - state[q].start) - lane;
         if (k < 0 || k >= ops[q].stream_len) continue;
         cell = ValueCell{Operand{}, static_cast<std::int32_t>(q), static_cast<std::int32_t>(k), true};
-        if (functional && i < ops[q].used_rows)
-          cell.value = ops[q].stream[static_cast<std::size_t>(i * ops[q].stream_len + k)];
+        if (functional && lane < ops[q].*used) cell.value = value_of(ops[q], k);
         break;
       }
-      X_ring(i, t) = cell;
-    }
-    for (std::int64_t j = 0; j < C; ++j) {
-      ValueCell cell;
-      for (std::size_t q : streaming) {
-        std::int64_t k = static_cast<std::int64_t>(t - state[q].start) - j;
-        if (k < 0 || k >= ops[q].stream_len) continue;
-        cell = ValueCell{Operand{}, static_cast<std::int32_t>(q), static_cast<std::int32_t>(k), true};
-        if (functional && j < ops[q].used_cols)
-          cell.value = ops[q].stationary[static_cast<std::size_t>(k * ops[q].used_cols + j)];
-        break;
-      }
-      W_ring(t, j) = cell;
-    }
+      return cell;
+    };
+    for (std::int64_t i = 0; i < R; ++i)
+      X_ring(i, t) = entering(i, &ReferenceOp::used_rows, [i](const ReferenceOp& op, std::int64_t k) {
+        return op.stream[static_cast<std::size_t>(i * op.stream_len + k)];
+      });
+    for (std::int64_t j = 0; j < C; ++j)
+      W_ring(t, j) = entering(j, &ReferenceOp::used_cols, [j](const ReferenceOp& op, std::int64_t k) {
+        return op.stationary[static_cast<std::size_t>(k * op.used_cols + j)];
+      });
 
     for (std::int64_t i = R - 1; i >= 0; --i) {
       for (std::int64_t j = C - 1; j >= 0; --j) {
