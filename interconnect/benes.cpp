@@ -1,8 +1,12 @@
 // Benes network: 2 log2 N - 1 stages of N/2 2x2 routers, free-choice stages on bits 0 .. n-2
 // followed by a butterfly (destination tag on bits n-1 .. 0); rearrangeably non-blocking. For a
 // permutation the free choices are set by the looping algorithm, so no two packets of the
-// permutation ever want the same link; other traffic chooses at random per packet. Multicast is
-// not supported. SOSA's switch-count factor: K(N) = 4 N log2 N.
+// permutation ever want the same link; other traffic chooses at random per packet. With
+// `multicast: true` (default) the 2x2 switches have broadcast states (as in SIGMA's Benes
+// distribution network): a multicast packet crosses the free stages as one copy and splits in the
+// destination-tag half; `multicast: false` models plain switches, where every destination needs
+// its own copy from the source. SOSA's switch-count factor: K(N) = 4 N log2 N.
+#include <limits>
 #include <map>
 #include <queue>
 
@@ -14,6 +18,7 @@ namespace {
 
 class Benes : public Topology {
  public:
+  explicit Benes(bool multicast) : multicast_(multicast) {}
   double switch_factor(std::int64_t pods) const override {
     std::int64_t n = ports(pods);
     return static_cast<double>(4 * n * log2_exact(n));
@@ -21,7 +26,7 @@ class Benes : public Topology {
   std::string describe(std::int64_t pods) const override {
     return "benes over " + std::to_string(ports(pods)) + " ports";
   }
-  bool supports_multicast() const override { return false; }
+  bool supports_multicast() const override { return multicast_; }
 
   NetworkGraph build(std::int64_t pods) const override {
     int n = static_cast<int>(log2_exact(ports(pods)));
@@ -88,11 +93,15 @@ class Benes : public Topology {
 
  private:
   std::vector<std::vector<int>> choices_;  // per source, per free stage
+  bool multicast_ = true;
 };
 
 const TopologyRegistration kBenes{
-    {"topology", "benes", "Benes network, rearrangeably non-blocking, 2 log2 N - 1 stages", {}},
-    [](const ParamValues&) { return std::make_unique<Benes>(); }};
+    {"topology", "benes", "Benes network, rearrangeably non-blocking, 2 log2 N - 1 stages",
+     {{"multicast", ParamType::Bool, "", "true",
+       "switches with broadcast states (a multicast crosses the free stages once); false: one copy per destination",
+       -std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(), {}}}},
+    [](const ParamValues& params) { return std::make_unique<Benes>(params.get_bool("multicast")); }};
 
 }  // namespace
 

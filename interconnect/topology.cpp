@@ -110,7 +110,9 @@ void route_bit_stages(const NetworkGraph& graph, int router, const Packet& packe
   int stage = graph.routers[static_cast<std::size_t>(router)].stage;
   int bit = graph.bits[static_cast<std::size_t>(stage)];
   if (graph.free_choice[static_cast<std::size_t>(stage)]) {
-    set_single_route(out, free_choice(stage, packet), destinations);
+    // Free stages come first, each on its own bit, so the position's bit is still the source's.
+    int choice = (packet.id & kStraightRoute) ? (packet.source >> bit) & 1 : free_choice(stage, packet);
+    set_single_route(out, choice, destinations);
     return;
   }
   if (destinations.size() == 1) {

@@ -52,6 +52,10 @@ struct TopologyRegistration {
 std::int64_t next_power_of_two(std::int64_t n);
 std::int64_t log2_exact(std::int64_t power_of_two);
 
+// Packet ids with this bit keep their position on free-choice stages (go straight through a
+// router): the first candidate path a route table offers on butterfly expansion and Benes stages.
+constexpr std::uint64_t kStraightRoute = std::uint64_t{1} << 63;
+
 // A bit of randomness per packet and stage, the same in every engine.
 int packet_random_bit(std::uint64_t packet_id, int stage);
 

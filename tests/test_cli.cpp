@@ -437,6 +437,21 @@ TEST_CASE("sosa_rounds runs ops in lock-step rounds of at least 2L+1 cycles", "[
   CHECK(cycles("-p tiling.scheduler=layer_static") < 61);
 }
 
+TEST_CASE("sosa_compat.yaml reproduces the SOSA authors' ResNet-50 cycles within 5 %", "[cli][system][sosa]") {
+  // DESIGN.md section 4: their round-based simulator gives 35,442 cycles on 256 pods (1,019
+  // rounds) and 124,622 on 64 pods of 32x32 for ResNet-50 at 299 px.
+  TempDir dir;
+  const std::string config = std::string(SOSASIM_SOURCE_DIR) + "/configs/sosa_compat.yaml";
+  for (const auto& [pods, authors] : std::vector<std::pair<int, double>>{{256, 35442}, {64, 124622}}) {
+    INFO(pods << " pods");
+    REQUIRE(run_sosasim("run " + config + " -q -o " + dir.path() + "/o -p pods=" + std::to_string(pods)).exit_code == 0);
+    nlohmann::json summary = read_json(dir.path() + "/o/summary.json");
+    const double cycles = summary["cycles"].get<double>();
+    CHECK(std::abs(cycles / authors - 1.0) <= 0.05);
+    if (pods == 256) CHECK(std::abs(summary["stats"]["rounds"].get<double>() / 1019.0 - 1.0) <= 0.05);
+  }
+}
+
 TEST_CASE("a run writes a Perfetto timeline and breaks pod cycles and bytes down", "[cli][system]") {
   TempDir dir;
   dir.write("t.csv", "layer,M,K,N\na,64,64,64\nb,64,64,32\n");

@@ -18,6 +18,7 @@ std::unique_ptr<Topology> topology(const std::string& name, std::int64_t expansi
   ParamValues values;
   values.set("topology", name);
   if (name == "butterfly") values.set("expansion", expansion);
+  if (name == "benes") values.set("multicast", true);
   return make_topology(values);
 }
 

@@ -26,6 +26,9 @@ struct OpRange {
 struct RoundPolicy {
   bool lockstep = false;
   bool count_last_round = true;  // the SOSA authors' simulator never simulates its last round
+  int lookback_rounds = 4;       // open rounds an op may still be placed in
+  int pod_tries = 32;            // free pods tried per open round
+  int route_choices = 8;         // paths tried per transfer on networks with free-choice stages
 };
 
 class Scheduler {

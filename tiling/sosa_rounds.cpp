@@ -1,9 +1,8 @@
-// The sosa_rounds scheduler: SOSA's greedy list scheduler in lock-step rounds. Within a layer
-// (no dependencies between its tile ops when partial sums are reduced by post-processors), the
-// earliest round with a free pod is round i / pods for op i, so ops are dealt round-robin: pod p
-// runs ops p, p + pods, ... A round lasts as long as its longest op, and at least 2L + 1 cycles
-// for a network latency of L (the tile goes to the pod and the result comes back); layers run
-// one after another. Bank and route conflicts inside a round are not modelled yet.
+// The sosa_rounds scheduler: SOSA's greedy list scheduler in lock-step rounds. Each op goes into
+// the earliest open round with a free pod for which its X, W and P transfers find free routes
+// and bank ports (tiling/round_schedule.h); a round lasts as long as its longest op, and at least
+// 2L + 1 cycles for a network latency of L (the tile goes to the pod and the result comes back);
+// layers run one after another.
 #include <limits>
 
 #include "tiling/scheduler.h"
@@ -14,24 +13,41 @@ namespace {
 
 class SosaRounds : public Scheduler {
  public:
-  explicit SosaRounds(bool count_last_round) : count_last_round_(count_last_round) {}
+  explicit SosaRounds(RoundPolicy policy) : policy_(policy) {}
 
+  // Only for the weight fetch order and tools: the controller places ops with schedule_rounds.
   OpRange ops_for_pod(const LayerPlan& plan, std::int64_t pod, std::int64_t pods) const override {
     return OpRange{static_cast<std::uint64_t>(pod), plan.op_count(), static_cast<std::uint64_t>(pods)};
   }
-  RoundPolicy rounds() const override { return RoundPolicy{true, count_last_round_}; }
+  RoundPolicy rounds() const override { return policy_; }
 
  private:
-  bool count_last_round_;
+  RoundPolicy policy_;
 };
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
 
 const SchedulerRegistration kSosaRounds{
     {"scheduler", "sosa_rounds",
-     "SOSA's lock-step rounds: ops dealt round-robin to pods, a round lasts its longest op and at least 2L+1 cycles",
+     "SOSA's greedy list scheduler in lock-step rounds: each op in the earliest open round with a free pod, "
+     "free bank ports and free routes; a round lasts its longest op and at least 2L+1 cycles",
      {{"count_last_round", ParamType::Bool, "", "true",
-       "false reproduces the SOSA authors' simulator, which never simulates its last round",
-       -std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(), {}}}},
-    [](const ParamValues& params) { return std::make_unique<SosaRounds>(params.get_bool("count_last_round")); }};
+       "false reproduces the SOSA authors' simulator, which never simulates its last round", -kInf, kInf, {}},
+      {"lookback_rounds", ParamType::Int, "rounds", "4",
+       "open rounds an op may still be placed in (older rounds are closed)", 1, 1024, {}},
+      {"pod_tries", ParamType::Int, "pods", "32", "free pods tried per open round, from the op's X bank onwards", 1,
+       1 << 20, {}},
+      {"route_choices", ParamType::Int, "paths", "8",
+       "paths tried per transfer on networks with free-choice stages (butterfly expansion, Benes)", 1, 4096, {}}}},
+    [](const ParamValues& params) {
+      RoundPolicy policy;
+      policy.lockstep = true;
+      policy.count_last_round = params.get_bool("count_last_round");
+      policy.lookback_rounds = static_cast<int>(params.get_int("lookback_rounds"));
+      policy.pod_tries = static_cast<int>(params.get_int("pod_tries"));
+      policy.route_choices = static_cast<int>(params.get_int("route_choices"));
+      return std::make_unique<SosaRounds>(policy);
+    }};
 
 }  // namespace
 

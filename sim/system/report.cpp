@@ -116,6 +116,10 @@ RunReport build_report(const SimConfig& config, const SimulationResult& result) 
                 {"operand_wait_pod_cycles", result.operand_wait_cycles},
                 {"dram_busy_cycles", result.dram_busy_cycles},
                 {"dram_utilization", result.cycles > 0 ? result.dram_busy_cycles / static_cast<double>(result.cycles) : 0.0}};
+  if (result.rounds > 0) {
+    s["stats"]["rounds"] = result.rounds;
+    s["stats"]["round_placements_blocked"] = result.round_placements_blocked;
+  }
   // Where the pods' X ports spent their cycles: each pod-cycle in exactly one bucket.
   std::uint64_t weight_load_stall = 0;
   for (const auto& stat : result.pod_stats)

@@ -44,6 +44,8 @@ struct SimulationResult {
   std::uint64_t useful_macs = 0;
   std::uint64_t tile_ops = 0;
   std::uint64_t weight_loads = 0;
+  std::uint64_t rounds = 0;                    // lock-step rounds (sosa_rounds)
+  std::uint64_t round_placements_blocked = 0;  // an op refused by a round for a busy route or bank port
   struct Stat {
     std::string name, unit, description;
     std::uint64_t value = 0;

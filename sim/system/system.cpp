@@ -27,6 +27,8 @@
 #include "sim/errors.h"
 #include "sim/sc_cycles.h"
 #include "sim/system/timeline.h"
+#include "interconnect/route_table.h"
+#include "tiling/round_schedule.h"
 #include "tiling/scheduler.h"
 #include "interconnect/topology.h"
 #include "tiling/tiling.h"
@@ -143,9 +145,11 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     ArrayShape array{config.array.rows, config.array.cols, config.array.double_buffer_weights, Dataflow::WS,
                      config.array.ideal_fill_drain};
     // Network latency L: routers on a path times the hop latency (for SOSA's 2L+1 round minimum).
-    auto topology = make_topology(config.interconnect.params);
-    network_latency_ = static_cast<std::uint64_t>(topology->build(config.pods).stages * config.interconnect.hop_latency);
+    topology_ = make_topology(config.interconnect.params);
+    graph_ = topology_->build(config.pods);
+    network_latency_ = static_cast<std::uint64_t>(graph_.stages * config.interconnect.hop_latency);
     round_policy_ = scheduler_->rounds();
+    if (round_policy_.lockstep) routes_ = std::make_unique<RouteTable>(*topology_, graph_, round_policy_.route_choices);
     double bytes_per_cycle = config.dram.bandwidth_gbps * 1073741824.0 / (config.frequency_ghz * 1e9);
     dram_ = std::make_unique<DramModule>("dram", bytes_per_cycle,
                                          static_cast<std::uint64_t>(config.dram.latency_cycles), *this);
@@ -195,7 +199,8 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     const std::size_t active = pod_task_[static_cast<std::size_t>(pod)];
     const LayerTask& task = tasks_[active];
     LayerData& data = data_[active];
-    const TileOp tile_op = task.plan.op(range.begin);
+    const std::uint64_t op_index = op_at(pod, range.begin);
+    const TileOp tile_op = task.plan.op(op_index);
     const std::uint64_t tile = tile_op.weight_tile;
     std::uint64_t layer_tag = static_cast<std::uint64_t>(active) << 32;
     if (!data.requested || data.inputs_arrival == kNotArrived) {
@@ -209,7 +214,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       since = kNotArrived;
     }
     op.layer = active;
-    op.op_index = range.begin;
+    op.op_index = op_index;
     op.k_rows = tile_op.k_rows;
     op.n_cols = tile_op.n_cols;
     op.k_part = tile_op.k_part;
@@ -221,7 +226,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     // relies on this; the fast pod takes the later of this and the cycle it asks).
     op.operands_ready = std::max({data.arrival[tile], data.inputs_arrival, result_.layers[active].start_cycle});
     if (round_policy_.lockstep)
-      op.operands_ready = std::max(op.operands_ready, round_starts_[range.begin / static_cast<std::uint64_t>(config_.pods)]);
+      op.operands_ready = std::max(op.operands_ready, round_starts_[schedule_.round[op_index]]);
     return PeekResult::Ready;
   }
 
@@ -420,7 +425,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       } else {
         if (claimed_[p] == task) return false;  // this pod's share of the layer is done
         claimed_[p] = task;
-        range = scheduler_->ops_for_pod(plan, pod, config_.pods);
+        range = round_policy_.lockstep ? OpRange{0, pod_ops_[p].size(), 1} : scheduler_->ops_for_pod(plan, pod, config_.pods);
       }
       if (range.empty()) {
         if (!dynamic_) return false;
@@ -433,22 +438,35 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     return false;
   }
 
-  // Lock-step rounds of a layer released at `cycle`: op i runs in round i / pods; a round lasts
-  // its longest op (streamed rows, plus weight load, fill and drain unless ideal) and at least
-  // 2L + 1 cycles.
+  // The op a pod executes at position `position` of its share of the active layer.
+  std::uint64_t op_at(int pod, std::uint64_t position) const {
+    return round_policy_.lockstep ? pod_ops_[static_cast<std::size_t>(pod)][position] : position;
+  }
+
+  // Lock-step rounds of a layer released at `cycle`: SOSA's greedy list scheduler places each op
+  // in a round and on a pod where its routes and bank ports are free (tiling/round_schedule.h);
+  // a round lasts its longest op (streamed rows, plus weight load, fill and drain unless ideal)
+  // and at least 2L + 1 cycles.
   void plan_rounds(const LayerTask& task, std::uint64_t cycle) {
-    const auto pods = static_cast<std::uint64_t>(config_.pods);
     const std::uint64_t ops = task.plan.op_count();
     const auto R = static_cast<std::uint64_t>(config_.array.rows), C = static_cast<std::uint64_t>(config_.array.cols);
-    round_starts_.assign((ops + pods - 1) / pods, 0);
+    schedule_ = schedule_rounds(task.plan, config_.pods, task.first_weight_key, *routes_,
+                                RoundScheduleParams{round_policy_.lookback_rounds, round_policy_.pod_tries}, held_weights_);
+    result_.rounds += schedule_.rounds;
+    result_.round_placements_blocked += schedule_.blocked;
+    std::vector<std::uint64_t> longest(schedule_.rounds, 0);
+    for (auto& list : pod_ops_) list.clear();
+    pod_ops_.resize(static_cast<std::size_t>(config_.pods));
+    for (std::uint64_t op = 0; op < ops; ++op) {
+      auto rows = static_cast<std::uint64_t>(task.plan.op(op).m_rows);
+      std::uint64_t& round_longest = longest[schedule_.round[op]];
+      round_longest = std::max(round_longest, config_.array.ideal_fill_drain ? rows : R + rows + R + C - 2);
+      pod_ops_[schedule_.pod[op]].push_back(static_cast<std::uint32_t>(op));
+    }
+    round_starts_.assign(schedule_.rounds, 0);
     std::uint64_t start = cycle;
-    for (std::uint64_t round = 0; round < round_starts_.size(); ++round) {
-      std::uint64_t longest = 0;
-      for (std::uint64_t op = round * pods; op < std::min(ops, (round + 1) * pods); ++op) {
-        auto rows = static_cast<std::uint64_t>(task.plan.op(op).m_rows);
-        longest = std::max(longest, config_.array.ideal_fill_drain ? rows : R + rows + R + C - 2);
-      }
-      std::uint64_t length = std::max(longest, 2 * network_latency_ + 1);
+    for (std::uint32_t round = 0; round < schedule_.rounds; ++round) {
+      std::uint64_t length = std::max(longest[round], 2 * network_latency_ + 1);
       round_starts_[round] = start;
       start += length;
       last_round_cycles_ = length;
@@ -567,6 +585,12 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   RoundPolicy round_policy_;
   std::uint64_t network_latency_ = 0;
   std::vector<std::uint64_t> round_starts_;  // of the active layer's rounds
+  std::unique_ptr<Topology> topology_;
+  NetworkGraph graph_;
+  std::unique_ptr<RouteTable> routes_;            // lock-step rounds reserve routes in it
+  RoundSchedule schedule_;                        // of the active layer (lock-step rounds)
+  std::vector<std::uint64_t> held_weights_;       // per pod: the weight tile it holds, for the round scheduler
+  std::vector<std::vector<std::uint32_t>> pod_ops_;  // per pod: its ops of the active layer, in round order
   std::uint64_t rounds_end_ = 0, last_round_cycles_ = 0;
   std::size_t fetch_layer_ = 0;
   std::uint64_t fetch_tile_ = 0;

@@ -1,0 +1,58 @@
+#include "interconnect/route_table.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace sosasim {
+
+RouteTable::RouteTable(const Topology& topology, const NetworkGraph& graph, int max_paths)
+    : topology_(topology), graph_(graph), max_paths_(std::max(1, max_paths)), multicast_(topology.supports_multicast()) {
+  links_ = graph.terminals;  // injection ports first
+  for (const RouterNode& router : graph.routers) {
+    output_base_.push_back(links_);
+    links_ += router.outputs;
+    body_link_.push_back(router.one_transfer_at_a_time ? links_++ : -1);
+  }
+  ejection_base_ = links_;
+  links_ += graph.terminals;
+  slot_.assign(static_cast<std::size_t>(graph.terminals) * static_cast<std::size_t>(graph.terminals), -1);
+}
+
+std::vector<int> RouteTable::walk(int source, int destination, std::uint64_t packet_id) const {
+  Packet packet;
+  packet.id = packet_id;
+  packet.source = source;
+  packet.destinations = {destination};
+  std::vector<int> path{source};
+  std::vector<RouteChoice> choices;
+  PortRef at = graph_.injection[static_cast<std::size_t>(source)];
+  for (std::size_t hops = 0; at.router != kTerminal; ++hops) {
+    if (hops > graph_.routers.size()) throw std::logic_error("route loops in " + graph_.name);
+    const auto r = static_cast<std::size_t>(at.router);
+    topology_.route(graph_, at.router, packet, packet.destinations, choices);
+    if (body_link_[r] >= 0) path.push_back(body_link_[r]);
+    const int output = choices.front().output;
+    path.push_back(output_base_[r] + output);
+    at = graph_.routers[r].output_to[static_cast<std::size_t>(output)];
+  }
+  if (at.port != destination) throw std::logic_error("route misdelivers in " + graph_.name);
+  path.push_back(ejection_base_ + destination);
+  return path;
+}
+
+const std::vector<std::vector<int>>& RouteTable::paths(int source, int destination) {
+  std::int32_t& slot = slot_[static_cast<std::size_t>(source) * static_cast<std::size_t>(graph_.terminals) +
+                             static_cast<std::size_t>(destination)];
+  if (slot >= 0) return paths_[static_cast<std::size_t>(slot)];
+  slot = static_cast<std::int32_t>(paths_.size());
+  auto& found = paths_.emplace_back();
+  // The straight path first, then different packet ids make different free choices; stop after
+  // max_paths distinct ones.
+  for (std::uint64_t id = 0; id < 4u * static_cast<std::uint64_t>(max_paths_) && static_cast<int>(found.size()) < max_paths_; ++id) {
+    std::vector<int> path = walk(source, destination, id == 0 ? kStraightRoute : id);
+    if (std::find(found.begin(), found.end(), path) == found.end()) found.push_back(std::move(path));
+  }
+  return found;
+}
+
+}  // namespace sosasim

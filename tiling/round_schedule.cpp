@@ -1,0 +1,183 @@
+#include "tiling/round_schedule.h"
+
+#include <algorithm>
+#include <deque>
+#include <stdexcept>
+
+namespace sosasim {
+
+namespace {
+
+constexpr std::uint64_t kNoTile = UINT64_MAX;
+
+// One network's links in one round: 0 = free, otherwise the key of the transfer using it.
+struct LinkState {
+  std::vector<std::uint64_t> owner;
+  std::vector<int> used;  // links set in this round, to clear them cheaply
+};
+
+struct OpenRound {
+  std::uint32_t index = 0;
+  LinkState x, w, p;
+  std::vector<std::uint64_t> pod_busy;  // one bit per pod
+  std::int64_t busy = 0;
+};
+
+// The first of `paths` whose links are free or carry `key` (when `share`), or -1.
+int free_path(const std::vector<std::vector<int>>& paths, const LinkState& links, std::uint64_t key, bool share) {
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    bool ok = true;
+    for (int link : paths[i]) {
+      std::uint64_t owner = links.owner[static_cast<std::size_t>(link)];
+      if (owner != 0 && !(share && owner == key)) {
+        ok = false;
+        break;
+      }
+    }
+    if (ok) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+// The first position >= `from` (counted cyclically over `pods`, up to from + pods) whose pod's
+// bit is clear, or a value >= (from's lap) + pods when none is.
+std::int64_t next_free(const std::vector<std::uint64_t>& bits, std::int64_t from, std::int64_t pods) {
+  const std::int64_t lap = from / pods * pods;  // positions are pod + lap or pod + lap + pods
+  for (std::int64_t position = from; position < lap + 2 * pods;) {
+    const std::int64_t pod = position % pods;
+    const std::uint64_t word = bits[static_cast<std::size_t>(pod / 64)] >> (pod % 64);
+    if ((word & 1u) == 0) return position;
+    // Skip the run of set bits in this word (but never past the end of the pods).
+    const std::int64_t run = word == ~std::uint64_t{0} >> (pod % 64) ? 64 - pod % 64 : __builtin_ctzll(~word);
+    position += std::min(run, pods - pod);
+  }
+  return lap + 2 * pods;
+}
+
+void take(const std::vector<int>& path, LinkState& links, std::uint64_t key) {
+  for (int link : path) {
+    std::uint64_t& owner = links.owner[static_cast<std::size_t>(link)];
+    if (owner == 0) links.used.push_back(link);
+    owner = key;
+  }
+}
+
+void reset(LinkState& links, int count) {
+  if (links.owner.empty()) links.owner.assign(static_cast<std::size_t>(count), 0);
+  for (int link : links.used) links.owner[static_cast<std::size_t>(link)] = 0;
+  links.used.clear();
+}
+
+}  // namespace
+
+RoundBanks op_banks(const LayerPlan& plan, std::uint64_t op, std::uint64_t weight_key_base, std::int64_t banks) {
+  const auto mp = static_cast<std::uint64_t>(plan.m_parts()), kp = static_cast<std::uint64_t>(plan.k_parts()),
+             np = static_cast<std::uint64_t>(plan.n_parts());
+  const std::uint64_t tile = op / mp, m = op % mp, k = tile % kp, n = (tile / kp) % np, instance = tile / (kp * np);
+  const auto b = static_cast<std::uint64_t>(banks);
+  RoundBanks result;
+  result.x = static_cast<int>(((instance * kp + k) * mp + m) % b);
+  result.w = static_cast<int>((weight_key_base + tile) % b);
+  result.p = static_cast<int>(((instance * np + n) * mp + m) % b);
+  return result;
+}
+
+RoundSchedule schedule_rounds(const LayerPlan& plan, std::int64_t pods, std::uint64_t weight_key_base,
+                              RouteTable& routes, const RoundScheduleParams& params, std::vector<std::uint64_t>& held) {
+  const std::uint64_t ops = plan.op_count();
+  const auto mp = static_cast<std::uint64_t>(plan.m_parts()), kp = static_cast<std::uint64_t>(plan.k_parts());
+  const bool share = routes.multicast();
+  RoundSchedule schedule;
+  schedule.round.resize(ops);
+  schedule.pod.resize(ops);
+  schedule.x_path.resize(ops);
+  schedule.w_path.resize(ops);
+  schedule.p_path.resize(ops);
+  held.resize(static_cast<std::size_t>(pods), kNoTile);
+  std::vector<std::int64_t> last_round(static_cast<std::size_t>(pods), -1);
+  std::deque<OpenRound> open;
+  std::vector<OpenRound> spare;  // closed rounds, reused for their memory
+  auto open_round = [&]() {
+    OpenRound round;
+    if (!spare.empty()) {
+      round = std::move(spare.back());
+      spare.pop_back();
+    }
+    round.index = schedule.rounds++;
+    reset(round.x, routes.links());
+    reset(round.w, routes.links());
+    reset(round.p, routes.links());
+    round.pod_busy.assign(static_cast<std::size_t>((pods + 63) / 64), 0);
+    round.busy = 0;
+    open.push_back(std::move(round));
+    if (static_cast<int>(open.size()) > std::max(1, params.lookback_rounds)) {
+      spare.push_back(std::move(open.front()));
+      open.pop_front();
+    }
+  };
+  for (std::uint64_t op = 0; op < ops; ++op) {
+    const RoundBanks banks = op_banks(plan, op, weight_key_base, pods);
+    const std::uint64_t tile = op / mp, m = op % mp, k = tile % kp;
+    const std::uint64_t instance = tile / kp / static_cast<std::uint64_t>(plan.n_parts());
+    // Keys: the tile a transfer carries (shared by multicast), or the op itself when unshared.
+    const std::uint64_t x_key = share ? (instance * kp + k) * mp + m + 1 : op + 1;
+    const std::uint64_t w_key = share ? tile + 1 : op + 1;
+    const std::uint64_t weight_key = weight_key_base + tile;
+    const std::uint64_t p_key = op + 1;
+    bool placed = false;
+    for (int attempt = open.empty() ? 1 : 0; attempt < 2 && !placed; ++attempt) {
+      if (attempt == 1) open_round();
+      const std::size_t first = attempt == 1 ? open.size() - 1 : 0;
+      for (std::size_t r = first; r < open.size() && !placed; ++r) {
+        OpenRound& round = open[r];
+        if (round.busy >= pods) continue;
+        // The X bank's read port (a path's first link) is the same for every pod: test it once.
+        const std::uint64_t x_port = round.x.owner[static_cast<std::size_t>(banks.x)];
+        if (x_port != 0 && !(share && x_port == x_key)) {
+          ++schedule.blocked;
+          continue;
+        }
+        int tries = 0;
+        // Free pods from the op's X bank onwards, wrapping around.
+        for (std::int64_t i = next_free(round.pod_busy, banks.x, pods); i < banks.x + pods;
+             i = next_free(round.pod_busy, i + 1, pods)) {
+          if (attempt == 0 && tries >= params.pod_tries) break;
+          const auto pod = static_cast<int>(i % pods);
+          const auto q = static_cast<std::size_t>(pod);
+          if (last_round[q] >= static_cast<std::int64_t>(round.index)) continue;
+          ++tries;
+          const auto& x_paths = routes.paths(banks.x, pod);
+          const int x = free_path(x_paths, round.x, x_key, share);
+          if (x < 0) continue;
+          // A pod keeps its weight tile: only a new tile crosses the W network.
+          const bool loads = held[q] != weight_key;
+          const auto& w_paths = routes.paths(banks.w, pod);
+          const int w = loads ? free_path(w_paths, round.w, w_key, share) : 0;
+          if (w < 0) continue;
+          const auto& p_paths = routes.paths(pod, pod);
+          const int p = free_path(p_paths, round.p, p_key, false);
+          if (p < 0) continue;
+          take(x_paths[static_cast<std::size_t>(x)], round.x, x_key);
+          if (loads) take(w_paths[static_cast<std::size_t>(w)], round.w, w_key);
+          held[q] = weight_key;
+          last_round[q] = round.index;
+          take(p_paths[static_cast<std::size_t>(p)], round.p, p_key);
+          round.pod_busy[q / 64] |= std::uint64_t{1} << (q % 64);
+          ++round.busy;
+          schedule.round[op] = round.index;
+          schedule.pod[op] = static_cast<std::uint32_t>(pod);
+          schedule.x_path[op] = static_cast<std::uint16_t>(x);
+          schedule.w_path[op] = loads ? static_cast<std::uint16_t>(w) : RoundSchedule::kNoTransfer;
+          schedule.p_path[op] = static_cast<std::uint16_t>(p);
+          placed = true;
+          break;
+        }
+        if (!placed) ++schedule.blocked;
+      }
+    }
+    if (!placed) throw std::logic_error("round scheduler: an op does not fit an empty round");
+  }
+  return schedule;
+}
+
+}  // namespace sosasim

@@ -1,0 +1,53 @@
+// SOSA's greedy list scheduler in lock-step rounds. Ops are taken in list order (the layer's op
+// order, weight-major); each goes into the earliest open round that has a free pod for which all
+// three of its transfers have free routes: its X tile from its X bank and its W tile from its W
+// bank to the pod, and its partial sums from the pod to its P bank (each over its own network).
+// A route is free when none of its links (bank port, router outputs, pod port) carries another
+// transfer in that round; on a multicast-capable network a link may carry several copies of the
+// same tile, so ops that share a tile in a round share its transfer. Partial sums over K are
+// accumulated at the P bank by its post-processor, so ops of one layer never wait for each other;
+// two ops writing the same P tile need two rounds (one write port per bank).
+//
+// Bank placement: a layer's tiles are interleaved over the N banks of their kind by tile number,
+// X tiles numbered (instance, k part, m part), P tiles (instance, n part, m part) and W tiles by
+// their run-wide key, so the ops of one round read consecutive banks.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "interconnect/route_table.h"
+#include "tiling/tiling.h"
+
+namespace sosasim {
+
+struct RoundScheduleParams {
+  int lookback_rounds = 4;  // open rounds an op may still go into (older ones are closed)
+  int pod_tries = 32;       // free pods tried per round, from the op's X bank onwards
+};
+
+struct RoundSchedule {
+  std::vector<std::uint32_t> round;  // per op
+  std::vector<std::uint32_t> pod;    // per op
+  // Per op, the index of the path each transfer took in RouteTable::paths (kNoTransfer: the pod
+  // already held the weight tile), so the routes can be checked and drawn.
+  std::vector<std::uint16_t> x_path, w_path, p_path;
+  static constexpr std::uint16_t kNoTransfer = 0xFFFF;
+  std::uint32_t rounds = 0;
+  std::uint64_t blocked = 0;         // op placements refused for a busy route or bank port
+};
+
+struct RoundBanks {
+  int x = 0, w = 0, p = 0;
+};
+
+// The banks op `op` of `plan` reads and writes among `banks` banks of each kind.
+RoundBanks op_banks(const LayerPlan& plan, std::uint64_t op, std::uint64_t weight_key_base, std::int64_t banks);
+
+// `held`: per pod, the run-wide key of the weight tile it holds (UINT64_MAX: none); updated. An op
+// placed on a pod that holds its weight tile needs no W transfer (weight-stationary reuse). A
+// pod's ops go into strictly later rounds in list order, so its tile sequence is its round order.
+RoundSchedule schedule_rounds(const LayerPlan& plan, std::int64_t pods, std::uint64_t weight_key_base,
+                              RouteTable& routes, const RoundScheduleParams& params, std::vector<std::uint64_t>& held);
+
+}  // namespace sosasim
