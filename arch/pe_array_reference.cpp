@@ -46,7 +46,7 @@ struct OpState {
 std::uint64_t watchdog_limit(const std::vector<ReferenceOp>& ops, const ArrayShape& array) {
   std::uint64_t limit = 1000;
   for (const auto& op : ops) {
-    limit = std::max(limit, op.operands_ready + 1000);
+    limit = std::max(limit, std::max(op.operands_ready, op.stream_ready) + 1000);
     limit += static_cast<std::uint64_t>(op.stream_len + 3 * array.rows + 2 * array.cols + 4);
   }
   return limit;
@@ -144,7 +144,7 @@ class WsCore {
       bool psums = op.psum_source < 0 ||
                    (state[static_cast<std::size_t>(op.psum_source)].start != kNever &&
                     t >= state[static_cast<std::size_t>(op.psum_source)].start + static_cast<std::uint64_t>(R));
-      if (port_free && loaded && psums) {
+      if (port_free && loaded && psums && t >= op.stream_ready) {
         state[k].start = t;
         streaming.push_back(k);
         ++next_stream;

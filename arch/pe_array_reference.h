@@ -42,6 +42,7 @@ struct ReferenceOp {
   std::int64_t used_rows = 0;         // <= r
   std::int64_t used_cols = 0;         // <= c
   std::uint64_t operands_ready = 0;   // cycle the operands are on chip
+  std::uint64_t stream_ready = 0;     // first cycle its stream may enter (its input tile has arrived)
   std::int64_t k_offset = 0;          // global reduction index of array row 0 (WS/IS) or of stream step 0 (OS)
   std::int64_t k_total = 1;           // K of the GEMM, for BFP block ends
   std::vector<Operand> stationary;    // functional data; empty for timing-only runs

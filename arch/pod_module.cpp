@@ -25,6 +25,9 @@ const std::vector<StatInfo>& pod_stat_table() {
        &PodStats::weight_load_cycles},
       {"weight_load_stall_cycles", "cycles", "cycles the X port waited for a weight load to finish",
        &PodStats::weight_load_stall_cycles},
+      {"input_network_stall_cycles", "cycles",
+       "cycles the X port waited for its input tile to come through the X network (after any weight load)",
+       &PodStats::input_network_stall_cycles},
   };
   return table;
 }
@@ -48,7 +51,7 @@ void PodModule::wake() {
 }
 
 // `stall_from`: the cycle from which the X port could have streamed this op (it was free and the
-// op had been issued); a later start is a weight-load stall.
+// op had been issued); a later start is a weight-load or an input-network stall.
 void PodModule::account(const PodOp& op, const OpTiming& timing, std::uint64_t stall_from) {
   ++stats_.tile_ops;
   stats_.useful_macs += op.useful_macs;
@@ -57,8 +60,17 @@ void PodModule::account(const PodOp& op, const OpTiming& timing, std::uint64_t s
   if (timing.loads_weights) {
     ++stats_.weight_loads;
     stats_.weight_load_cycles += timing.load_end - timing.load_start;
-    if (timing.start > stall_from) stats_.weight_load_stall_cycles += timing.start - stall_from;
   }
+  // Of the wait from `stall_from` to the start, the part until the weight load ended is a
+  // weight-load stall (including the weight tile's trip through the W network); the rest waited
+  // for the input tile (stream_ready).
+  const std::uint64_t wait = timing.start > stall_from ? timing.start - stall_from : 0;
+  std::uint64_t weight_wait = 0;
+  if (timing.loads_weights) {
+    weight_wait = timing.load_end > stall_from ? std::min(wait, timing.load_end - stall_from) : 0;
+    stats_.weight_load_stall_cycles += weight_wait;
+  }
+  stats_.input_network_stall_cycles += wait - weight_wait;
   std::uint64_t busy_from = std::max(timing.start, busy_until_);
   if (timing.finish > busy_from) stats_.array_busy_cycles += timing.finish - busy_from;
   busy_until_ = std::max(busy_until_, timing.finish);
@@ -79,11 +91,13 @@ void PodModule::step() {
   // Issue ops while the weight buffer they need is free at this cycle.
   while (cycle >= next_issue_cycle_) {
     PodOp op;
-    PeekResult result = source_.peek(pod_id_, op);
+    PeekResult result = source_.peek(pod_id_, cycle, op);
     if (result != PeekResult::Ready) break;
-    std::uint64_t stall_from = std::max({timing_.input_port_free, cycle, op.operands_ready});
+    std::uint64_t stall_from =
+        std::max({timing_.input_port_free, op.requested != PodOp::kNoRequest ? op.requested : cycle, op.operands_ready});
     OpTiming timing =
-        schedule_tile_op(timing_, array_, op.weight_key, op.stream_rows, std::max(op.operands_ready, cycle));
+        schedule_tile_op(timing_, array_, op.weight_key, op.stream_rows,
+                         std::max({op.operands_ready, op.weights_arrive, cycle}), op.stream_ready);
     account(op, timing, stall_from);
     source_.started(pod_id_, op, timing);
     in_flight_.emplace_back(timing.finish, op);
@@ -112,12 +126,13 @@ void PodModule::reference_step(std::uint64_t cycle) {
     reference_cycle_ = cycle - 1;
   auto pull = [&](std::uint64_t t, ReferenceOp& out) {
     PodOp op;
-    if (source_.peek(pod_id_, op) != PeekResult::Ready) return false;
+    if (source_.peek(pod_id_, t, op) != PeekResult::Ready) return false;
     out.stationary_tile = op.weight_key;
     out.stream_len = static_cast<std::int64_t>(op.stream_rows);
     out.used_rows = array_.rows;
     out.used_cols = array_.cols;
-    out.operands_ready = op.operands_ready;
+    out.operands_ready = std::max(op.operands_ready, op.weights_arrive);
+    out.stream_ready = op.stream_ready;
     OpTiming provisional;
     provisional.loads_weights = op.weight_key != reference_key_;
     reference_key_ = op.weight_key;
@@ -136,7 +151,9 @@ void PodModule::reference_step(std::uint64_t cycle) {
       // The fast pod issues an op at the first cycle it could: the later of its pull and the op's
       // availability (the reference asks one cycle behind).
       account(op, event.timing,
-              std::max({reference_port_free_, reference_pulled_at_[event.op], op.operands_ready}));
+              std::max({reference_port_free_,
+                        op.requested != PodOp::kNoRequest ? op.requested : reference_pulled_at_[event.op],
+                        op.operands_ready}));
       reference_port_free_ = event.timing.start + op.stream_rows;
       source_.finished(pod_id_, op, event.timing.finish);
     }

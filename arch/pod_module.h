@@ -3,7 +3,9 @@
 // arch/pod_timing.h. One SC_METHOD, woken by timed events only.
 //
 // Protocol with the work source (the system top level), all calls at the current cycle:
-//   peek(pod)      -> the next op and whether its operands are on chip;
+//   peek(pod, t)   -> the next op and whether its operands are on chip, asked for cycle t (the
+//                     current cycle; the reference array asks for the cycle it simulates, one
+//                     behind);
 //   started(...)   when the op is issued to the array (its timing is then fixed);
 //   finished(...)  when its last result has left the array.
 // When peek says the operands are not there yet, the source calls wake() once they are.
@@ -27,7 +29,13 @@ struct PodOp {
   std::uint64_t op_index = 0;     // index of the op within the layer
   std::uint64_t weight_key = 0;   // identifies the weight tile across the whole run
   std::uint64_t stream_rows = 0;  // rows of X streamed
-  std::uint64_t operands_ready = 0;  // cycle from which weights and inputs are on chip
+  std::uint64_t operands_ready = 0;  // cycle from which weights and inputs are on chip (a weight load may begin)
+  std::uint64_t weights_arrive = 0;  // first cycle its weight load may begin: the W tile's head reached the pod
+  std::uint64_t stream_ready = 0;    // first cycle X rows may stream: the X tile's head reached the pod
+  // The cycle the pod asked for the op's tiles, when the work source times their transfers
+  // (kNoRequest: the op is issued when asked). Stall accounting counts from there.
+  std::uint64_t requested = kNoRequest;
+  static constexpr std::uint64_t kNoRequest = UINT64_MAX;
   // The tile's shape, decoded once by the work source for its own bookkeeping.
   std::int64_t k_rows = 0, n_cols = 0, k_part = 0;
   std::uint64_t weight_tile = 0;  // index within the layer
@@ -38,7 +46,7 @@ enum class PeekResult { Ready, Waiting, Idle };
 class PodWorkSource {
  public:
   virtual ~PodWorkSource() = default;
-  virtual PeekResult peek(int pod, PodOp& op) = 0;
+  virtual PeekResult peek(int pod, std::uint64_t cycle, PodOp& op) = 0;
   virtual void started(int pod, const PodOp& op, const OpTiming& timing) = 0;
   virtual void finished(int pod, const PodOp& op, std::uint64_t cycle) = 0;
 };
@@ -55,6 +63,7 @@ struct PodStats {
   std::uint64_t fill_drain_cycles = 0;
   std::uint64_t weight_load_cycles = 0;
   std::uint64_t weight_load_stall_cycles = 0;
+  std::uint64_t input_network_stall_cycles = 0;
 };
 
 struct StatInfo {

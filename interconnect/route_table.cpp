@@ -15,6 +15,9 @@ RouteTable::RouteTable(const Topology& topology, const NetworkGraph& graph, int 
   }
   ejection_base_ = links_;
   links_ += graph.terminals;
+  body_.assign(static_cast<std::size_t>(links_), 0);
+  for (int link : body_link_)
+    if (link >= 0) body_[static_cast<std::size_t>(link)] = 1;
   slot_.assign(static_cast<std::size_t>(graph.terminals) * static_cast<std::size_t>(graph.terminals), -1);
 }
 

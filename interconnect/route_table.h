@@ -24,6 +24,8 @@ class RouteTable {
   int links() const { return links_; }
   int terminals() const { return graph_.terminals; }
   bool multicast() const { return multicast_; }
+  // The link is the body of a router that carries one transfer at a time (a bus).
+  bool is_body(int link) const { return body_[static_cast<std::size_t>(link)] != 0; }
 
  private:
   std::vector<int> walk(int source, int destination, std::uint64_t packet_id) const;
@@ -36,6 +38,7 @@ class RouteTable {
   std::vector<int> output_base_;  // per router: the link id of its output 0
   std::vector<int> body_link_;    // per router: its body's link id, or -1
   int ejection_base_ = 0;
+  std::vector<char> body_;  // per link
   std::vector<std::int32_t> slot_;                      // per (source, destination): index into paths_, or -1
   std::deque<std::vector<std::vector<int>>> paths_;  // filled on first use; references stay valid
 };

@@ -62,7 +62,11 @@ const ComponentRegistration kInterconnectSection{{"section", "interconnect",
     "networks between SRAM banks and pods; `topology` selects a registered topology",
     {{"topology", ParamType::String, "", "butterfly", "a registered topology (see kind 'topology')",
       -kInf, kInf, {}},
-     {"hop_latency", ParamType::Int, "cycles", "1", "cycles per router on a path (switch and link)", 1, 64, {}}}}};
+     {"hop_latency", ParamType::Int, "cycles", "1", "cycles per router on a path (switch and link)", 1, 64, {}},
+     {"transfers", ParamType::Choice, "", "contention",
+      "contention: tiles cross the X and W networks' links first come, first served (not under sosa_rounds, "
+      "which reserves routes per round); ideal: tiles reach the pods at once",
+      -kInf, kInf, {"contention", "ideal"}}}}};
 
 const ComponentRegistration kTilingSection{{"section", "tiling",
     "how GEMMs are cut into tile ops and placed on pods; `scheduler` selects a registered scheduler",
@@ -448,6 +452,7 @@ SimConfig load_config(const std::optional<std::string>& config_path,
       read_component_section(doc, "interconnect", "topology", "topology", resolved["interconnect"]);
   config.interconnect.topology = config.interconnect.params.get_string("topology");
   config.interconnect.hop_latency = config.interconnect.params.get_int("hop_latency");
+  config.interconnect.ideal_transfers = config.interconnect.params.get_string("transfers") == "ideal";
 
   config.tiling.params = read_component_section(doc, "tiling", "scheduler", "scheduler", resolved["tiling"]);
   config.tiling.scheduler = config.tiling.params.get_string("scheduler");

@@ -68,6 +68,7 @@ struct DramSpec {
 struct InterconnectSpec {
   std::string topology = "butterfly";
   std::int64_t hop_latency = 1;  // cycles per router on a path
+  bool ideal_transfers = false;  // tiles reach pods without crossing the networks' links
   ParamValues params;  // the topology's own parameters, validated against its schema
 };
 

@@ -113,16 +113,20 @@ TEST_CASE("a small run gives the cycle count that follows from the model by hand
   REQUIRE(run.exit_code == 0);
   nlohmann::json summary = read_json(dir.path() + "/out/summary.json");
   // Inputs (32 B) and the one weight tile (16 B) arrive at cycle ceil(48 B / 1288 B per cycle)
-  // + 100 = 101. Op 0 (rows 0-3): weight load 101..105, stream 105..109, last result leaves at
-  // 105 + 4 + 4 + 4 - 2 = 115. Op 1 (rows 4-7) reuses the weights: starts at 109, ends 119.
-  CHECK(summary["cycles"] == 119);
+  // + 100 = 101. The one-port network is a 1x1 router: a tile's head reaches the pod 2 hops
+  // after its request, and requests are booked 2 cycles after they are made. Op 0 (rows 0-3):
+  // requested at 101, booked at 103, weights arrive from 103: load 103..107, stream 107..111,
+  // last result leaves at 107 + 4 + 4 + 4 - 2 = 117. Op 1 (rows 4-7) reuses the weights; its
+  // input tile, requested when op 0 starts (107), arrives at 109: it starts when the X port
+  // frees at 111 and ends at 121.
+  CHECK(summary["cycles"] == 121);
   CHECK(summary["useful_macs"] == 8 * 4 * 4);
   CHECK(summary["ops"].get<double>() == Approx(2 * 8 * 4 * 4));
   CHECK(summary["peak_tops"].get<double>() == Approx(2 * 16 * 1e9 / 1e12));
-  CHECK(summary["utilization"].get<double>() == Approx(128.0 / (119.0 * 16.0)));
+  CHECK(summary["utilization"].get<double>() == Approx(128.0 / (121.0 * 16.0)));
   CHECK(summary["stats"]["weight_loads"] == 1);
   CHECK(summary["workloads"].size() == 1);
-  CHECK(summary["workloads"][0]["cycles"] == 119);
+  CHECK(summary["workloads"][0]["cycles"] == 121);
   CHECK(summary["config"]["pods"] == 1);
 
   std::ifstream layers(dir.path() + "/out/layers.csv");
@@ -131,7 +135,7 @@ TEST_CASE("a small run gives the cycle count that follows from the model by hand
   std::getline(layers, row);
   CHECK_THAT(header, Contains("workload,layer,M,K,N,count"));
   CHECK_THAT(header, Contains("start_cycle,end_cycle,cycles,useful_macs,utilization"));
-  CHECK_THAT(row, Contains("t,fc,8,4,4,1,2,1,0,119,119,128,"));
+  CHECK_THAT(row, Contains("t,fc,8,4,4,1,2,1,0,121,121,128,"));
 }
 
 TEST_CASE("the default run reports SOSA's peak figures and writes all reports", "[cli][e2e]") {
@@ -433,8 +437,10 @@ TEST_CASE("sosa_rounds runs ops in lock-step rounds of at least 2L+1 cycles", "[
   CHECK(cycles("-p tiling.count_last_round=false") == 61);
   // With a short network the rounds last as long as the ops: 8 rows.
   CHECK(cycles("-p interconnect.hop_latency=1") <= 2 * 8 + 2);
-  // The default scheduler is not lock-step: the same trace takes its ops' time.
-  CHECK(cycles("-p tiling.scheduler=layer_static") < 61);
+  // The default scheduler is not lock-step: with ideal transfers the same trace takes its ops'
+  // time; through the networks each pod's first tiles take L + 1 = 41 cycles to arrive.
+  CHECK(cycles("-p tiling.scheduler=layer_static -p interconnect.transfers=ideal") < 61);
+  CHECK(cycles("-p tiling.scheduler=layer_static") > 41);
 }
 
 TEST_CASE("sosa_compat.yaml reproduces the SOSA authors' ResNet-50 cycles within 5 %", "[cli][system][sosa]") {
@@ -474,6 +480,7 @@ TEST_CASE("a run writes a Perfetto timeline and breaks pod cycles and bytes down
   nlohmann::json summary = read_json(dir.path() + "/o/summary.json");
   nlohmann::json breakdown = summary["pod_cycle_breakdown"];
   double total = breakdown["streaming"].get<double>() + breakdown["waiting_for_weight_load"].get<double>() +
+                 breakdown["waiting_for_input_network"].get<double>() +
                  breakdown["waiting_for_dram"].get<double>() + breakdown["other_idle"].get<double>();
   CHECK(total == Approx(summary["cycles"].get<double>() * 2));
   CHECK(summary["bytes_by_operand"]["dram_w_read"].get<double>() == Approx(64 * 64 + 64 * 32));

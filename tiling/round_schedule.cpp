@@ -70,22 +70,38 @@ void reset(LinkState& links, int count) {
 
 }  // namespace
 
-RoundBanks op_banks(const LayerPlan& plan, std::uint64_t op, std::uint64_t weight_key_base, std::int64_t banks) {
+std::uint64_t x_tile_index(const LayerPlan& plan, std::uint64_t op) {
   const auto mp = static_cast<std::uint64_t>(plan.m_parts()), kp = static_cast<std::uint64_t>(plan.k_parts()),
              np = static_cast<std::uint64_t>(plan.n_parts());
-  const std::uint64_t tile = op / mp, m = op % mp, k = tile % kp, n = (tile / kp) % np, instance = tile / (kp * np);
+  const std::uint64_t tile = op / mp;
+  return (tile / (kp * np) * kp + tile % kp) * mp + op % mp;
+}
+
+RoundBanks op_banks(const LayerPlan& plan, std::uint64_t op, std::uint64_t weight_key_base, std::int64_t banks) {
   const auto b = static_cast<std::uint64_t>(banks);
   RoundBanks result;
-  result.x = static_cast<int>(((instance * kp + k) * mp + m) % b);
-  result.w = static_cast<int>((weight_key_base + tile) % b);
-  result.p = static_cast<int>(((instance * np + n) * mp + m) % b);
+  result.x = static_cast<int>(x_tile_index(plan, op) % b);
+  result.w = static_cast<int>((weight_key_base + op / static_cast<std::uint64_t>(plan.m_parts())) % b);
   return result;
+}
+
+RoundBanks chunk_banks(const LayerPlan& plan, std::uint64_t op, std::int64_t pods) {
+  const std::uint64_t ops = plan.op_count();
+  const auto chunks = static_cast<std::int64_t>(std::min<std::uint64_t>(static_cast<std::uint64_t>(pods), ops));
+  const auto mp = static_cast<std::uint64_t>(plan.m_parts()), kp = static_cast<std::uint64_t>(plan.k_parts()),
+             np = static_cast<std::uint64_t>(plan.n_parts());
+  const std::uint64_t tile = op / mp, instance = tile / (kp * np), k = tile % kp, m = op % mp;
+  const std::uint64_t first_x_use = ((instance * np) * kp + k) * mp + m;  // column block 0
+  RoundBanks banks;
+  banks.x = static_cast<int>(chunk_of(plan, first_x_use, chunks));
+  banks.w = static_cast<int>(chunk_of(plan, tile * mp, chunks));
+  return banks;
 }
 
 RoundSchedule schedule_rounds(const LayerPlan& plan, std::int64_t pods, std::uint64_t weight_key_base,
                               RouteTable& routes, const RoundScheduleParams& params, std::vector<std::uint64_t>& held) {
   const std::uint64_t ops = plan.op_count();
-  const auto mp = static_cast<std::uint64_t>(plan.m_parts()), kp = static_cast<std::uint64_t>(plan.k_parts());
+  const auto mp = static_cast<std::uint64_t>(plan.m_parts());
   const bool share = routes.multicast();
   RoundSchedule schedule;
   schedule.round.resize(ops);
@@ -117,10 +133,9 @@ RoundSchedule schedule_rounds(const LayerPlan& plan, std::int64_t pods, std::uin
   };
   for (std::uint64_t op = 0; op < ops; ++op) {
     const RoundBanks banks = op_banks(plan, op, weight_key_base, pods);
-    const std::uint64_t tile = op / mp, m = op % mp, k = tile % kp;
-    const std::uint64_t instance = tile / kp / static_cast<std::uint64_t>(plan.n_parts());
+    const std::uint64_t tile = op / mp;
     // Keys: the tile a transfer carries (shared by multicast), or the op itself when unshared.
-    const std::uint64_t x_key = share ? (instance * kp + k) * mp + m + 1 : op + 1;
+    const std::uint64_t x_key = share ? x_tile_index(plan, op) + 1 : op + 1;
     const std::uint64_t w_key = share ? tile + 1 : op + 1;
     const std::uint64_t weight_key = weight_key_base + tile;
     const std::uint64_t p_key = op + 1;

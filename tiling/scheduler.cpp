@@ -20,6 +20,12 @@ OpRange even_chunk(const LayerPlan& plan, std::int64_t index, std::int64_t count
   return OpRange{boundary(index), boundary(index + 1), 1};
 }
 
+std::int64_t chunk_of(const LayerPlan& plan, std::uint64_t op, std::int64_t count) {
+  // The largest c with boundary(c) = total * c / count <= op.
+  const std::uint64_t total = plan.op_count();
+  return static_cast<std::int64_t>(((op + 1) * static_cast<std::uint64_t>(count) - 1) / total);
+}
+
 std::unique_ptr<Scheduler> make_scheduler(const ParamValues& params) {
   const std::string& name = params.get_string("scheduler");
   auto it = factories().find(name);

@@ -45,6 +45,8 @@ class Scheduler {
 
 // Chunk `index` of `count` equal contiguous chunks of the layer's ops (sizes differ by at most one).
 OpRange even_chunk(const LayerPlan& plan, std::int64_t index, std::int64_t count);
+// The chunk of `count` that holds op `op`.
+std::int64_t chunk_of(const LayerPlan& plan, std::uint64_t op, std::int64_t count);
 
 using SchedulerFactory = std::function<std::unique_ptr<Scheduler>(const ParamValues&)>;
 

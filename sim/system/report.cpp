@@ -116,18 +116,30 @@ RunReport build_report(const SimConfig& config, const SimulationResult& result) 
                 {"operand_wait_pod_cycles", result.operand_wait_cycles},
                 {"dram_busy_cycles", result.dram_busy_cycles},
                 {"dram_utilization", result.cycles > 0 ? result.dram_busy_cycles / static_cast<double>(result.cycles) : 0.0}};
+  for (const auto& network : result.networks)
+    s["networks"][network.name] = {{"transfers", network.transfers},
+                                   {"joined_a_multicast", network.joined},
+                                   {"flit_hops", network.flit_hops},
+                                   {"wait_cycles", network.wait_cycles},
+                                   {"mean_wait_cycles", network.transfers ? static_cast<double>(network.wait_cycles) /
+                                                                                static_cast<double>(network.transfers)
+                                                                          : 0.0}};
   if (result.rounds > 0) {
     s["stats"]["rounds"] = result.rounds;
     s["stats"]["round_placements_blocked"] = result.round_placements_blocked;
   }
   // Where the pods' X ports spent their cycles: each pod-cycle in exactly one bucket.
-  std::uint64_t weight_load_stall = 0;
-  for (const auto& stat : result.pod_stats)
+  std::uint64_t weight_load_stall = 0, network_stall = 0;
+  for (const auto& stat : result.pod_stats) {
     if (stat.name == "weight_load_stall_cycles") weight_load_stall = stat.value;
+    if (stat.name == "input_network_stall_cycles") network_stall = stat.value;
+  }
   double total_pod_cycles = static_cast<double>(result.cycles) * static_cast<double>(config.pods);
-  double accounted = static_cast<double>(result.pod_stream_cycles + weight_load_stall + result.operand_wait_cycles);
+  double accounted =
+      static_cast<double>(result.pod_stream_cycles + weight_load_stall + network_stall + result.operand_wait_cycles);
   s["pod_cycle_breakdown"] = {{"streaming", result.pod_stream_cycles},
                               {"waiting_for_weight_load", weight_load_stall},
+                              {"waiting_for_input_network", network_stall},
                               {"waiting_for_dram", result.operand_wait_cycles},
                               {"other_idle", std::max(0.0, total_pod_cycles - accounted)},
                               {"note", "other_idle: fill and drain of a pod's last op, layer barriers, rounds, no work"}};

@@ -46,6 +46,11 @@ struct SimulationResult {
   std::uint64_t weight_loads = 0;
   std::uint64_t rounds = 0;                    // lock-step rounds (sosa_rounds)
   std::uint64_t round_placements_blocked = 0;  // an op refused by a round for a busy route or bank port
+  struct NetworkUse {  // tile transfers through one network (outside lock-step rounds)
+    std::string name;
+    std::uint64_t transfers = 0, joined = 0, flit_hops = 0, wait_cycles = 0;
+  };
+  std::vector<NetworkUse> networks;
   struct Stat {
     std::string name, unit, description;
     std::uint64_t value = 0;

@@ -27,6 +27,7 @@
 #include "sim/errors.h"
 #include "sim/sc_cycles.h"
 #include "sim/system/timeline.h"
+#include "interconnect/network_calendar.h"
 #include "interconnect/route_table.h"
 #include "tiling/round_schedule.h"
 #include "tiling/scheduler.h"
@@ -149,7 +150,14 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     graph_ = topology_->build(config.pods);
     network_latency_ = static_cast<std::uint64_t>(graph_.stages * config.interconnect.hop_latency);
     round_policy_ = scheduler_->rounds();
-    if (round_policy_.lockstep) routes_ = std::make_unique<RouteTable>(*topology_, graph_, round_policy_.route_choices);
+    routes_ = std::make_unique<RouteTable>(*topology_, graph_, round_policy_.route_choices);
+    if (!round_policy_.lockstep && !config.interconnect.ideal_transfers) {
+      const auto hop = static_cast<int>(config.interconnect.hop_latency);
+      x_network_ = std::make_unique<NetworkCalendar>(*routes_, hop);
+      w_network_ = std::make_unique<NetworkCalendar>(*routes_, hop);
+      booked_.resize(static_cast<std::size_t>(config.pods));
+      pod_weight_key_.assign(static_cast<std::size_t>(config.pods), kNotArrived);
+    }
     double bytes_per_cycle = config.dram.bandwidth_gbps * 1073741824.0 / (config.frequency_ghz * 1e9);
     dram_ = std::make_unique<DramModule>("dram", bytes_per_cycle,
                                          static_cast<std::uint64_t>(config.dram.latency_cycles), *this);
@@ -157,6 +165,11 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       pods_.push_back(std::make_unique<PodModule>(("pod_" + std::to_string(p)).c_str(), static_cast<int>(p),
                                                   array, *this, config.reference_fidelity));
     SC_METHOD(start);
+    if (x_network_) {
+      SC_METHOD(book_requests);
+      sensitive << booking_event_;
+      dont_initialize();
+    }
   }
 
   bool done() const { return tasks_done_ >= tasks_.size(); }
@@ -182,6 +195,12 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     }
     for (const auto& pod : pods_) result_.pod_stream_cycles += pod->stats().stream_cycles;
     result_.dram_busy_cycles = dram_->stats().busy_cycles;
+    if (x_network_)
+      for (const auto& [name, network] : {std::pair<const char*, const NetworkCalendar*>{"x", x_network_.get()},
+                                           std::pair<const char*, const NetworkCalendar*>{"w", w_network_.get()}}) {
+        const CalendarStats& use = network->stats();
+        result_.networks.push_back({name, use.transfers, use.joined, use.flit_hops, use.wait_cycles});
+      }
     for (const auto& layer : result_.layers) {
       result_.activity.macs += layer.activity.macs;
       result_.activity.sram_bytes += layer.activity.sram_bytes;
@@ -192,7 +211,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
 
   // ---- PodWorkSource ----
 
-  PeekResult peek(int pod, PodOp& op) override {
+  PeekResult peek(int pod, std::uint64_t cycle, PodOp& op) override {
     if (done()) return PeekResult::Idle;
     OpRange& range = cursors_[static_cast<std::size_t>(pod)];
     if (range.empty() && !claim(pod)) return PeekResult::Idle;
@@ -227,6 +246,24 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     op.operands_ready = std::max({data.arrival[tile], data.inputs_arrival, result_.layers[active].start_cycle});
     if (round_policy_.lockstep)
       op.operands_ready = std::max(op.operands_ready, round_starts_[schedule_.round[op_index]]);
+    if (x_network_) {
+      // The op's tiles are requested at R = max(cycle, operands ready): when the pod could begin
+      // its weight load. Requests are booked two cycles later, all of cycle R at once in pod
+      // order, so the order does not depend on when the pod model asks (the reference array
+      // asks one cycle behind); no transfer arrives before R + 2 (at least one router and two hops).
+      Booked& booked = booked_[static_cast<std::size_t>(pod)];
+      if (booked.state == Booked::None || booked.layer != active || booked.op != op_index) {
+        const std::uint64_t ready = std::max(op.operands_ready, cycle);
+        booked = Booked{Booked::Requested, active, op_index, ready, 0, 0, tile_op, op.weight_key};
+        requests_[ready].push_back(pod);
+        booking_event_.notify(cycles(ready + 2 - now));
+        return PeekResult::Waiting;
+      }
+      if (booked.state == Booked::Requested) return PeekResult::Waiting;
+      op.weights_arrive = booked.weights_ready;
+      op.stream_ready = booked.stream_ready;
+      op.requested = booked.ready;
+    }
     return PeekResult::Ready;
   }
 
@@ -438,6 +475,47 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     return false;
   }
 
+  // Books the transfers requested at cycles <= now - 2, by request cycle, then pod.
+  void book_requests() {
+    const std::uint64_t now = current_cycle();
+    while (!requests_.empty() && requests_.begin()->first + 2 <= now) {
+      auto batch = requests_.begin();
+      std::sort(batch->second.begin(), batch->second.end());
+      for (int pod : batch->second) {
+        book_transfers(pod, batch->first);
+        pods_[static_cast<std::size_t>(pod)]->wake();
+      }
+      requests_.erase(batch);
+    }
+    if (!requests_.empty()) booking_event_.notify(cycles(requests_.begin()->first + 2 - now));
+  }
+
+  // The tiles of pod `pod`'s requested op cross the networks, ready at `ready`: its input tile
+  // from its X bank, and its weight tile from its W bank unless the pod's newest tile is that one
+  // (chunk_banks places them). The links carry one array row per flit, so a tile of k rows is
+  // k flits.
+  void book_transfers(int pod, std::uint64_t ready) {
+    const auto p = static_cast<std::size_t>(pod);
+    Booked& booked = booked_[p];
+    const LayerTask& task = tasks_[booked.layer];
+    booked.state = Booked::Resolved;
+    booked.weights_ready = ready;
+    const RoundBanks banks = chunk_banks(task.plan, booked.op, config_.pods);
+    if (pod_weight_key_[p] != booked.weight_key) {
+      pod_weight_key_[p] = booked.weight_key;
+      auto w = w_network_->book(banks.w, pod, booked.weight_key + 1, static_cast<int>(booked.tile_op.k_rows), ready, ready);
+      booked.weights_ready = w.head;
+      if (timeline_.enabled())
+        timeline_.span(kTimelineNetworks, 1, "W tile to pod " + std::to_string(pod), w.start, w.tail + 1 - w.start);
+    }
+    const std::uint64_t x_tile = x_tile_index(task.plan, booked.op);
+    auto x = x_network_->book(banks.x, pod, (static_cast<std::uint64_t>(booked.layer + 1) << 40) | x_tile,
+                              static_cast<int>(booked.tile_op.m_rows), ready, ready);
+    booked.stream_ready = x.head;
+    if (timeline_.enabled())
+      timeline_.span(kTimelineNetworks, 0, "X tile to pod " + std::to_string(pod), x.start, x.tail + 1 - x.start);
+  }
+
   // The op a pod executes at position `position` of its share of the active layer.
   std::uint64_t op_at(int pod, std::uint64_t position) const {
     return round_policy_.lockstep ? pod_ops_[static_cast<std::size_t>(pod)][position] : position;
@@ -588,6 +666,20 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   std::unique_ptr<Topology> topology_;
   NetworkGraph graph_;
   std::unique_ptr<RouteTable> routes_;            // lock-step rounds reserve routes in it
+  std::unique_ptr<NetworkCalendar> x_network_, w_network_;  // tile transfers outside lock-step rounds
+  struct Booked {  // per pod: the transfers of its next op
+    enum State { None, Requested, Resolved } state = None;
+    std::size_t layer = 0;
+    std::uint64_t op = 0;
+    std::uint64_t ready = 0;                         // requested at
+    std::uint64_t weights_ready = 0, stream_ready = 0;  // the W and X tiles' heads reach the pod
+    TileOp tile_op;
+    std::uint64_t weight_key = 0;
+  };
+  std::vector<Booked> booked_;
+  std::map<std::uint64_t, std::vector<int>> requests_;  // request cycle -> pods
+  sc_core::sc_event booking_event_;
+  std::vector<std::uint64_t> pod_weight_key_;     // per pod: the newest weight tile booked for it
   RoundSchedule schedule_;                        // of the active layer (lock-step rounds)
   std::vector<std::uint64_t> held_weights_;       // per pod: the weight tile it holds, for the round scheduler
   std::vector<std::vector<std::uint32_t>> pod_ops_;  // per pod: its ops of the active layer, in round order

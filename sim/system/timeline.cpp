@@ -19,6 +19,7 @@ Timeline::Timeline(const std::string& path) {
   name_group(kTimelinePods, "pods");
   name_group(kTimelineDram, "DRAM");
   name_group(kTimelineLayers, "layers");
+  name_group(kTimelineNetworks, "networks (lane 0: X, 1: W)");
 }
 
 Timeline::~Timeline() {

@@ -29,6 +29,6 @@ class Timeline {
   bool first_ = true;
 };
 
-enum TimelineGroup { kTimelinePods = 1, kTimelineDram = 2, kTimelineLayers = 3 };
+enum TimelineGroup { kTimelinePods = 1, kTimelineDram = 2, kTimelineLayers = 3, kTimelineNetworks = 4 };
 
 }  // namespace sosasim

@@ -1,0 +1,64 @@
+// Tile transfers through a network as link reservations (the system's fast network timing).
+//
+// A transfer of F flits crosses the links of its path (route_table.h) one hop apart: it holds
+// link j during [s + j * hop, s + j * hop + F), so its head reaches the destination at
+// s + (routers + 1) * hop and its tail F - 1 cycles later, as in the router engines at zero
+// load (network_engine.h). Transfers are booked in the order they are requested; each takes the
+// earliest start s >= its ready cycle at which every link of one of its candidate paths is idle
+// for its whole interval (an earlier booking's gap can be used: the links are reserved like a
+// circuit, not queued), the candidate path with the earliest start winning. A copy of the same
+// tile that leaves the source in the same cycle shares the links the two paths have in common
+// (a multicast) when the network supports multicast. A bus's body is held like a link.
+//
+// What this does not model, unlike the router engines: buffering (a transfer never waits inside
+// the network, it starts later instead) and arbitration order among transfers booked in the
+// same cycle (first booked, first served).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "interconnect/route_table.h"
+
+namespace sosasim {
+
+struct CalendarStats {
+  std::uint64_t transfers = 0;
+  std::uint64_t joined = 0;        // transfers that shared an earlier copy's links
+  std::uint64_t flit_hops = 0;     // flits times links newly held
+  std::uint64_t wait_cycles = 0;   // summed over transfers: start - ready
+};
+
+class NetworkCalendar {
+ public:
+  NetworkCalendar(RouteTable& routes, int hop_latency);
+
+  struct Booking {
+    std::uint64_t start = 0;  // the head leaves the source
+    std::uint64_t head = 0;   // the head reaches the destination
+    std::uint64_t tail = 0;   // the last flit reaches it
+  };
+  // Books `flits` flits of tile `key` (unique per tile and network) from `source` to
+  // `destination`, ready at cycle `ready`. `now` (<= ready, never decreasing between calls)
+  // lets the calendar forget reservations that have ended.
+  Booking book(int source, int destination, std::uint64_t key, int flits, std::uint64_t ready, std::uint64_t now);
+  const CalendarStats& stats() const { return stats_; }
+
+ private:
+  struct Interval {
+    std::uint64_t from = 0, to = 0;  // [from, to)
+    std::uint64_t key = 0;
+  };
+  std::uint64_t earliest_start(const std::vector<int>& path, std::uint64_t key, std::uint64_t flits,
+                               std::uint64_t ready, bool& joins);
+  void offsets(const std::vector<int>& path);
+
+  RouteTable& routes_;
+  std::uint64_t hop_;
+  bool multicast_;
+  std::vector<std::vector<Interval>> busy_;  // per link, sorted, disjoint
+  std::vector<std::uint64_t> offset_;        // scratch: per link of a path, its hop offset
+  CalendarStats stats_;
+};
+
+}  // namespace sosasim
