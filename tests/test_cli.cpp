@@ -556,8 +556,8 @@ TEST_CASE("weights stream in the order the pods use them, so a small window keep
 
 TEST_CASE("a reference-fidelity system run agrees with the fast run cycle for cycle", "[cli][system][fidelity]") {
   // The reference pods step every PE every cycle; the fast pods use closed-form op timing. On
-  // small systems with dependent layers, a slow DRAM and contention, the two must give the same
-  // cycles, per-layer table, pod counters and energy.
+  // small systems with dependent layers, a slow DRAM and contention in the networks, the two
+  // must give the same cycles, per-layer table, pod counters and energy.
   TempDir dir;
   dir.write("t.csv", "layer,M,K,N,depends_on\na,40,20,24,none\nb,40,24,20,a\nc,17,20,30,b\n");
   std::string config = dir.write("c.yaml",
@@ -576,6 +576,9 @@ TEST_CASE("a reference-fidelity system run agrees with the fast run cycle for cy
       "-p pods=8 -p interconnect.topology=crossbar -p dram.bandwidth_gbps=100",
       "-p pods=16 -p array.rows=4 -p array.cols=4 -p tiling.partition_size=4 -p interconnect.topology=benes "
       "-p tiling.scheduler=sosa_rounds",
+      "-p pods=8 -p interconnect.topology=benes -p interconnect.hop_latency=3 -p dram.bandwidth_gbps=1000",
+      "-p pods=16 -p interconnect.topology=bus -p dram.bandwidth_gbps=1000 -p array.double_buffer_weights=false",
+      "-p interconnect.transfers=ideal -p dram.bandwidth_gbps=1000",
   };
   for (const char* variant : variants) {
     INFO("variant: " << variant);
