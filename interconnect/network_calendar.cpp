@@ -9,36 +9,55 @@ NetworkCalendar::NetworkCalendar(RouteTable& routes, int hop_latency)
     : routes_(routes),
       hop_(static_cast<std::uint64_t>(hop_latency)),
       multicast_(routes.multicast()),
-      busy_(static_cast<std::size_t>(routes.links())) {}
+      slots_(static_cast<std::size_t>(routes.links()) * capacity_),
+      count_(static_cast<std::size_t>(routes.links()), 0) {}
 
-void NetworkCalendar::offsets(const std::vector<int>& path) {
-  offset_.resize(path.size());
-  std::uint64_t offset = 0;
-  for (std::size_t j = 0; j < path.size(); ++j) {
-    // A bus's body is held at the same hop as the output that follows it.
-    if (j > 0 && !routes_.is_body(path[j - 1])) offset += hop_;
-    offset_[j] = offset;
+// Adds `interval` to the link's reservations, first forgetting those that ended before `now`.
+void NetworkCalendar::insert(int link, const Interval& interval, std::uint64_t now) {
+  auto l = static_cast<std::size_t>(link);
+  {
+    Interval* first = &slots_[l * capacity_];
+    std::uint32_t ended = 0;
+    while (ended < count_[l] && first[ended].to <= now) ++ended;
+    if (ended > 0) {
+      std::copy(first + ended, first + count_[l], first);
+      count_[l] -= ended;
+    }
   }
+  if (count_[l] == capacity_) {  // grow every link's slots
+    std::vector<Interval> grown(slots_.size() * 2);
+    for (std::size_t i = 0; i < count_.size(); ++i)
+      std::copy(slots_.begin() + static_cast<std::ptrdiff_t>(i * capacity_),
+                slots_.begin() + static_cast<std::ptrdiff_t>(i * capacity_ + count_[i]),
+                grown.begin() + static_cast<std::ptrdiff_t>(i * capacity_ * 2));
+    slots_.swap(grown);
+    capacity_ *= 2;
+  }
+  Interval* first = &slots_[l * capacity_];
+  Interval* last = first + count_[l];
+  Interval* at = std::lower_bound(first, last, interval, [](const Interval& a, const Interval& b) { return a.from < b.from; });
+  std::copy_backward(at, last, last + 1);
+  *at = interval;
+  ++count_[l];
 }
 
-std::uint64_t NetworkCalendar::earliest_start(const std::vector<int>& path, std::uint64_t key, std::uint64_t flits,
-                                              std::uint64_t ready, bool& joins) {
-  offsets(path);
+std::uint64_t NetworkCalendar::earliest_start(const std::vector<int>& path, const std::vector<std::uint16_t>& hops,
+                                              std::uint64_t key, std::uint64_t flits, std::uint64_t ready,
+                                              bool& joins) {
   std::uint64_t start = ready;
-  joins = false;
   for (bool moved = true; moved;) {
     moved = false;
     joins = false;
     for (std::size_t j = 0; j < path.size() && !moved; ++j) {
-      const std::uint64_t from = start + offset_[j], to = from + flits;
-      for (const Interval& busy : busy_[static_cast<std::size_t>(path[j])]) {
-        if (busy.to <= from) continue;
-        if (busy.from >= to) break;
-        if (multicast_ && busy.key == key && busy.from == from && busy.to == to) {
+      const std::uint64_t offset = hops[j] * hop_, from = start + offset, to = from + flits;
+      for (const Interval* busy = begin(path[j]); busy != end(path[j]); ++busy) {
+        if (busy->to <= from) continue;
+        if (busy->from >= to) break;
+        if (multicast_ && busy->key == key && busy->from == from && busy->to == to) {
           joins = true;  // the same tile in the same cycles: one copy serves both
           continue;
         }
-        start = busy.to - offset_[j];
+        start = busy->to - offset;
         moved = true;
         break;
       }
@@ -50,30 +69,26 @@ std::uint64_t NetworkCalendar::earliest_start(const std::vector<int>& path, std:
 NetworkCalendar::Booking NetworkCalendar::book(int source, int destination, std::uint64_t key, int flits,
                                                std::uint64_t ready, std::uint64_t now) {
   const auto& paths = routes_.paths(source, destination);
+  const auto& hops = routes_.hops(source, destination);
   const auto F = static_cast<std::uint64_t>(std::max(flits, 1));
   std::uint64_t best_start = std::numeric_limits<std::uint64_t>::max();
   std::size_t best = 0;
   bool best_joins = false;
   for (std::size_t p = 0; p < paths.size(); ++p) {
-    for (int link : paths[p]) {  // forget reservations that have ended
-      auto& busy = busy_[static_cast<std::size_t>(link)];
-      std::size_t ended = 0;
-      while (ended < busy.size() && busy[ended].to <= now) ++ended;
-      if (ended > 0) busy.erase(busy.begin(), busy.begin() + static_cast<std::ptrdiff_t>(ended));
-    }
     bool joins = false;
-    const std::uint64_t start = earliest_start(paths[p], key, F, ready, joins);
+    const std::uint64_t start = earliest_start(paths[p], hops[p], key, F, ready, joins);
     if (start < best_start) best_start = start, best = p, best_joins = joins;
+    if (start == ready) break;  // no candidate can start earlier
   }
   const auto& path = paths[best];
-  offsets(path);
   for (std::size_t j = 0; j < path.size(); ++j) {
-    auto& busy = busy_[static_cast<std::size_t>(path[j])];
-    const Interval mine{best_start + offset_[j], best_start + offset_[j] + F, key};
-    auto at = std::lower_bound(busy.begin(), busy.end(), mine,
-                               [](const Interval& a, const Interval& b) { return a.from < b.from; });
-    if (at != busy.end() && at->from == mine.from && at->key == key) continue;  // shared with a copy
-    busy.insert(at, mine);
+    const std::uint64_t from = best_start + hops[best][j] * hop_;
+    const Interval mine{from, from + F, key};
+    bool shared = false;
+    for (const Interval* busy = begin(path[j]); busy != end(path[j]) && !shared; ++busy)
+      shared = busy->from == mine.from && busy->key == key;
+    if (shared) continue;  // a copy of the same tile already holds it
+    insert(path[j], mine, now);
     stats_.flit_hops += F;
   }
   ++stats_.transfers;
@@ -81,7 +96,7 @@ NetworkCalendar::Booking NetworkCalendar::book(int source, int destination, std:
   stats_.wait_cycles += best_start - ready;
   Booking booking;
   booking.start = best_start;
-  booking.head = best_start + offset_.back();
+  booking.head = best_start + (hops[best].back() + 1u) * hop_;
   booking.tail = booking.head + F - 1;
   return booking;
 }

@@ -49,15 +49,20 @@ class NetworkCalendar {
     std::uint64_t from = 0, to = 0;  // [from, to)
     std::uint64_t key = 0;
   };
-  std::uint64_t earliest_start(const std::vector<int>& path, std::uint64_t key, std::uint64_t flits,
-                               std::uint64_t ready, bool& joins);
-  void offsets(const std::vector<int>& path);
+  std::uint64_t earliest_start(const std::vector<int>& path, const std::vector<std::uint16_t>& hops,
+                               std::uint64_t key, std::uint64_t flits, std::uint64_t ready, bool& joins);
+  void insert(int link, const Interval& interval, std::uint64_t now);
+  const Interval* begin(int link) const { return &slots_[static_cast<std::size_t>(link) * capacity_]; }
+  const Interval* end(int link) const { return begin(link) + count_[static_cast<std::size_t>(link)]; }
 
   RouteTable& routes_;
   std::uint64_t hop_;
   bool multicast_;
-  std::vector<std::vector<Interval>> busy_;  // per link, sorted, disjoint
-  std::vector<std::uint64_t> offset_;        // scratch: per link of a path, its hop offset
+  // Each link's live reservations, sorted and disjoint, in a fixed-size slot array (a few at a
+  // time in practice, so the calendar stays in cache); the array grows when a link fills it.
+  std::size_t capacity_ = 4;
+  std::vector<Interval> slots_;
+  std::vector<std::uint32_t> count_;
   CalendarStats stats_;
 };
 

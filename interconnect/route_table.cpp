@@ -13,8 +13,6 @@ RouteTable::RouteTable(const Topology& topology, const NetworkGraph& graph, int 
     links_ += router.outputs;
     body_link_.push_back(router.one_transfer_at_a_time ? links_++ : -1);
   }
-  ejection_base_ = links_;
-  links_ += graph.terminals;
   body_.assign(static_cast<std::size_t>(links_), 0);
   for (int link : body_link_)
     if (link >= 0) body_[static_cast<std::size_t>(link)] = 1;
@@ -39,7 +37,6 @@ std::vector<int> RouteTable::walk(int source, int destination, std::uint64_t pac
     at = graph_.routers[r].output_to[static_cast<std::size_t>(output)];
   }
   if (at.port != destination) throw std::logic_error("route misdelivers in " + graph_.name);
-  path.push_back(ejection_base_ + destination);
   return path;
 }
 
@@ -49,13 +46,24 @@ const std::vector<std::vector<int>>& RouteTable::paths(int source, int destinati
   if (slot >= 0) return paths_[static_cast<std::size_t>(slot)];
   slot = static_cast<std::int32_t>(paths_.size());
   auto& found = paths_.emplace_back();
+  auto& hops = hops_.emplace_back();
   // The straight path first, then different packet ids make different free choices; stop after
   // max_paths distinct ones.
   for (std::uint64_t id = 0; id < 4u * static_cast<std::uint64_t>(max_paths_) && static_cast<int>(found.size()) < max_paths_; ++id) {
     std::vector<int> path = walk(source, destination, id == 0 ? kStraightRoute : id);
-    if (std::find(found.begin(), found.end(), path) == found.end()) found.push_back(std::move(path));
+    if (std::find(found.begin(), found.end(), path) != found.end()) continue;
+    std::vector<std::uint16_t> hop(path.size(), 0);
+    for (std::size_t j = 1; j < path.size(); ++j)
+      hop[j] = static_cast<std::uint16_t>(hop[j - 1] + (body_[static_cast<std::size_t>(path[j - 1])] ? 0 : 1));
+    hops.push_back(std::move(hop));
+    found.push_back(std::move(path));
   }
   return found;
+}
+
+const std::vector<std::vector<std::uint16_t>>& RouteTable::hops(int source, int destination) const {
+  return hops_[static_cast<std::size_t>(
+      slot_[static_cast<std::size_t>(source) * static_cast<std::size_t>(graph_.terminals) + static_cast<std::size_t>(destination)])];
 }
 
 }  // namespace sosasim

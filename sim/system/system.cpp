@@ -480,12 +480,12 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     const std::uint64_t now = current_cycle();
     while (!requests_.empty() && requests_.begin()->first + 2 <= now) {
       auto batch = requests_.begin();
+      const std::uint64_t batch_cycle = batch->first;
       std::sort(batch->second.begin(), batch->second.end());
-      for (int pod : batch->second) {
-        book_transfers(pod, batch->first);
-        pods_[static_cast<std::size_t>(pod)]->wake();
-      }
+      const std::vector<int> pods = std::move(batch->second);
       requests_.erase(batch);
+      for (int pod : pods) book_transfers(pod, batch_cycle);
+      for (int pod : pods) pods_[static_cast<std::size_t>(pod)]->wake();
     }
     if (!requests_.empty()) booking_event_.notify(cycles(requests_.begin()->first + 2 - now));
   }
