@@ -76,7 +76,17 @@ NetworkCalendar::Booking NetworkCalendar::book(int source, int destination, std:
   bool best_joins = false;
   for (std::size_t p = 0; p < paths.size(); ++p) {
     bool joins = false;
-    const std::uint64_t start = earliest_start(paths[p], hops[p], key, F, ready, joins);
+    std::uint64_t start = earliest_start(paths[p], hops[p], key, F, ready, joins);
+    // Or wait for a copy of the same tile that leaves later, and share its links.
+    if (multicast_)
+      for (const Interval* copy = begin(paths[p][0]); copy != end(paths[p][0]) && copy->from < start; ++copy) {
+        if (copy->key != key || copy->from < ready) continue;
+        bool copy_joins = false;
+        if (earliest_start(paths[p], hops[p], key, F, copy->from, copy_joins) == copy->from && copy_joins) {
+          start = copy->from, joins = true;
+          break;
+        }
+      }
     if (start < best_start) best_start = start, best = p, best_joins = joins;
     if (start == ready) break;  // no candidate can start earlier
   }

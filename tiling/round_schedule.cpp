@@ -91,9 +91,12 @@ RoundBanks chunk_banks(const LayerPlan& plan, std::uint64_t op, std::int64_t pod
   const auto mp = static_cast<std::uint64_t>(plan.m_parts()), kp = static_cast<std::uint64_t>(plan.k_parts()),
              np = static_cast<std::uint64_t>(plan.n_parts());
   const std::uint64_t tile = op / mp, instance = tile / (kp * np), k = tile % kp, m = op % mp;
-  const std::uint64_t first_x_use = ((instance * np) * kp + k) * mp + m;  // column block 0
+  // Of the X tile's uses (one per column block n), the one on the diagonal n = k mod np: the
+  // tiles of one column block then spread over the pods instead of piling up in the bank of
+  // the pod that computes column block 0.
+  const std::uint64_t diagonal_use = ((instance * np + k % np) * kp + k) * mp + m;
   RoundBanks banks;
-  banks.x = static_cast<int>(chunk_of(plan, first_x_use, chunks));
+  banks.x = static_cast<int>(chunk_of(plan, diagonal_use, chunks));
   banks.w = static_cast<int>(chunk_of(plan, tile * mp, chunks));
   return banks;
 }

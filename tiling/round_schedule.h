@@ -55,9 +55,10 @@ RoundBanks op_banks(const LayerPlan& plan, std::uint64_t op, std::uint64_t weigh
 // placed on a pod that holds its weight tile needs no W transfer (weight-stationary reuse). A
 // pod's ops go into strictly later rounds in list order, so its tile sequence is its round order.
 // Bank placement for schedulers that give each pod a contiguous chunk of a layer's ops
-// (even_chunk, min(pods, ops) chunks): a tile lives in the bank of the pod whose chunk holds the
-// first op that uses it, so most reads are local and pods never share a bank by accident of
-// stride.
+// (even_chunk, min(pods, ops) chunks): a weight tile lives in the bank of the pod whose chunk
+// holds its first op; an input tile (k, m) in the bank of the pod that computes its use in
+// column block n = k mod (column blocks), so a pod reads its own bank where it can and the
+// input tiles that different pods read at the same time sit in different banks.
 RoundBanks chunk_banks(const LayerPlan& plan, std::uint64_t op, std::int64_t pods);
 
 RoundSchedule schedule_rounds(const LayerPlan& plan, std::int64_t pods, std::uint64_t weight_key_base,
