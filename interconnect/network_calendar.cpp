@@ -91,14 +91,20 @@ NetworkCalendar::Booking NetworkCalendar::book(int source, int destination, std:
     if (start == ready) break;  // no candidate can start earlier
   }
   const auto& path = paths[best];
+  std::size_t held = 0;
+  bool shares_source = false;
   for (std::size_t j = 0; j < path.size(); ++j) {
     const std::uint64_t from = best_start + hops[best][j] * hop_;
     const Interval mine{from, from + F, key};
     bool shared = false;
     for (const Interval* busy = begin(path[j]); busy != end(path[j]) && !shared; ++busy)
       shared = busy->from == mine.from && busy->key == key;
-    if (shared) continue;  // a copy of the same tile already holds it
+    if (shared) {  // a copy of the same tile already holds it
+      shares_source = shares_source || j == 0;
+      continue;
+    }
     insert(path[j], mine, now);
+    ++held;
     stats_.flit_hops += F;
   }
   ++stats_.transfers;
@@ -108,6 +114,8 @@ NetworkCalendar::Booking NetworkCalendar::book(int source, int destination, std:
   booking.start = best_start;
   booking.head = best_start + (hops[best].back() + 1u) * hop_;
   booking.tail = booking.head + F - 1;
+  booking.shares_source = shares_source;
+  booking.new_link_share = static_cast<double>(held) / static_cast<double>(path.size());
   return booking;
 }
 

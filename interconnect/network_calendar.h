@@ -37,6 +37,8 @@ class NetworkCalendar {
     std::uint64_t start = 0;  // the head leaves the source
     std::uint64_t head = 0;   // the head reaches the destination
     std::uint64_t tail = 0;   // the last flit reaches it
+    bool shares_source = false;   // a copy of the same tile left the bank with it: one bank read
+    double new_link_share = 1.0;  // links it holds itself / links on its path (multicast saves the rest)
   };
   // Books `flits` flits of tile `key` (unique per tile and network) from `source` to
   // `destination`, ready at cycle `ready`. `now` (<= ready, never decreasing between calls)

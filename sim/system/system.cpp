@@ -286,17 +286,23 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     activity.macs += macs;
     double x_bytes = static_cast<double>(tile_op.m_rows * tile_op.k_rows) * task.dense_k_per_row * task.operand_bytes;
     double p_bytes = static_cast<double>(tile_op.m_rows * tile_op.n_cols * task.psum_bytes);
-    double moved = x_bytes + p_bytes * (tile_op.k_part > 0 ? 2.0 : 1.0);
+    // With the networks modelled, the input and weight tiles' bank reads and network bytes are
+    // counted when their transfers are booked (a multicast copy reads the bank once and crosses
+    // only the links it does not share).
+    const bool booked = x_network_ != nullptr;
+    double moved = (booked ? 0.0 : x_bytes) + p_bytes * (tile_op.k_part > 0 ? 2.0 : 1.0);
     OperandBytes& by_operand = result_.bytes;
-    by_operand.sram_x_read += x_bytes;
+    if (!booked) by_operand.sram_x_read += x_bytes;
     by_operand.sram_p_out_write += p_bytes;
     if (tile_op.k_part > 0) by_operand.sram_p_in_read += p_bytes;
     if (timing.loads_weights) {
       ++layer.weight_loads;
       ++result_.weight_loads;
       double w_bytes = static_cast<double>(tile_op.k_rows * tile_op.n_cols) * task.weight_bytes;
-      moved += w_bytes;
-      by_operand.sram_w_read += w_bytes;
+      if (!booked) {
+        moved += w_bytes;
+        by_operand.sram_w_read += w_bytes;
+      }
     }
     activity.sram_bytes += moved;
     activity.network_bytes += moved;
@@ -505,6 +511,8 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       pod_weight_key_[p] = booked.weight_key;
       auto w = w_network_->book(banks.w, pod, booked.weight_key + 1, static_cast<int>(booked.tile_op.k_rows), ready, ready);
       booked.weights_ready = w.head;
+      count_transfer(booked.layer, w, static_cast<double>(booked.tile_op.k_rows * booked.tile_op.n_cols) * task.weight_bytes,
+                     result_.bytes.sram_w_read);
       if (timeline_.enabled())
         timeline_.span(kTimelineNetworks, 1, "W tile to pod " + std::to_string(pod), w.start, w.tail + 1 - w.start);
     }
@@ -512,8 +520,21 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     auto x = x_network_->book(banks.x, pod, (static_cast<std::uint64_t>(booked.layer + 1) << 40) | x_tile,
                               static_cast<int>(booked.tile_op.m_rows), ready, ready);
     booked.stream_ready = x.head;
+    count_transfer(booked.layer, x,
+                   static_cast<double>(booked.tile_op.m_rows * booked.tile_op.k_rows) * task.dense_k_per_row *
+                       task.operand_bytes,
+                   result_.bytes.sram_x_read);
     if (timeline_.enabled())
       timeline_.span(kTimelineNetworks, 0, "X tile to pod " + std::to_string(pod), x.start, x.tail + 1 - x.start);
+  }
+
+  // A booked tile transfer's bank read (none for a copy that shares the read) and network bytes.
+  void count_transfer(std::size_t layer, const NetworkCalendar::Booking& booking, double bytes, double& bank_reads) {
+    ActivityCounts& activity = result_.layers[layer].activity;
+    activity.network_bytes += bytes * booking.new_link_share;
+    if (booking.shares_source) return;
+    activity.sram_bytes += bytes;
+    bank_reads += bytes;
   }
 
   // The op a pod executes at position `position` of its share of the active layer.
