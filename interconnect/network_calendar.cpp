@@ -66,6 +66,19 @@ std::uint64_t NetworkCalendar::earliest_start(const std::vector<int>& path, cons
   return start;
 }
 
+bool NetworkCalendar::fits_at(const std::vector<int>& path, const std::vector<std::uint16_t>& hops,
+                              std::uint64_t key, std::uint64_t flits, std::uint64_t start) const {
+  for (std::size_t j = 0; j < path.size(); ++j) {
+    const std::uint64_t from = start + hops[j] * hop_, to = from + flits;
+    for (const Interval* busy = begin(path[j]); busy != end(path[j]); ++busy) {
+      if (busy->to <= from) continue;
+      if (busy->from >= to) break;
+      if (!(busy->key == key && busy->from == from && busy->to == to)) return false;
+    }
+  }
+  return true;
+}
+
 NetworkCalendar::Booking NetworkCalendar::book(int source, int destination, std::uint64_t key, int flits,
                                                std::uint64_t ready, std::uint64_t now) {
   const auto& paths = routes_.paths(source, destination);
@@ -81,8 +94,7 @@ NetworkCalendar::Booking NetworkCalendar::book(int source, int destination, std:
     if (multicast_)
       for (const Interval* copy = begin(paths[p][0]); copy != end(paths[p][0]) && copy->from < start; ++copy) {
         if (copy->key != key || copy->from < ready) continue;
-        bool copy_joins = false;
-        if (earliest_start(paths[p], hops[p], key, F, copy->from, copy_joins) == copy->from && copy_joins) {
+        if (fits_at(paths[p], hops[p], key, F, copy->from)) {
           start = copy->from, joins = true;
           break;
         }
