@@ -122,6 +122,12 @@ NetworkCalendar::Booking NetworkCalendar::book(int source, int destination, std:
   ++stats_.transfers;
   stats_.joined += best_joins;
   stats_.wait_cycles += best_start - ready;
+  if (best_start > ready) {  // how long the bank's port alone would have held it back
+    bool unused = false;
+    const std::uint64_t port_free =
+        earliest_start({path[0]}, {0}, key, F, ready, unused);
+    stats_.bank_port_wait_cycles += std::min(port_free, best_start) - ready;
+  }
   Booking booking;
   booking.start = best_start;
   booking.head = best_start + (hops[best].back() + 1u) * hop_;

@@ -27,6 +27,7 @@ struct CalendarStats {
   std::uint64_t joined = 0;        // transfers that shared an earlier copy's links
   std::uint64_t flit_hops = 0;     // flits times links newly held
   std::uint64_t wait_cycles = 0;   // summed over transfers: start - ready
+  std::uint64_t bank_port_wait_cycles = 0;  // the part of wait_cycles the source's port alone imposed
 };
 
 class NetworkCalendar {

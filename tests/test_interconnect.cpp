@@ -271,6 +271,7 @@ TEST_CASE("network calendar: ports serialize, gaps are used, multicast copies sh
     CHECK(calendar.book(4, 12, 3, 4, 100, 10).start == 100);
     CHECK(calendar.book(4, 13, 4, 4, 20, 10).start == 20);
     CHECK(calendar.stats().wait_cycles == 8);
+    CHECK(calendar.stats().bank_port_wait_cycles == 8);  // it was the bank's port that held it back
   }
   {
     // Without multicast (Benes with plain switches) the copy waits for the port.

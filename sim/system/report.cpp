@@ -121,6 +121,8 @@ RunReport build_report(const SimConfig& config, const SimulationResult& result) 
                                    {"joined_a_multicast", network.joined},
                                    {"flit_hops", network.flit_hops},
                                    {"wait_cycles", network.wait_cycles},
+                                   {"bank_port_wait_cycles", network.bank_port_wait_cycles},
+                                   {"link_wait_cycles", network.wait_cycles - network.bank_port_wait_cycles},
                                    {"mean_wait_cycles", network.transfers ? static_cast<double>(network.wait_cycles) /
                                                                                 static_cast<double>(network.transfers)
                                                                           : 0.0}};

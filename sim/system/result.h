@@ -48,7 +48,7 @@ struct SimulationResult {
   std::uint64_t round_placements_blocked = 0;  // an op refused by a round for a busy route or bank port
   struct NetworkUse {  // tile transfers through one network (outside lock-step rounds)
     std::string name;
-    std::uint64_t transfers = 0, joined = 0, flit_hops = 0, wait_cycles = 0;
+    std::uint64_t transfers = 0, joined = 0, flit_hops = 0, wait_cycles = 0, bank_port_wait_cycles = 0;
   };
   std::vector<NetworkUse> networks;
   struct Stat {

@@ -199,7 +199,8 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       for (const auto& [name, network] : {std::pair<const char*, const NetworkCalendar*>{"x", x_network_.get()},
                                            std::pair<const char*, const NetworkCalendar*>{"w", w_network_.get()}}) {
         const CalendarStats& use = network->stats();
-        result_.networks.push_back({name, use.transfers, use.joined, use.flit_hops, use.wait_cycles});
+        result_.networks.push_back(
+            {name, use.transfers, use.joined, use.flit_hops, use.wait_cycles, use.bank_port_wait_cycles});
       }
     for (const auto& layer : result_.layers) {
       result_.activity.macs += layer.activity.macs;
