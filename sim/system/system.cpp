@@ -1,16 +1,20 @@
 // The system top level (SystemC): the controller, N pod modules and the DRAM module.
 //
-// Model (first end-to-end version):
-// - Layers run in trace order, one at a time: a layer is released to the pods when the previous
-//   one has finished (the layer_static scheduler's barrier). Workloads run one after another.
-// - The scheduler gives each pod a range of the layer's tile ops; pods execute them in order
-//   with the fast per-op array model (arch/pod_timing.h).
+// Model (docs/model.md):
+// - Layers are released when their dependencies have finished (layer_static and sosa_rounds: one
+//   at a time, in trace order; dynamic: every ready layer at once). Workloads run one after
+//   another unless dynamic shares the pods among them.
+// - The scheduler gives each pod its ops of a layer (a contiguous range, a claimed chunk, or the
+//   ops the round scheduler placed on it); pods execute them in order with the fast per-op array
+//   model (arch/pod_timing.h) or, at reference fidelity, the cycle-by-cycle PE array.
 // - Weights come from DRAM: the controller streams every layer's weight tiles in run order as
 //   far ahead as the pods' W banks (pods x bank_kib) hold; a tile's space frees when its last op
-//   has finished. The first layer of each workload also fetches its input X from DRAM before
-//   any of its ops can start. A tile op cannot start before its weights (and inputs) are on chip.
-// - Not modelled yet: network latency and contention between banks and pods, bank port
-//   conflicts, partial-sum reduction time (post-processors are assumed to keep up).
+//   has finished. Layers without producers also fetch their input X from DRAM first.
+// - Tiles reach the pods through the networks: under sosa_rounds, routes are reserved per round
+//   (tiling/round_schedule.h); otherwise each op's input tile and each new weight tile are booked
+//   on the X and W networks' links (interconnect/network_calendar.h) when the pod asks for the op.
+// - Not modelled: partial-sum reduction time (the pods' post-processors are assumed to keep up
+//   with accumulating into their own P banks).
 #include "sim/system/system.h"
 
 #include <algorithm>
