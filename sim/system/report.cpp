@@ -211,6 +211,22 @@ RunReport build_report(const SimConfig& config, const SimulationResult& result) 
       config.frequency_ghz, result.workloads.size(), m.cycles, m.effective_tops, m.peak_tops, 100.0 * m.utilization,
       m.peak_power_w, peak.sram_w, peak.mac_w, peak.interconnect_w, m.tops_per_watt, m.iso_power_tops,
       m.budget_w, m.energy_j, m.avg_power_w, result.wall_seconds, result.tile_ops);
+  // Where tiles waited in the networks, and how many rode a multicast.
+  std::string lines;
+  for (const auto& network : result.networks) {
+    if (network.transfers == 0) continue;
+    const double transfers = static_cast<double>(network.transfers);
+    lines += fmt::format("  {} network          {} transfers, {:.0f} % multicast copies, mean wait {:.1f} cycles "
+                         "({:.1f} at the bank port)\n",
+                         network.name == "x" ? "X" : "W", network.transfers, 100.0 * static_cast<double>(network.joined) / transfers,
+                         static_cast<double>(network.wait_cycles) / transfers,
+                         static_cast<double>(network.bank_port_wait_cycles) / transfers);
+  }
+  if (result.rounds > 0)
+    lines += fmt::format("  rounds             {} ({} placements refused for a busy route or bank port)\n",
+                         result.rounds, result.round_placements_blocked);
+  const auto insert_at = report.text.find("  simulated in");
+  report.text.insert(insert_at, lines);
   return report;
 }
 
