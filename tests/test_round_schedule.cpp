@@ -135,3 +135,20 @@ TEST_CASE("pods keep their weight tile; without multicast a shared tile costs ro
   CHECK(loads == 16);  // once per pod
   for (std::uint64_t key : a.held) CHECK(key == 0);
 }
+
+TEST_CASE("chunk placement: weight tiles with their first user, input tiles with their diagonal user", "[rounds]") {
+  // 4 row blocks x 3 K blocks x 2 column blocks = 24 ops, weight-major, on 6 pods of 4 ops each.
+  LayerPlan plan(gemm(32, 24, 16), TileShape{8, 8, 8});
+  REQUIRE(plan.op_count() == 24);
+  for (std::uint64_t op = 0; op < plan.op_count(); ++op) {
+    const std::uint64_t tile = op / 4, m = op % 4, k = tile % 3;
+    RoundBanks banks = chunk_banks(plan, op, 6);
+    CHECK(banks.w == static_cast<int>(tile * 4 / 4));  // the chunk of the tile's first op
+    // Column block k mod 2 uses input tile (k, m) in op ((k % 2) * 3 + k) * 4 + m.
+    CHECK(banks.x == static_cast<int>((((k % 2) * 3 + k) * 4 + m) / 4));
+  }
+  // Pods never share a bank by accident of stride: every pod owns some tile's bank here.
+  std::set<int> owners;
+  for (std::uint64_t op = 0; op < plan.op_count(); ++op) owners.insert(chunk_banks(plan, op, 6).w);
+  CHECK(owners.size() == 6);
+}
