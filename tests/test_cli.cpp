@@ -466,18 +466,23 @@ TEST_CASE("a run writes a Perfetto timeline and breaks pod cycles and bytes down
               .exit_code == 0);
   std::ifstream in(dir.path() + "/o/timeline.json");
   nlohmann::json timeline = nlohmann::json::parse(in);
-  std::size_t pod_spans = 0, dram_spans = 0, layer_spans = 0;
+  std::size_t pod_spans = 0, dram_spans = 0, layer_spans = 0, network_spans = 0;
   for (const auto& event : timeline["traceEvents"]) {
     if (event["ph"] != "X") continue;
     int group = event["pid"];
     pod_spans += group == 1 && event["name"] != "load weights";
     dram_spans += group == 2;
     layer_spans += group == 3;
+    network_spans += group == 4;
   }
   CHECK(pod_spans == 8 * 8 * 8 + 8 * 8 * 4);  // every tile op
   CHECK(dram_spans == 1 + 64 + 32);           // the inputs and every weight tile
   CHECK(layer_spans == 2);
   nlohmann::json summary = read_json(dir.path() + "/o/summary.json");
+  // Every booked transfer: one input tile per op, one weight tile per load.
+  CHECK(network_spans == summary["networks"]["x"]["transfers"].get<std::size_t>() +
+                             summary["networks"]["w"]["transfers"].get<std::size_t>());
+  CHECK(summary["networks"]["x"]["transfers"] == 8 * 8 * 8 + 8 * 8 * 4);
   nlohmann::json breakdown = summary["pod_cycle_breakdown"];
   double total = breakdown["streaming"].get<double>() + breakdown["waiting_for_weight_load"].get<double>() +
                  breakdown["waiting_for_input_network"].get<double>() +
