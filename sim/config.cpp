@@ -73,7 +73,12 @@ const ComponentRegistration kTilingSection{{"section", "tiling",
     {{"partition_size", ParamType::String, "rows", "auto",
       "p: rows of X per tile op (SOSA's custom partition size); auto = array rows", -kInf, kInf, {}},
      {"scheduler", ParamType::String, "", "layer_static", "a registered scheduler (see kind 'scheduler')",
-      -kInf, kInf, {}}}}};
+      -kInf, kInf, {}},
+     {"k_reduction", ParamType::Choice, "", "free",
+      "free: partial sums of an output tile computed on several pods are added at no cost; post_processors: "
+      "each such pod sends its partial tile over the post-processor network to the pod computing the last K "
+      "block, whose post-processor adds it (with tiles through the networks, not under sosa_rounds)",
+      -kInf, kInf, {"free", "post_processors"}}}}};
 
 const ComponentRegistration kPowerSection{{"section", "power",
     "power budget and technology table",
@@ -456,6 +461,7 @@ SimConfig load_config(const std::optional<std::string>& config_path,
 
   config.tiling.params = read_component_section(doc, "tiling", "scheduler", "scheduler", resolved["tiling"]);
   config.tiling.scheduler = config.tiling.params.get_string("scheduler");
+  config.tiling.reduce_on_post_processors = config.tiling.params.get_string("k_reduction") == "post_processors";
   std::string partition = config.tiling.params.get_string("partition_size");
   if (partition != "auto") {
     ParamDef def{"partition_size", ParamType::Int, "rows", "", "", 1, 1 << 30, {}};
@@ -493,6 +499,15 @@ SimConfig load_config(const std::optional<std::string>& config_path,
     throw ConfigError(doc.where("simulation.fidelity", node), "simulation.fidelity",
                       "reference fidelity runs the layer_static and sosa_rounds schedulers (dynamic claims work "
                       "at the cycle it is asked, which the reference pod asks one cycle later)");
+  }
+
+  if (config.tiling.reduce_on_post_processors &&
+      (config.tiling.scheduler == "sosa_rounds" || config.interconnect.ideal_transfers)) {
+    YAML::Node node = child(child(doc.root(), "tiling"), "k_reduction");
+    throw ConfigError(doc.where("tiling.k_reduction", node), "tiling.k_reduction",
+                      "post_processors sends partial tiles over the post-processor network, which needs tiles "
+                      "through the networks (interconnect.transfers: contention) and a scheduler other than "
+                      "sosa_rounds (whose rounds keep partial sums in the pods' own P banks)");
   }
 
   config.workloads = read_workloads(doc, resolved["workload"]);

@@ -458,6 +458,27 @@ TEST_CASE("sosa_compat.yaml reproduces the SOSA authors' ResNet-50 cycles within
   }
 }
 
+TEST_CASE("k_reduction: post_processors sends each split output tile's partial sums to its owner", "[cli][system]") {
+  // One output tile whose two K blocks run on two pods: pod 0's partial tile (8 rows) crosses
+  // the post-processor network to pod 1, whose post-processor adds it after pod 1's own op.
+  TempDir dir;
+  dir.write("t.csv", "layer,M,K,N\nfc,8,16,8\n");
+  std::string config = dir.write("c.yaml", "pods: 2\narray: {rows: 8, cols: 8}\ntiling: {partition_size: 8}\n"
+                                           "workload: {trace: t.csv}\n");
+  auto run = [&](const std::string& reduction) {
+    REQUIRE(run_sosasim("run " + config + " -q -o " + dir.path() + "/o -p tiling.k_reduction=" + reduction).exit_code == 0);
+    return read_json(dir.path() + "/o/summary.json");
+  };
+  nlohmann::json free = run("free"), reduced = run("post_processors");
+  CHECK(free["networks"].count("p") == 0);
+  CHECK(reduced["networks"]["p"]["transfers"] == 1);
+  CHECK(reduced["networks"]["p"]["flit_hops"] == 8 * 3);  // 8 rows on the P bank port and 2 routers' outputs
+  CHECK(reduced["cycles"].get<std::uint64_t>() > free["cycles"].get<std::uint64_t>());
+  // Under sosa_rounds or with ideal transfers there is no post-processor network to use.
+  CHECK(run_sosasim("run " + config + " -q -p tiling.k_reduction=post_processors -p tiling.scheduler=sosa_rounds").exit_code == 2);
+  CHECK(run_sosasim("run " + config + " -q -p tiling.k_reduction=post_processors -p interconnect.transfers=ideal").exit_code == 2);
+}
+
 TEST_CASE("a run writes a Perfetto timeline and breaks pod cycles and bytes down", "[cli][system]") {
   TempDir dir;
   dir.write("t.csv", "layer,M,K,N\na,64,64,64\nb,64,64,32\n");
@@ -589,6 +610,7 @@ TEST_CASE("a reference-fidelity system run agrees with the fast run cycle for cy
       "-p pods=8 -p interconnect.topology=benes -p interconnect.hop_latency=3 -p dram.bandwidth_gbps=1000",
       "-p pods=16 -p interconnect.topology=bus -p dram.bandwidth_gbps=1000 -p array.double_buffer_weights=false",
       "-p interconnect.transfers=ideal -p dram.bandwidth_gbps=1000",
+      "-p pods=8 -p tiling.k_reduction=post_processors -p dram.bandwidth_gbps=1000",
   };
   for (const char* variant : variants) {
     INFO("variant: " << variant);

@@ -218,7 +218,8 @@ RunReport build_report(const SimConfig& config, const SimulationResult& result) 
     const double transfers = static_cast<double>(network.transfers);
     lines += fmt::format("  {} network          {} transfers, {:.0f} % multicast copies, mean wait {:.1f} cycles "
                          "({:.1f} at the bank port)\n",
-                         network.name == "x" ? "X" : "W", network.transfers, 100.0 * static_cast<double>(network.joined) / transfers,
+                         network.name == "x" ? "X" : network.name == "w" ? "W" : "P", network.transfers,
+                         100.0 * static_cast<double>(network.joined) / transfers,
                          static_cast<double>(network.wait_cycles) / transfers,
                          static_cast<double>(network.bank_port_wait_cycles) / transfers);
   }

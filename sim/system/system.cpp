@@ -159,6 +159,10 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       const auto hop = static_cast<int>(config.interconnect.hop_latency);
       x_network_ = std::make_unique<NetworkCalendar>(*routes_, hop);
       w_network_ = std::make_unique<NetworkCalendar>(*routes_, hop);
+      if (config.tiling.reduce_on_post_processors) p_network_ = std::make_unique<NetworkCalendar>(*routes_, hop);
+      reductions_pending_.assign(tasks_.size(), 0);
+      reduction_end_.assign(tasks_.size(), 0);
+      last_finish_.assign(tasks_.size(), 0);
       booked_.resize(static_cast<std::size_t>(config.pods));
       pod_weight_key_.assign(static_cast<std::size_t>(config.pods), kNotArrived);
     }
@@ -172,6 +176,9 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     if (x_network_) {
       SC_METHOD(book_requests);
       sensitive << booking_event_;
+      dont_initialize();
+      SC_METHOD(complete_due);
+      sensitive << completion_event_;
       dont_initialize();
     }
   }
@@ -201,7 +208,9 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     result_.dram_busy_cycles = dram_->stats().busy_cycles;
     if (x_network_)
       for (const auto& [name, network] : {std::pair<const char*, const NetworkCalendar*>{"x", x_network_.get()},
-                                           std::pair<const char*, const NetworkCalendar*>{"w", w_network_.get()}}) {
+                                           std::pair<const char*, const NetworkCalendar*>{"w", w_network_.get()},
+                                           std::pair<const char*, const NetworkCalendar*>{"p", p_network_.get()}}) {
+        if (!network) continue;
         const CalendarStats& use = network->stats();
         result_.networks.push_back(
             {name, use.transfers, use.joined, use.flit_hops, use.wait_cycles, use.bank_port_wait_cycles});
@@ -320,7 +329,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     }
   }
 
-  void finished(int, const PodOp& op, std::uint64_t cycle) override {
+  void finished(int pod, const PodOp& op, std::uint64_t cycle) override {
     LayerResult& layer = result_.layers[op.layer];
     layer.end_cycle = std::max(layer.end_cycle, cycle);
     LayerData& data = data_[op.layer];
@@ -330,8 +339,14 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       resident_bytes_ -= tile_bytes(task, tile);
       pump();
     }
+    if (p_network_) request_reduction(pod, op, cycle);
     if (++finished_ops_[op.layer] == task.plan.op_count()) {
       data = LayerData{true, 0, {}, {}, {}};  // done: free its per-tile vectors
+      if (p_network_) {
+        last_finish_[op.layer] = std::max(last_finish_[op.layer], layer.end_cycle);
+        if (reductions_pending_[op.layer] == 0) finish_layer(op.layer);
+        return;
+      }
       complete(op.layer, round_policy_.lockstep ? std::max(cycle, rounds_end_) : cycle);
     }
   }
@@ -486,19 +501,117 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     return false;
   }
 
-  // Books the transfers requested at cycles <= now - 2, by request cycle, then pod.
+  // Books the transfers requested at cycles <= now - 2, by request cycle, then pod: the pods'
+  // tiles, then the partial sums their post-processors send for reduction.
   void book_requests() {
     const std::uint64_t now = current_cycle();
-    while (!requests_.empty() && requests_.begin()->first + 2 <= now) {
-      auto batch = requests_.begin();
-      const std::uint64_t batch_cycle = batch->first;
-      std::sort(batch->second.begin(), batch->second.end());
-      const std::vector<int> pods = std::move(batch->second);
-      requests_.erase(batch);
-      for (int pod : pods) book_transfers(pod, batch_cycle);
-      for (int pod : pods) pods_[static_cast<std::size_t>(pod)]->wake();
+    auto first_cycle = [&] {
+      std::uint64_t first = UINT64_MAX;
+      if (!requests_.empty()) first = requests_.begin()->first;
+      if (!reductions_.empty()) first = std::min(first, reductions_.begin()->first);
+      return first;
+    };
+    for (std::uint64_t batch_cycle = first_cycle(); batch_cycle != UINT64_MAX && batch_cycle + 2 <= now;
+         batch_cycle = first_cycle()) {
+      auto batch = requests_.find(batch_cycle);
+      if (batch != requests_.end()) {
+        std::sort(batch->second.begin(), batch->second.end());
+        const std::vector<int> pods = std::move(batch->second);
+        requests_.erase(batch);
+        for (int pod : pods) book_transfers(pod, batch_cycle);
+        for (int pod : pods) pods_[static_cast<std::size_t>(pod)]->wake();
+      }
+      auto sums = reductions_.find(batch_cycle);
+      if (sums != reductions_.end()) {
+        std::vector<Reduction> list = std::move(sums->second);
+        reductions_.erase(sums);
+        std::sort(list.begin(), list.end(),
+                  [](const Reduction& a, const Reduction& b) { return std::tie(a.pod, a.key) < std::tie(b.pod, b.key); });
+        for (const Reduction& reduction : list) book_reduction(reduction, batch_cycle);
+      }
     }
-    if (!requests_.empty()) booking_event_.notify(cycles(requests_.begin()->first + 2 - now));
+    const std::uint64_t next = first_cycle();
+    if (next != UINT64_MAX) booking_event_.notify(cycles(next + 2 - now));
+  }
+
+  // K-reduction across pods. The pods that compute the K blocks of one output tile accumulate
+  // their partial sums in their own P banks; each pod that is not the tile's owner (the pod
+  // computing its last K block) sends its partial tile, once its last op on the tile has
+  // finished, over the post-processor network to the owner's post-processor, which adds it into
+  // the owner's P bank one row per cycle as it arrives. A layer is done when its last op has
+  // finished and its last partial tile has been added.
+  struct Reduction {
+    int pod = 0;
+    std::size_t layer = 0;
+    int destination = 0;
+    int flits = 0;
+    std::uint64_t key = 0;
+    double bytes = 0;
+  };
+
+  void request_reduction(int pod, const PodOp& op, std::uint64_t cycle) {
+    const LayerTask& task = tasks_[op.layer];
+    const LayerPlan& plan = task.plan;
+    const auto mp = static_cast<std::uint64_t>(plan.m_parts()), kp = static_cast<std::uint64_t>(plan.k_parts());
+    if (kp < 2) return;
+    const auto chunks = static_cast<std::int64_t>(std::min<std::uint64_t>(static_cast<std::uint64_t>(config_.pods), plan.op_count()));
+    const std::uint64_t tile = op.op_index / mp, k = tile % kp;
+    const std::int64_t mine = chunk_of(plan, op.op_index, chunks);
+    // This pod's last op on the output tile: its next K block is another pod's, or there is none.
+    if (k + 1 < kp && chunk_of(plan, op.op_index + mp, chunks) == mine) return;
+    const std::uint64_t owner_op = (tile - k + kp - 1) * mp + op.op_index % mp;
+    const std::int64_t owner = chunk_of(plan, owner_op, chunks);
+    if (owner == mine) return;
+    Reduction reduction;
+    reduction.pod = pod;
+    reduction.layer = op.layer;
+    reduction.destination = static_cast<int>(owner);
+    reduction.flits = static_cast<int>(op.stream_rows);
+    reduction.key = (static_cast<std::uint64_t>(op.layer + 1) << 40) | op.op_index;
+    reduction.bytes = static_cast<double>(op.stream_rows * static_cast<std::uint64_t>(op.n_cols) *
+                                          static_cast<std::uint64_t>(task.psum_bytes));
+    reductions_[cycle].push_back(reduction);
+    ++reductions_pending_[op.layer];
+    booking_event_.notify(cycles(cycle + 2 - current_cycle()));
+  }
+
+  void book_reduction(const Reduction& reduction, std::uint64_t ready) {
+    auto booking = p_network_->book(reduction.pod, reduction.destination, reduction.key, reduction.flits, ready, ready);
+    // The owner's post-processor adds each row the cycle after it arrives.
+    reduction_end_[reduction.layer] = std::max(reduction_end_[reduction.layer], booking.tail + 2);
+    ActivityCounts& activity = result_.layers[reduction.layer].activity;
+    activity.network_bytes += reduction.bytes * booking.new_link_share;
+    activity.sram_bytes += 3 * reduction.bytes;  // read at the sender, read and write at the owner
+    result_.bytes.sram_p_in_read += 2 * reduction.bytes;
+    result_.bytes.sram_p_out_write += reduction.bytes;
+    if (timeline_.enabled())
+      timeline_.span(kTimelineNetworks, 2, "partial sums to pod " + std::to_string(reduction.destination), booking.start,
+                     booking.tail + 1 - booking.start);
+    if (--reductions_pending_[reduction.layer] == 0 && finished_ops_[reduction.layer] == tasks_[reduction.layer].plan.op_count())
+      finish_layer(reduction.layer);
+  }
+
+  // All ops of `layer` have finished and all its reductions are booked: it completes when the
+  // later of its last op and its last reduction is done.
+  void finish_layer(std::size_t layer) {
+    const std::uint64_t end = std::max(last_finish_[layer], reduction_end_[layer]);
+    const std::uint64_t now = current_cycle();
+    if (end <= now || end == last_finish_[layer]) {
+      complete(layer, end);
+      return;
+    }
+    completions_.emplace(end, layer);
+    completion_event_.notify(cycles(completions_.begin()->first - now));
+  }
+
+  void complete_due() {
+    const std::uint64_t now = current_cycle();
+    while (!completions_.empty() && completions_.begin()->first <= now) {
+      auto [cycle, layer] = *completions_.begin();
+      completions_.erase(completions_.begin());
+      complete(layer, cycle);
+    }
+    if (!completions_.empty()) completion_event_.notify(cycles(completions_.begin()->first - now));
   }
 
   // The tiles of pod `pod`'s requested op cross the networks, ready at `ready`: its input tile
@@ -704,6 +817,13 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   };
   std::vector<Booked> booked_;
   std::map<std::uint64_t, std::vector<int>> requests_;  // request cycle -> pods
+  std::unique_ptr<NetworkCalendar> p_network_;           // partial sums between post-processors
+  std::map<std::uint64_t, std::vector<Reduction>> reductions_;  // request cycle -> partial tiles to send
+  std::vector<std::uint64_t> reductions_pending_;        // per layer: requested, not yet booked
+  std::vector<std::uint64_t> reduction_end_;             // per layer: its last partial tile is added
+  std::vector<std::uint64_t> last_finish_;               // per layer: its last op finished
+  std::multimap<std::uint64_t, std::size_t> completions_;  // cycle -> layer done then
+  sc_core::sc_event completion_event_;
   sc_core::sc_event booking_event_;
   std::vector<std::uint64_t> pod_weight_key_;     // per pod: the newest weight tile booked for it
   RoundSchedule schedule_;                        // of the active layer (lock-step rounds)
