@@ -474,6 +474,15 @@ TEST_CASE("k_reduction: post_processors sends each split output tile's partial s
   CHECK(reduced["networks"]["p"]["transfers"] == 1);
   CHECK(reduced["networks"]["p"]["flit_hops"] == 8 * 3);  // 8 rows on the P bank port and 2 routers' outputs
   CHECK(reduced["cycles"].get<std::uint64_t>() > free["cycles"].get<std::uint64_t>());
+  // Whole K chains per pod (output_blocks) need no reduction when output tiles outnumber pods.
+  dir.write("wide.csv", "layer,M,K,N\nfc,64,32,8\n");  // 8 output tiles of 4 K blocks on 2 pods
+  auto transfers = [&](const std::string& order) {
+    REQUIRE(run_sosasim("run " + config + " -q -o " + dir.path() + "/w -p workload.trace=" + dir.path() +
+                        "/wide.csv -p tiling.k_reduction=post_processors -p tiling.order=" + order).exit_code == 0);
+    return read_json(dir.path() + "/w/summary.json")["networks"]["p"]["transfers"].get<int>();
+  };
+  CHECK(transfers("weight_major") == 8);  // K blocks 0-1 on pod 0, 2-3 on pod 1: every tile split
+  CHECK(transfers("output_blocks") == 0);
   // Under sosa_rounds or with ideal transfers there is no post-processor network to use.
   CHECK(run_sosasim("run " + config + " -q -p tiling.k_reduction=post_processors -p tiling.scheduler=sosa_rounds").exit_code == 2);
   CHECK(run_sosasim("run " + config + " -q -p tiling.k_reduction=post_processors -p interconnect.transfers=ideal").exit_code == 2);
@@ -611,6 +620,7 @@ TEST_CASE("a reference-fidelity system run agrees with the fast run cycle for cy
       "-p pods=16 -p interconnect.topology=bus -p dram.bandwidth_gbps=1000 -p array.double_buffer_weights=false",
       "-p interconnect.transfers=ideal -p dram.bandwidth_gbps=1000",
       "-p pods=8 -p tiling.k_reduction=post_processors -p dram.bandwidth_gbps=1000",
+      "-p pods=4 -p tiling.order=output_blocks -p tiling.k_reduction=post_processors -p dram.bandwidth_gbps=1000",
   };
   for (const char* variant : variants) {
     INFO("variant: " << variant);

@@ -52,7 +52,6 @@ void check_schedule(const LayerPlan& plan, std::int64_t pods, RouteTable& routes
   // (network, round, link) -> tile key of the transfer on it
   std::map<std::tuple<int, std::uint32_t, int>, std::uint64_t> owner;
   std::vector<std::int64_t> last_round(static_cast<std::size_t>(pods), -1);
-  const auto mp = static_cast<std::uint64_t>(plan.m_parts());
   for (std::uint64_t op = 0; op < ops; ++op) {
     const std::uint32_t round = s.round[op], pod = s.pod[op];
     REQUIRE(round < s.rounds);
@@ -62,7 +61,7 @@ void check_schedule(const LayerPlan& plan, std::int64_t pods, RouteTable& routes
     CHECK(static_cast<std::int64_t>(round) > last_round[pod]);
     last_round[pod] = round;
     const RoundBanks banks = op_banks(plan, op, 0, pods);
-    const std::uint64_t tile = op / mp;
+    const std::uint64_t tile = plan.op(op).weight_tile;
     const std::uint64_t x_tile = x_tile_index(plan, op);
     auto claim = [&](int network, const std::vector<int>& path, std::uint64_t key, bool share) {
       for (int link : path) {

@@ -2,6 +2,8 @@
 #include <catch2/catch.hpp>
 
 #include <random>
+#include <set>
+#include <tuple>
 
 #include "sim/config.h"
 #include "tiling/scheduler.h"
@@ -89,5 +91,33 @@ TEST_CASE("layer_static gives every op to exactly one pod, balanced to one op", 
     }
     CHECK(next == plan.op_count());
     CHECK(largest - smallest <= 1);
+  }
+}
+
+TEST_CASE("row-block op orders keep every op once, each tile's rows together and K chains in one run", "[tiling]") {
+  std::mt19937 rng(11);
+  for (int trial = 0; trial < 40; ++trial) {
+    Layer layer = gemm_layer(1 + rng() % 90, 1 + rng() % 70, 1 + rng() % 50, 1 + rng() % 3);
+    LayerPlan plan(layer, TileShape{static_cast<std::int64_t>(1 + rng() % 16), 8, 8});
+    plan.set_m_block(static_cast<std::int64_t>(1 + rng() % static_cast<unsigned>(plan.m_parts())));
+    INFO("M " << layer.M << " K " << layer.K << " N " << layer.N << " m_block " << plan.m_block());
+    std::set<std::tuple<std::uint64_t, std::int64_t, std::int64_t>> seen;
+    std::uint64_t macs = 0;
+    for (std::uint64_t i = 0; i < plan.op_count(); ++i) {
+      TileOp op = plan.op(i);
+      CHECK(plan.op_index(op.column_block, op.k_part, op.m_part) == i);  // the inverse
+      CHECK(op.weight_tile == op.column_block * static_cast<std::uint64_t>(plan.k_parts()) +
+                                  static_cast<std::uint64_t>(op.k_part));
+      CHECK(seen.insert({op.column_block, op.k_part, op.m_part}).second);
+      macs += op.useful_macs();
+      // Within a row block the K blocks follow each other: the next op on this output tile is the
+      // next K block, one block's rows further on.
+      if (op.k_part + 1 < plan.k_parts()) {
+        const std::int64_t block = op.m_part / plan.m_block();
+        const std::int64_t rows = std::min(plan.m_block(), plan.m_parts() - block * plan.m_block());
+        CHECK(plan.op_index(op.column_block, op.k_part + 1, op.m_part) == i + static_cast<std::uint64_t>(rows));
+      }
+    }
+    CHECK(macs == static_cast<std::uint64_t>(layer.M * layer.K * layer.N * layer.count));
   }
 }

@@ -1,7 +1,15 @@
 // The layer_static scheduler: layers run one after another (a barrier between layers); each
-// layer's tile ops, in weight-tile-major order, are split into equal contiguous ranges, one per
-// pod, so a pod reuses each weight tile for consecutive row partitions and the pods' loads
-// differ by at most one op.
+// layer's tile ops are split into equal contiguous ranges, one per pod, so the pods' loads differ
+// by at most one op. `order` sets the op order the ranges are cut from:
+//   weight_major (default): a pod reuses each weight tile for consecutive row partitions, and the
+//     K blocks of an output tile usually land on different pods;
+//   output_blocks: ops grouped into row blocks of (output tiles / pods, at least 1) row partitions
+//     whose K blocks are consecutive, so a pod computes whole K chains of its output tiles when
+//     there are at least as many output tiles as pods (what `tiling.k_reduction:
+//     post_processors` charges for otherwise), reusing each weight tile for the block's rows.
+#include <algorithm>
+#include <limits>
+
 #include "tiling/scheduler.h"
 
 namespace sosasim {
@@ -10,15 +18,31 @@ namespace {
 
 class LayerStatic : public Scheduler {
  public:
+  explicit LayerStatic(bool output_blocks) : output_blocks_(output_blocks) {}
+
   OpRange ops_for_pod(const LayerPlan& plan, std::int64_t pod, std::int64_t pods) const override {
     return even_chunk(plan, pod, pods);
   }
+
+  std::int64_t m_block(const LayerPlan& plan, std::int64_t pods) const override {
+    if (!output_blocks_) return plan.m_parts();
+    const std::uint64_t output_tiles = plan.op_count() / static_cast<std::uint64_t>(plan.k_parts());
+    return std::max<std::int64_t>(1, static_cast<std::int64_t>(output_tiles / static_cast<std::uint64_t>(pods)));
+  }
+
+ private:
+  bool output_blocks_;
 };
 
 const SchedulerRegistration kLayerStatic{
     {"scheduler", "layer_static",
-     "one layer at a time; each layer's ops split into equal contiguous weight-major ranges, one per pod", {}},
-    [](const ParamValues&) { return std::make_unique<LayerStatic>(); }};
+     "one layer at a time; each layer's ops split into equal contiguous ranges, one per pod",
+     {{"order", ParamType::Choice, "", "weight_major",
+       "weight_major: ranges of weight-tile-major ops; output_blocks: ranges of row blocks with their K blocks "
+       "together, so pods compute whole K chains of their output tiles",
+       -std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(),
+       {"weight_major", "output_blocks"}}}},
+    [](const ParamValues& params) { return std::make_unique<LayerStatic>(params.get_string("order") == "output_blocks"); }};
 
 }  // namespace
 

@@ -73,38 +73,38 @@ void reset(LinkState& links, int count) {
 std::uint64_t x_tile_index(const LayerPlan& plan, std::uint64_t op) {
   const auto mp = static_cast<std::uint64_t>(plan.m_parts()), kp = static_cast<std::uint64_t>(plan.k_parts()),
              np = static_cast<std::uint64_t>(plan.n_parts());
-  const std::uint64_t tile = op / mp;
-  return (tile / (kp * np) * kp + tile % kp) * mp + op % mp;
+  const TileOp tile_op = plan.op(op);
+  const std::uint64_t instance = tile_op.column_block / np;
+  return (instance * kp + static_cast<std::uint64_t>(tile_op.k_part)) * mp + static_cast<std::uint64_t>(tile_op.m_part);
 }
 
 RoundBanks op_banks(const LayerPlan& plan, std::uint64_t op, std::uint64_t weight_key_base, std::int64_t banks) {
   const auto b = static_cast<std::uint64_t>(banks);
   RoundBanks result;
   result.x = static_cast<int>(x_tile_index(plan, op) % b);
-  result.w = static_cast<int>((weight_key_base + op / static_cast<std::uint64_t>(plan.m_parts())) % b);
+  result.w = static_cast<int>((weight_key_base + plan.op(op).weight_tile) % b);
   return result;
 }
 
 RoundBanks chunk_banks(const LayerPlan& plan, std::uint64_t op, std::int64_t pods) {
   const std::uint64_t ops = plan.op_count();
   const auto chunks = static_cast<std::int64_t>(std::min<std::uint64_t>(static_cast<std::uint64_t>(pods), ops));
-  const auto mp = static_cast<std::uint64_t>(plan.m_parts()), kp = static_cast<std::uint64_t>(plan.k_parts()),
-             np = static_cast<std::uint64_t>(plan.n_parts());
-  const std::uint64_t tile = op / mp, instance = tile / (kp * np), k = tile % kp, m = op % mp;
+  const auto np = static_cast<std::uint64_t>(plan.n_parts());
+  const TileOp tile_op = plan.op(op);
+  const std::uint64_t instance = tile_op.column_block / np, k = static_cast<std::uint64_t>(tile_op.k_part);
   // Of the X tile's uses (one per column block n), the one on the diagonal n = k mod np: the
   // tiles of one column block then spread over the pods instead of piling up in the bank of
   // the pod that computes column block 0.
-  const std::uint64_t diagonal_use = ((instance * np + k % np) * kp + k) * mp + m;
+  const std::uint64_t diagonal_use = plan.op_index(instance * np + k % np, tile_op.k_part, tile_op.m_part);
   RoundBanks banks;
   banks.x = static_cast<int>(chunk_of(plan, diagonal_use, chunks));
-  banks.w = static_cast<int>(chunk_of(plan, tile * mp, chunks));
+  banks.w = static_cast<int>(chunk_of(plan, plan.op_index(tile_op.column_block, tile_op.k_part, 0), chunks));
   return banks;
 }
 
 RoundSchedule schedule_rounds(const LayerPlan& plan, std::int64_t pods, std::uint64_t weight_key_base,
                               RouteTable& routes, const RoundScheduleParams& params, std::vector<std::uint64_t>& held) {
   const std::uint64_t ops = plan.op_count();
-  const auto mp = static_cast<std::uint64_t>(plan.m_parts());
   const bool share = routes.multicast();
   RoundSchedule schedule;
   schedule.round.resize(ops);
@@ -136,7 +136,7 @@ RoundSchedule schedule_rounds(const LayerPlan& plan, std::int64_t pods, std::uin
   };
   for (std::uint64_t op = 0; op < ops; ++op) {
     const RoundBanks banks = op_banks(plan, op, weight_key_base, pods);
-    const std::uint64_t tile = op / mp;
+    const std::uint64_t tile = plan.op(op).weight_tile;
     // Keys: the tile a transfer carries (shared by multicast), or the op itself when unshared.
     const std::uint64_t x_key = share ? x_tile_index(plan, op) + 1 : op + 1;
     const std::uint64_t w_key = share ? tile + 1 : op + 1;

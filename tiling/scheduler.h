@@ -41,6 +41,8 @@ class Scheduler {
   // chunks `ops_for_pod(plan, chunk, chunks)` (chunks = min(pods, ops)) as they free up.
   // Otherwise layers run one at a time and pod p executes ops_for_pod(plan, p, pods).
   virtual bool dynamic() const { return false; }
+  // Row partitions per row block of the op order (LayerPlan::set_m_block); m_parts = weight-major.
+  virtual std::int64_t m_block(const LayerPlan& plan, std::int64_t /*pods*/) const { return plan.m_parts(); }
 };
 
 // Chunk `index` of `count` equal contiguous chunks of the layer's ops (sizes differ by at most one).

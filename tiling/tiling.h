@@ -2,10 +2,13 @@
 //
 // X[M x K] . W[K x N], `count` independent instances. Weight tiles are r x c (k <= r rows of K,
 // n <= c columns of N); input tiles are p x r. A tile op streams up to p rows of X through one
-// stationary weight tile. Ops are numbered weight-tile-major: op i uses weight tile i / m_parts
-// and row partition i % m_parts, so consecutive ops share their weights. Weight tiles are
-// numbered instance-major, then by column block, then by K block. Nothing is materialised:
-// an op is decoded from its index, so memory does not grow with the number of tile ops.
+// stationary weight tile. Weight tiles are numbered instance-major, then by column block, then by
+// K block. Ops are numbered by instance and column block, then by row block (`m_block` row
+// partitions), then by K block, then by row partition within the block: consecutive ops share
+// their weights for a row block, and a row block's K blocks are consecutive, so a contiguous range
+// of ops holds whole K chains of its output tiles. With m_block = m_parts (the default) this is
+// weight-tile-major: op i uses weight tile i / m_parts and row partition i % m_parts. Nothing is
+// materialised: an op is decoded from its index, so memory does not grow with the number of ops.
 #pragma once
 
 #include <cstdint>
@@ -26,6 +29,8 @@ struct TileOp {
   std::int64_t k_rows = 0;        // rows of the weight tile (<= r)
   std::int64_t n_cols = 0;        // columns of the weight tile (<= c)
   std::int64_t k_part = 0;        // which K block: > 0 means partial sums come in
+  std::int64_t m_part = 0;        // which row partition
+  std::uint64_t column_block = 0; // instance * n_parts + column block: the output tile column
   std::uint64_t useful_macs() const {
     return static_cast<std::uint64_t>(m_rows) * static_cast<std::uint64_t>(k_rows) *
            static_cast<std::uint64_t>(n_cols);
@@ -45,6 +50,11 @@ class LayerPlan {
   std::int64_t n_parts() const { return n_parts_; }
 
   TileOp op(std::uint64_t index) const;
+  // The index of the op on row partition `m_part`, K block `k_part` of `column_block`.
+  std::uint64_t op_index(std::uint64_t column_block, std::int64_t k_part, std::int64_t m_part) const;
+  // Row partitions per row block (1 .. m_parts); m_parts (the default) is weight-tile-major.
+  void set_m_block(std::int64_t m_block);
+  std::int64_t m_block() const { return m_block_; }
   // Rows and columns of weight tile `tile`.
   std::int64_t weight_tile_rows(std::uint64_t tile) const;
   std::int64_t weight_tile_cols(std::uint64_t tile) const;
@@ -53,6 +63,7 @@ class LayerPlan {
   std::int64_t M_, K_, N_;
   TileShape shape_;
   std::int64_t instances_, m_parts_, k_parts_, n_parts_;
+  std::int64_t m_block_;
 };
 
 std::int64_t ceil_div(std::int64_t a, std::int64_t b);

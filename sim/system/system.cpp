@@ -118,6 +118,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
         tasks_.push_back(LayerTask{w, layer, LayerPlan(compressed, shape), layer.depends.empty(), weight_key, operand,
                                    partial_sum_bytes(format), operand + sparsity.index_bits() / 8.0,
                                    static_cast<double>(layer.K) / static_cast<double>(compressed.K), 0, 0, {}});
+        tasks_.back().plan.set_m_block(scheduler_->m_block(tasks_.back().plan, config.pods));
         weight_key += tasks_.back().plan.weight_tiles();
         // Activations stay in the pods' X banks while they fit; a larger output spills to DRAM
         // and its consumers read it back.
@@ -552,14 +553,16 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   void request_reduction(int pod, const PodOp& op, std::uint64_t cycle) {
     const LayerTask& task = tasks_[op.layer];
     const LayerPlan& plan = task.plan;
-    const auto mp = static_cast<std::uint64_t>(plan.m_parts()), kp = static_cast<std::uint64_t>(plan.k_parts());
+    const std::int64_t kp = plan.k_parts();
     if (kp < 2) return;
     const auto chunks = static_cast<std::int64_t>(std::min<std::uint64_t>(static_cast<std::uint64_t>(config_.pods), plan.op_count()));
-    const std::uint64_t tile = op.op_index / mp, k = tile % kp;
+    const TileOp tile_op = plan.op(op.op_index);
     const std::int64_t mine = chunk_of(plan, op.op_index, chunks);
     // This pod's last op on the output tile: its next K block is another pod's, or there is none.
-    if (k + 1 < kp && chunk_of(plan, op.op_index + mp, chunks) == mine) return;
-    const std::uint64_t owner_op = (tile - k + kp - 1) * mp + op.op_index % mp;
+    if (tile_op.k_part + 1 < kp &&
+        chunk_of(plan, plan.op_index(tile_op.column_block, tile_op.k_part + 1, tile_op.m_part), chunks) == mine)
+      return;
+    const std::uint64_t owner_op = plan.op_index(tile_op.column_block, kp - 1, tile_op.m_part);
     const std::int64_t owner = chunk_of(plan, owner_op, chunks);
     if (owner == mine) return;
     Reduction reduction;
@@ -705,6 +708,28 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       return order;
     }
     const auto chunks = std::min<std::uint64_t>(static_cast<std::uint64_t>(config_.pods), task.plan.op_count());
+    if (task.plan.m_block() < task.plan.m_parts()) {
+      // Row blocks: a chunk's weight tiles are not one run of tile numbers. Take each chunk's
+      // tiles in the order it uses them and interleave the chunks.
+      std::vector<std::vector<std::uint32_t>> uses(chunks);
+      std::size_t longest_use = 0;
+      for (std::uint64_t c = 0; c < chunks; ++c) {
+        OpRange range = scheduler_->ops_for_pod(task.plan, static_cast<std::int64_t>(c), static_cast<std::int64_t>(chunks));
+        for (std::uint64_t op = range.begin; op < range.end; op += range.stride) {
+          const auto t = static_cast<std::uint32_t>(task.plan.op(op).weight_tile);
+          if (uses[c].empty() || uses[c].back() != t) uses[c].push_back(t);
+        }
+        longest_use = std::max(longest_use, uses[c].size());
+      }
+      std::vector<bool> seen(tiles, false);
+      for (std::size_t k = 0; k < longest_use; ++k)
+        for (const auto& list : uses)
+          if (k < list.size() && !seen[list[k]]) {
+            seen[list[k]] = true;
+            order.push_back(list[k]);
+          }
+      return order;
+    }
     std::vector<std::pair<std::uint64_t, std::uint64_t>> spans;  // first and last tile of each chunk
     std::uint64_t longest = 0;
     for (std::uint64_t c = 0; c < chunks; ++c) {
