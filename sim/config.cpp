@@ -76,8 +76,8 @@ const ComponentRegistration kTilingSection{{"section", "tiling",
       -kInf, kInf, {}},
      {"k_reduction", ParamType::Choice, "", "free",
       "free: partial sums of an output tile computed on several pods are added at no cost; post_processors: "
-      "each such pod sends its partial tile over the post-processor network to the pod computing the last K "
-      "block, whose post-processor adds it (with tiles through the networks, not under sosa_rounds)",
+      "those pods add them up in a binomial tree over the post-processor network, rooted at the pod with the "
+      "last K block (with tiles through the networks, not under sosa_rounds)",
       -kInf, kInf, {"free", "post_processors"}}}}};
 
 const ComponentRegistration kPowerSection{{"section", "power",

@@ -21,6 +21,7 @@
 #include <chrono>
 #include <map>
 #include <set>
+#include <unordered_map>
 #include <memory>
 
 #include <systemc>
@@ -162,6 +163,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       w_network_ = std::make_unique<NetworkCalendar>(*routes_, hop);
       if (config.tiling.reduce_on_post_processors) p_network_ = std::make_unique<NetworkCalendar>(*routes_, hop);
       reductions_pending_.assign(tasks_.size(), 0);
+      trees_.resize(tasks_.size());
       reduction_end_.assign(tasks_.size(), 0);
       last_finish_.assign(tasks_.size(), 0);
       booked_.resize(static_cast<std::size_t>(config.pods));
@@ -535,22 +537,31 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     if (next != UINT64_MAX) booking_event_.notify(cycles(next + 2 - now));
   }
 
-  // K-reduction across pods. The pods that compute the K blocks of one output tile accumulate
-  // their partial sums in their own P banks; each pod that is not the tile's owner (the pod
-  // computing its last K block) sends its partial tile, once its last op on the tile has
-  // finished, over the post-processor network to the owner's post-processor, which adds it into
-  // the owner's P bank one row per cycle as it arrives. A layer is done when its last op has
-  // finished and its last partial tile has been added.
+  // K-reduction across pods by post-processor reduction trees. The pods that compute the K
+  // blocks of one output tile (its contributors, in K order) accumulate their partial sums in
+  // their own P banks. They form a binomial tree rooted at the last contributor (the owner): node
+  // j (0 = owner, 1 = the contributor before it, ...) sends its partial tile to node j & (j - 1)
+  // once its own last op on the tile has finished and its children's partial tiles have been
+  // added; a post-processor adds a row the cycle after it arrives. A layer is done when its last
+  // op has finished and every tree has reached its owner.
   struct Reduction {
-    int pod = 0;
+    int pod = 0;            // the sender's bank
     std::size_t layer = 0;
-    int destination = 0;
+    std::uint64_t tile = 0;  // output tile: column block * m_parts + row partition
+    int node = 0;            // the sender's node in the tile's tree
+    int destination = 0;     // the parent's bank
     int flits = 0;
     std::uint64_t key = 0;
     double bytes = 0;
   };
+  struct TreeNode {
+    int chunk = 0;
+    int children_left = 0;
+    std::uint64_t own_done = kNotArrived;  // its last op on the tile finished
+    std::uint64_t ready = 0;               // its children's partial tiles have been added
+  };
 
-  void request_reduction(int pod, const PodOp& op, std::uint64_t cycle) {
+  void request_reduction(int, const PodOp& op, std::uint64_t cycle) {
     const LayerTask& task = tasks_[op.layer];
     const LayerPlan& plan = task.plan;
     const std::int64_t kp = plan.k_parts();
@@ -562,34 +573,74 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     if (tile_op.k_part + 1 < kp &&
         chunk_of(plan, plan.op_index(tile_op.column_block, tile_op.k_part + 1, tile_op.m_part), chunks) == mine)
       return;
-    const std::uint64_t owner_op = plan.op_index(tile_op.column_block, kp - 1, tile_op.m_part);
-    const std::int64_t owner = chunk_of(plan, owner_op, chunks);
-    if (owner == mine) return;
+    const std::uint64_t tile = tile_op.column_block * static_cast<std::uint64_t>(plan.m_parts()) +
+                               static_cast<std::uint64_t>(tile_op.m_part);
+    auto [at, created] = trees_[op.layer].try_emplace(tile);
+    std::vector<TreeNode>& nodes = at->second;
+    if (created) {
+      std::vector<int> contributors;  // in K order (op indices grow with K)
+      for (std::int64_t k = 0; k < kp; ++k) {
+        const auto c = static_cast<int>(chunk_of(plan, plan.op_index(tile_op.column_block, k, tile_op.m_part), chunks));
+        if (contributors.empty() || contributors.back() != c) contributors.push_back(c);
+      }
+      const auto n = static_cast<int>(contributors.size());
+      nodes.resize(static_cast<std::size_t>(n));
+      for (int j = 0; j < n; ++j) {
+        nodes[static_cast<std::size_t>(j)].chunk = contributors[static_cast<std::size_t>(n - 1 - j)];
+        if (j > 0) ++nodes[static_cast<std::size_t>(j & (j - 1))].children_left;
+      }
+      reductions_pending_[op.layer] += static_cast<std::uint64_t>(n - 1);
+    }
+    int node = 0;
+    while (nodes[static_cast<std::size_t>(node)].chunk != mine) ++node;
+    nodes[static_cast<std::size_t>(node)].own_done = cycle;
+    send_up(op.layer, tile, node, static_cast<int>(op.stream_rows),
+            static_cast<double>(op.stream_rows * static_cast<std::uint64_t>(op.n_cols) *
+                                static_cast<std::uint64_t>(task.psum_bytes)));
+  }
+
+  // Node `node` of a tile's tree sends its partial tile up once it has all it needs; the owner
+  // then has the tile's sum.
+  void send_up(std::size_t layer, std::uint64_t tile, int node, int flits, double bytes) {
+    auto at = trees_[layer].find(tile);
+    std::vector<TreeNode>& nodes = at->second;
+    const TreeNode& me = nodes[static_cast<std::size_t>(node)];
+    if (me.own_done == kNotArrived || me.children_left > 0) return;
+    const std::uint64_t ready = std::max(me.own_done, me.ready);
+    if (node == 0) {
+      reduction_end_[layer] = std::max(reduction_end_[layer], ready);
+      trees_[layer].erase(at);
+      return;
+    }
     Reduction reduction;
-    reduction.pod = pod;
-    reduction.layer = op.layer;
-    reduction.destination = static_cast<int>(owner);
-    reduction.flits = static_cast<int>(op.stream_rows);
-    reduction.key = (static_cast<std::uint64_t>(op.layer + 1) << 40) | op.op_index;
-    reduction.bytes = static_cast<double>(op.stream_rows * static_cast<std::uint64_t>(op.n_cols) *
-                                          static_cast<std::uint64_t>(task.psum_bytes));
-    reductions_[cycle].push_back(reduction);
-    ++reductions_pending_[op.layer];
-    booking_event_.notify(cycles(cycle + 2 - current_cycle()));
+    reduction.pod = me.chunk;
+    reduction.layer = layer;
+    reduction.tile = tile;
+    reduction.node = node;
+    reduction.destination = nodes[static_cast<std::size_t>(node & (node - 1))].chunk;
+    reduction.flits = flits;
+    reduction.key = (static_cast<std::uint64_t>(layer + 1) << 40) |
+                    (tile * static_cast<std::uint64_t>(tasks_[layer].plan.k_parts()) + static_cast<std::uint64_t>(node));
+    reduction.bytes = bytes;
+    reductions_[ready].push_back(reduction);
+    booking_event_.notify(cycles(ready + 2 - current_cycle()));
   }
 
   void book_reduction(const Reduction& reduction, std::uint64_t ready) {
     auto booking = p_network_->book(reduction.pod, reduction.destination, reduction.key, reduction.flits, ready, ready);
-    // The owner's post-processor adds each row the cycle after it arrives.
-    reduction_end_[reduction.layer] = std::max(reduction_end_[reduction.layer], booking.tail + 2);
     ActivityCounts& activity = result_.layers[reduction.layer].activity;
     activity.network_bytes += reduction.bytes * booking.new_link_share;
-    activity.sram_bytes += 3 * reduction.bytes;  // read at the sender, read and write at the owner
+    activity.sram_bytes += 3 * reduction.bytes;  // read at the sender, read and write at the receiver
     result_.bytes.sram_p_in_read += 2 * reduction.bytes;
     result_.bytes.sram_p_out_write += reduction.bytes;
     if (timeline_.enabled())
       timeline_.span(kTimelineNetworks, 2, "partial sums to pod " + std::to_string(reduction.destination), booking.start,
                      booking.tail + 1 - booking.start);
+    // The receiver's post-processor adds each row the cycle after it arrives.
+    TreeNode& parent = trees_[reduction.layer].find(reduction.tile)->second[static_cast<std::size_t>(reduction.node & (reduction.node - 1))];
+    parent.ready = std::max(parent.ready, booking.tail + 2);
+    --parent.children_left;
+    send_up(reduction.layer, reduction.tile, reduction.node & (reduction.node - 1), reduction.flits, reduction.bytes);
     if (--reductions_pending_[reduction.layer] == 0 && finished_ops_[reduction.layer] == tasks_[reduction.layer].plan.op_count())
       finish_layer(reduction.layer);
   }
@@ -844,7 +895,8 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   std::map<std::uint64_t, std::vector<int>> requests_;  // request cycle -> pods
   std::unique_ptr<NetworkCalendar> p_network_;           // partial sums between post-processors
   std::map<std::uint64_t, std::vector<Reduction>> reductions_;  // request cycle -> partial tiles to send
-  std::vector<std::uint64_t> reductions_pending_;        // per layer: requested, not yet booked
+  std::vector<std::uint64_t> reductions_pending_;        // per layer: partial-tile transfers not yet booked
+  std::vector<std::unordered_map<std::uint64_t, std::vector<TreeNode>>> trees_;  // per layer: open reduction trees
   std::vector<std::uint64_t> reduction_end_;             // per layer: its last partial tile is added
   std::vector<std::uint64_t> last_finish_;               // per layer: its last op finished
   std::multimap<std::uint64_t, std::size_t> completions_;  // cycle -> layer done then
