@@ -474,6 +474,10 @@ TEST_CASE("k_reduction: post_processors sends each split output tile's partial s
   CHECK(reduced["networks"]["p"]["transfers"] == 1);
   CHECK(reduced["networks"]["p"]["flit_hops"] == 8 * 3);  // 8 rows on the P bank port and 2 routers' outputs
   CHECK(reduced["cycles"].get<std::uint64_t>() > free["cycles"].get<std::uint64_t>());
+  // Both pods wait behind the layer barrier from the last op's end to the reduction's end.
+  CHECK(free["pod_cycle_breakdown"]["waiting_for_reduction"] == 0);
+  CHECK(reduced["pod_cycle_breakdown"]["waiting_for_reduction"].get<std::uint64_t>() > 0);
+  CHECK(reduced["pod_cycle_breakdown"]["waiting_for_reduction"].get<std::uint64_t>() % 2 == 0);
   // Whole K chains per pod (output_blocks) need no reduction when output tiles outnumber pods.
   dir.write("wide.csv", "layer,M,K,N\nfc,64,32,8\n");  // 8 output tiles of 4 K blocks on 2 pods
   auto transfers = [&](const std::string& order) {
@@ -516,6 +520,7 @@ TEST_CASE("a run writes a Perfetto timeline and breaks pod cycles and bytes down
   nlohmann::json breakdown = summary["pod_cycle_breakdown"];
   double total = breakdown["streaming"].get<double>() + breakdown["waiting_for_weight_load"].get<double>() +
                  breakdown["waiting_for_input_network"].get<double>() +
+                 breakdown["waiting_for_reduction"].get<double>() +
                  breakdown["waiting_for_dram"].get<double>() + breakdown["other_idle"].get<double>();
   CHECK(total == Approx(summary["cycles"].get<double>() * 2));
   CHECK(summary["bytes_by_operand"]["dram_w_read"].get<double>() == Approx(64 * 64 + 64 * 32));

@@ -137,12 +137,13 @@ RunReport build_report(const SimConfig& config, const SimulationResult& result) 
     if (stat.name == "input_network_stall_cycles") network_stall = stat.value;
   }
   double total_pod_cycles = static_cast<double>(result.cycles) * static_cast<double>(config.pods);
-  double accounted =
-      static_cast<double>(result.pod_stream_cycles + weight_load_stall + network_stall + result.operand_wait_cycles);
+  double accounted = static_cast<double>(result.pod_stream_cycles + weight_load_stall + network_stall +
+                                         result.operand_wait_cycles + result.reduction_wait_pod_cycles);
   s["pod_cycle_breakdown"] = {{"streaming", result.pod_stream_cycles},
                               {"waiting_for_weight_load", weight_load_stall},
                               {"waiting_for_input_network", network_stall},
                               {"waiting_for_dram", result.operand_wait_cycles},
+                              {"waiting_for_reduction", result.reduction_wait_pod_cycles},
                               {"other_idle", std::max(0.0, total_pod_cycles - accounted)},
                               {"note", "other_idle: fill and drain of a pod's last op, layer barriers, rounds, no work"}};
   const OperandBytes& b = result.bytes;

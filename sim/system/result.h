@@ -58,6 +58,7 @@ struct SimulationResult {
   std::vector<Stat> pod_stats;  // summed over pods, declared by the pod module
   std::uint64_t pod_stream_cycles = 0;       // summed over pods
   std::uint64_t operand_wait_cycles = 0;     // summed over pods: idle, waiting for DRAM data
+  std::uint64_t reduction_wait_pod_cycles = 0;  // summed over pods: idle behind a layer barrier for its reductions
   double dram_busy_cycles = 0;
   ActivityCounts activity;  // summed over layers
   OperandBytes bytes;       // SRAM and DRAM bytes by operand and direction

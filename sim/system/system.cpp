@@ -650,6 +650,9 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   void finish_layer(std::size_t layer) {
     const std::uint64_t end = std::max(last_finish_[layer], reduction_end_[layer]);
     const std::uint64_t now = current_cycle();
+    // Behind a layer barrier every pod waits for the reductions after the last op has finished.
+    if (!dynamic_)
+      result_.reduction_wait_pod_cycles += (end - last_finish_[layer]) * static_cast<std::uint64_t>(config_.pods);
     if (end <= now || end == last_finish_[layer]) {
       complete(layer, end);
       return;
