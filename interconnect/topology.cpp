@@ -1,7 +1,10 @@
 #include "interconnect/topology.h"
 
+#include <algorithm>
 #include <map>
 #include <stdexcept>
+
+#include "sim/errors.h"
 
 namespace sosasim {
 
@@ -28,6 +31,32 @@ std::unique_ptr<Topology> make_topology(const ParamValues& params) {
   auto it = factories().find(name);
   if (it == factories().end()) throw std::logic_error("topology '" + name + "' has no factory");
   return it->second(params);
+}
+
+std::unique_ptr<Topology> make_topology(const std::string& name, const std::map<std::string, std::string>& overrides,
+                                        const std::string& origin) {
+  const ComponentInfo* info = ComponentRegistry::instance().find("topology", name);
+  if (!info) {
+    std::string guess = did_you_mean(name, ComponentRegistry::instance().names("topology"));
+    throw ConfigError(SourceLocation{origin, 0, "--topology " + name}, "interconnect.topology",
+                      "unknown topology '" + name + "'" + (guess.empty() ? "" : "; did you mean '" + guess + "'?"));
+  }
+  ParamValues values;
+  values.set("topology", name);
+  std::size_t used = 0;
+  for (const auto& def : info->params) {
+    auto given = overrides.find(def.name);
+    used += given != overrides.end();
+    const std::string& text = given != overrides.end() ? given->second : def.default_text;
+    values.set(def.name, parse_param(def, text, SourceLocation{origin, 0, "--" + def.name + " " + text},
+                                     "interconnect." + def.name));
+  }
+  if (used < overrides.size())
+    for (const auto& [key, text] : overrides)
+      if (std::none_of(info->params.begin(), info->params.end(), [&](const ParamDef& def) { return def.name == key; }))
+        throw ConfigError(SourceLocation{origin, 0, "--" + key + " " + text}, "interconnect." + key,
+                          "topology '" + name + "' has no parameter '" + key + "'");
+  return make_topology(values);
 }
 
 TopologyRegistration::TopologyRegistration(ComponentInfo info, TopologyFactory factory) {

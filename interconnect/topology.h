@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -42,6 +43,12 @@ using TopologyFactory = std::function<std::unique_ptr<Topology>(const ParamValue
 
 // Builds the topology named in `params` ("topology" key) with its validated parameters.
 std::unique_ptr<Topology> make_topology(const ParamValues& params);
+
+// Builds topology `name` with every parameter of its schema at its default, except those given
+// in `overrides` (parameter name -> text, checked like a command-line option). For tools and
+// tests that name a topology outside a config file; errors are ConfigErrors from `origin`.
+std::unique_ptr<Topology> make_topology(const std::string& name, const std::map<std::string, std::string>& overrides = {},
+                                        const std::string& origin = "command line");
 
 // Registers a topology's schema in the component registry and its factory here.
 struct TopologyRegistration {

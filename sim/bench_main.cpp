@@ -62,10 +62,7 @@ int main() {
         {"pe_cycles_per_second", static_cast<double>(result.pe_cycles) / elapsed}};
   }
   {  // The networks: butterfly-2 over 64 ports, uniform traffic at 0.3 flits/port/cycle, 4-flit packets.
-    ParamValues values;
-    values.set("topology", std::string("butterfly"));
-    values.set("expansion", std::int64_t{2});
-    auto topology = make_topology(values);
+    auto topology = make_topology("butterfly", {{"expansion", "2"}});
     NetworkGraph graph = topology->build(64);
     NetworkParams params;
     params.buffer_flits = 9;

@@ -35,22 +35,11 @@ ConfigError noc_error(const std::string& option, const std::string& problem) {
 }
 
 std::unique_ptr<Topology> make_checked_topology(const NocOptions& o) {
-  const ComponentInfo* info = ComponentRegistry::instance().find("topology", o.topology);
-  if (!info) {
-    std::string guess = did_you_mean(o.topology, ComponentRegistry::instance().names("topology"));
-    throw noc_error("--topology " + o.topology,
-                    "unknown topology '" + o.topology + "'" + (guess.empty() ? "" : "; did you mean '" + guess + "'?"));
-  }
-  ParamValues values;
-  values.set("topology", o.topology);
-  for (const auto& def : info->params) {
-    std::string text = def.name == "expansion" && !o.expansion.empty() ? o.expansion : def.default_text;
-    values.set(def.name, parse_param(def, text, SourceLocation{"command line", 0, "--" + def.name + " " + text},
-                                     "interconnect." + def.name));
-  }
-  if (!o.expansion.empty() && o.topology != "butterfly")
+  if (!o.expansion.empty() && o.topology != "butterfly" && ComponentRegistry::instance().find("topology", o.topology))
     throw noc_error("--expansion", "only the butterfly has an expansion");
-  return make_topology(values);
+  std::map<std::string, std::string> overrides;
+  if (!o.expansion.empty()) overrides["expansion"] = o.expansion;
+  return make_topology(o.topology, overrides);
 }
 
 nlohmann::ordered_json describe_json(const NocOptions& o, const Topology& topology, const NetworkGraph& graph) {

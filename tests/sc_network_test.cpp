@@ -47,10 +47,7 @@ class Traffic : public sc_core::sc_module {
 }  // namespace
 
 int sc_main(int, char*[]) {
-  ParamValues values;
-  values.set("topology", std::string("butterfly"));
-  values.set("expansion", std::int64_t{2});
-  auto topology = make_topology(values);
+  auto topology = make_topology("butterfly", {{"expansion", "2"}});
   NetworkGraph graph = topology->build(16);
   NetworkParams params;
   params.hop_latency = 2;

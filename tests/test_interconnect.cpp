@@ -10,19 +10,13 @@
 #include "interconnect/network_engine.h"
 #include "interconnect/topology.h"
 #include "interconnect/route_table.h"
+#include "tests/topology_helpers.h"
 #include "interconnect/traffic.h"
 
 using namespace sosasim;
+using sosasim::test::topology;
 
 namespace {
-
-std::unique_ptr<Topology> topology(const std::string& name, std::int64_t expansion = 1, bool multicast = true) {
-  ParamValues values;
-  values.set("topology", name);
-  if (name == "butterfly") values.set("expansion", expansion);
-  if (name == "benes") values.set("multicast", multicast);
-  return make_topology(values);
-}
 
 double accepted_rate(const NetworkResult& result, int ports, std::uint64_t from, std::uint64_t to, int flits) {
   std::uint64_t delivered = 0;

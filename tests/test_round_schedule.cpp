@@ -8,9 +8,11 @@
 #include <set>
 
 #include "interconnect/route_table.h"
+#include "tests/topology_helpers.h"
 #include "tiling/round_schedule.h"
 
 using namespace sosasim;
+using sosasim::test::topology;
 
 namespace {
 
@@ -23,21 +25,12 @@ Layer gemm(std::int64_t M, std::int64_t K, std::int64_t N) {
   return layer;
 }
 
-std::unique_ptr<Topology> topology(const std::string& name, std::int64_t expansion = 1, bool multicast = true) {
-  ParamValues values;
-  values.set("topology", name);
-  if (name == "butterfly") values.set("expansion", expansion);
-  if (name == "benes") values.set("multicast", multicast);
-  return make_topology(values);
-}
-
 struct Scheduled {
   RoundSchedule schedule;
   std::vector<std::uint64_t> held;
 };
 
-Scheduled schedule(const LayerPlan& plan, std::int64_t pods, Topology& topo, RouteTable& routes) {
-  (void)topo;
+Scheduled schedule(const LayerPlan& plan, std::int64_t pods, RouteTable& routes) {
   Scheduled out;
   out.schedule = schedule_rounds(plan, pods, 0, routes, RoundScheduleParams{}, out.held);
   return out;
@@ -93,7 +86,7 @@ TEST_CASE("round schedules obey pods, bank ports and links on every topology", "
       for (const Layer& layer : layers) {
         INFO(name << "-" << expansion << " multicast " << multicast << ", " << pods << " pods, M " << layer.M);
         LayerPlan plan(layer, TileShape{8, 8, 8});
-        Scheduled result = schedule(plan, pods, *topo, routes);
+        Scheduled result = schedule(plan, pods, routes);
         check_schedule(plan, pods, routes, result.schedule);
       }
     }
@@ -107,13 +100,13 @@ TEST_CASE("a crossbar packs every round full; a bus carries one transfer per rou
     auto topo = topology("crossbar");
     NetworkGraph graph = topo->build(16);
     RouteTable routes(*topo, graph, 8);
-    CHECK(schedule(plan, 16, *topo, routes).schedule.rounds == 5);
+    CHECK(schedule(plan, 16, routes).schedule.rounds == 5);
   }
   {
     auto topo = topology("bus");
     NetworkGraph graph = topo->build(16);
     RouteTable routes(*topo, graph, 8);
-    CHECK(schedule(plan, 16, *topo, routes).schedule.rounds == plan.op_count());
+    CHECK(schedule(plan, 16, routes).schedule.rounds == plan.op_count());
   }
 }
 
@@ -124,8 +117,8 @@ TEST_CASE("pods keep their weight tile; without multicast a shared tile costs ro
   auto without = topology("benes", 1, false);
   NetworkGraph graph = with->build(16);
   RouteTable multicast(*with, graph, 8), unicast(*without, graph, 8);
-  Scheduled a = schedule(plan, 16, *with, multicast);
-  Scheduled b = schedule(plan, 16, *without, unicast);
+  Scheduled a = schedule(plan, 16, multicast);
+  Scheduled b = schedule(plan, 16, unicast);
   CHECK(a.schedule.rounds == 4);
   CHECK(b.schedule.rounds > a.schedule.rounds);
   std::size_t loads = static_cast<std::size_t>(

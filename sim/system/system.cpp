@@ -332,7 +332,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     }
   }
 
-  void finished(int pod, const PodOp& op, std::uint64_t cycle) override {
+  void finished(int, const PodOp& op, std::uint64_t cycle) override {
     LayerResult& layer = result_.layers[op.layer];
     layer.end_cycle = std::max(layer.end_cycle, cycle);
     LayerData& data = data_[op.layer];
@@ -342,7 +342,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       resident_bytes_ -= tile_bytes(task, tile);
       pump();
     }
-    if (p_network_) request_reduction(pod, op, cycle);
+    if (p_network_) request_reduction(op, cycle);
     if (++finished_ops_[op.layer] == task.plan.op_count()) {
       data = LayerData{true, 0, {}, {}, {}};  // done: free its per-tile vectors
       if (p_network_) {
@@ -561,7 +561,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     std::uint64_t ready = 0;               // its children's partial tiles have been added
   };
 
-  void request_reduction(int, const PodOp& op, std::uint64_t cycle) {
+  void request_reduction(const PodOp& op, std::uint64_t cycle) {
     const LayerTask& task = tasks_[op.layer];
     const LayerPlan& plan = task.plan;
     const std::int64_t kp = plan.k_parts();
