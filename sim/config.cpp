@@ -72,7 +72,7 @@ const ComponentRegistration kTilingSection{{"section", "tiling",
     "how GEMMs are cut into tile ops and placed on pods; `scheduler` selects a registered scheduler",
     {{"partition_size", ParamType::String, "rows", "auto",
       "p: rows of X per tile op (SOSA's custom partition size); auto = array rows", -kInf, kInf, {}},
-     {"scheduler", ParamType::String, "", "layer_static", "a registered scheduler (see kind 'scheduler')",
+     {"scheduler", ParamType::String, "", "dynamic", "a registered scheduler (see kind 'scheduler')",
       -kInf, kInf, {}},
      {"k_reduction", ParamType::Choice, "", "free",
       "free: partial sums of an output tile computed on several pods are added at no cost; post_processors: "
@@ -493,12 +493,6 @@ SimConfig load_config(const std::optional<std::string>& config_path,
     YAML::Node node = child(child(doc.root(), "simulation"), "fidelity");
     throw ConfigError(doc.where("simulation.fidelity", node), "simulation.fidelity",
                       "the reference PE array models weight loads, fill and drain: it cannot run with array.ideal_fill_drain");
-  }
-  if (config.reference_fidelity && config.tiling.scheduler == "dynamic") {
-    YAML::Node node = child(child(doc.root(), "simulation"), "fidelity");
-    throw ConfigError(doc.where("simulation.fidelity", node), "simulation.fidelity",
-                      "reference fidelity runs the layer_static and sosa_rounds schedulers (dynamic claims work "
-                      "at the cycle it is asked, which the reference pod asks one cycle later)");
   }
 
   if (config.tiling.reduce_on_post_processors &&

@@ -74,7 +74,7 @@ struct InterconnectSpec {
 
 struct TilingSpec {
   std::int64_t partition_size = 0;  // p: rows of X per tile op; 0 = auto (= array rows)
-  std::string scheduler = "layer_static";
+  std::string scheduler = "dynamic";
   bool reduce_on_post_processors = false;  // k_reduction: post_processors
   ParamValues params;
 };

@@ -463,7 +463,8 @@ TEST_CASE("k_reduction: post_processors sends each split output tile's partial s
   // the post-processor network to pod 1, whose post-processor adds it after pod 1's own op.
   TempDir dir;
   dir.write("t.csv", "layer,M,K,N\nfc,8,16,8\n");
-  std::string config = dir.write("c.yaml", "pods: 2\narray: {rows: 8, cols: 8}\ntiling: {partition_size: 8}\n"
+  std::string config = dir.write("c.yaml", "pods: 2\narray: {rows: 8, cols: 8}\n"
+                                           "tiling: {partition_size: 8, scheduler: layer_static}\n"
                                            "workload: {trace: t.csv}\n");
   auto run = [&](const std::string& reduction) {
     REQUIRE(run_sosasim("run " + config + " -q -o " + dir.path() + "/o -p tiling.k_reduction=" + reduction).exit_code == 0);
@@ -605,11 +606,12 @@ TEST_CASE("a reference-fidelity system run agrees with the fast run cycle for cy
   // must give the same cycles, per-layer table, pod counters and energy.
   TempDir dir;
   dir.write("t.csv", "layer,M,K,N,depends_on\na,40,20,24,none\nb,40,24,20,a\nc,17,20,30,b\n");
+  dir.write("branches.csv", "layer,M,K,N,depends_on\na,40,20,24,none\nb,40,24,20,a\nc,17,20,30,a\nd,40,20,16,b;c\ne,9,16,40,d\n");
   std::string config = dir.write("c.yaml",
                                  "pods: 4\n"
                                  "array: {rows: 8, cols: 8}\n"
                                  "dram: {bandwidth_gbps: 2, latency_cycles: 7}\n"
-                                 "tiling: {partition_size: 8}\n"
+                                 "tiling: {partition_size: 8, scheduler: layer_static}\n"
                                  "workload: {trace: t.csv}\n");
   const char* variants[] = {
       "",
@@ -626,6 +628,14 @@ TEST_CASE("a reference-fidelity system run agrees with the fast run cycle for cy
       "-p interconnect.transfers=ideal -p dram.bandwidth_gbps=1000",
       "-p pods=8 -p tiling.k_reduction=post_processors -p dram.bandwidth_gbps=1000",
       "-p pods=4 -p tiling.order=output_blocks -p tiling.k_reduction=post_processors -p dram.bandwidth_gbps=1000",
+      // dynamic on a layer graph with branches, and two tenants sharing the pods
+      "-p tiling.scheduler=dynamic -p workload.trace=branches.csv",
+      "-p tiling.scheduler=dynamic -p pods=16 -p array.rows=4 -p array.cols=4 -p tiling.partition_size=4 "
+      "-p workload.trace=branches.csv",
+      "-p tiling.scheduler=dynamic -p pods=8 -p tiling.k_reduction=post_processors -p workload.trace=branches.csv",
+      "-p tiling.scheduler=dynamic -p pods=8 -p dram.bandwidth_gbps=20 -p 'workload=[{trace: branches.csv},{trace: t.csv}]'",
+      "-p tiling.scheduler=dynamic -p pods=4 -p interconnect.topology=mesh -p dram.bandwidth_gbps=20 "
+      "-p 'workload=[{trace: branches.csv},{trace: t.csv}]'",
   };
   for (const char* variant : variants) {
     INFO("variant: " << variant);

@@ -1,9 +1,11 @@
 // The dynamic scheduler (the default): no barrier between layers. Every layer whose
 // dependencies in the layer graph have finished is ready at once, and several workloads share
-// the pods at tile-op granularity (multi-tenancy). A ready layer's ops, in weight-tile-major
-// order, are cut into min(pods, ops) equal contiguous chunks; a pod that runs out of work claims
-// the next chunk of the oldest ready layer, so consecutive ops of a chunk reuse their weights and
-// pods that finish early start the next layer while others drain.
+// the pods at tile-op granularity (multi-tenancy). A ready layer's ops are cut into min(pods, ops)
+// equal contiguous chunks, as under layer_static (same `order`), and chunk c is pod c's: the
+// layer's data is placed for that (chunk_banks), and its reduction trees are built on it. A pod
+// that runs out of work takes its chunk of a ready layer it has not run yet, preferring the oldest
+// whose data for that chunk is already on chip, so pods that finish early start the next layers
+// while others drain, and independent branches and tenants overlap.
 #include "tiling/scheduler.h"
 
 namespace sosasim {
@@ -12,17 +14,26 @@ namespace {
 
 class Dynamic : public Scheduler {
  public:
+  explicit Dynamic(bool output_blocks) : output_blocks_(output_blocks) {}
+
   OpRange ops_for_pod(const LayerPlan& plan, std::int64_t chunk, std::int64_t chunks) const override {
     return even_chunk(plan, chunk, chunks);
   }
   bool dynamic() const override { return true; }
+  std::int64_t m_block(const LayerPlan& plan, std::int64_t pods) const override {
+    return op_order_m_block(plan, pods, output_blocks_);
+  }
+
+ private:
+  bool output_blocks_;
 };
 
 const SchedulerRegistration kDynamic{
     {"scheduler", "dynamic",
-     "no barriers: layers run as soon as their dependencies are done; pods claim equal weight-major chunks of ready layers",
-     {}},
-    [](const ParamValues&) { return std::make_unique<Dynamic>(); }};
+     "no barriers: each pod runs its chunk of every layer as soon as the layer's dependencies are done and the pod "
+     "is free; layers and workloads overlap",
+     {op_order_param()}},
+    [](const ParamValues& params) { return std::make_unique<Dynamic>(params.get_string("order") == "output_blocks"); }};
 
 }  // namespace
 

@@ -7,9 +7,6 @@
 //     whose K blocks are consecutive, so a pod computes whole K chains of its output tiles when
 //     there are at least as many output tiles as pods (what `tiling.k_reduction:
 //     post_processors` charges for otherwise), reusing each weight tile for the block's rows.
-#include <algorithm>
-#include <limits>
-
 #include "tiling/scheduler.h"
 
 namespace sosasim {
@@ -25,9 +22,7 @@ class LayerStatic : public Scheduler {
   }
 
   std::int64_t m_block(const LayerPlan& plan, std::int64_t pods) const override {
-    if (!output_blocks_) return plan.m_parts();
-    const std::uint64_t output_tiles = plan.op_count() / static_cast<std::uint64_t>(plan.k_parts());
-    return std::max<std::int64_t>(1, static_cast<std::int64_t>(output_tiles / static_cast<std::uint64_t>(pods)));
+    return op_order_m_block(plan, pods, output_blocks_);
   }
 
  private:
@@ -37,11 +32,7 @@ class LayerStatic : public Scheduler {
 const SchedulerRegistration kLayerStatic{
     {"scheduler", "layer_static",
      "one layer at a time; each layer's ops split into equal contiguous ranges, one per pod",
-     {{"order", ParamType::Choice, "", "weight_major",
-       "weight_major: ranges of weight-tile-major ops; output_blocks: ranges of row blocks with their K blocks "
-       "together, so pods compute whole K chains of their output tiles",
-       -std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(),
-       {"weight_major", "output_blocks"}}}},
+     {op_order_param()}},
     [](const ParamValues& params) { return std::make_unique<LayerStatic>(params.get_string("order") == "output_blocks"); }};
 
 }  // namespace

@@ -37,13 +37,19 @@ class Scheduler {
   // The ops that pod `pod` (of `pods`) executes, in order, for the layer planned by `plan`.
   virtual OpRange ops_for_pod(const LayerPlan& plan, std::int64_t pod, std::int64_t pods) const = 0;
   virtual RoundPolicy rounds() const { return RoundPolicy{}; }
-  // Dynamic schedulers let every layer whose dependencies are done run at once; pods claim the
-  // chunks `ops_for_pod(plan, chunk, chunks)` (chunks = min(pods, ops)) as they free up.
-  // Otherwise layers run one at a time and pod p executes ops_for_pod(plan, p, pods).
+  // Dynamic schedulers let every layer whose dependencies are done run at once; pod p executes
+  // chunk p, `ops_for_pod(plan, p, chunks)` (chunks = min(pods, ops)), of each ready layer as it
+  // frees up. Otherwise layers run one at a time and pod p executes ops_for_pod(plan, p, pods).
   virtual bool dynamic() const { return false; }
   // Row partitions per row block of the op order (LayerPlan::set_m_block); m_parts = weight-major.
   virtual std::int64_t m_block(const LayerPlan& plan, std::int64_t /*pods*/) const { return plan.m_parts(); }
 };
+
+// The `order` parameter of the chunking schedulers (layer_static, dynamic): weight_major, or
+// output_blocks, whose row blocks (output tiles / pods row partitions, at least 1) keep an output
+// tile's K blocks together so a pod computes whole K chains.
+ParamDef op_order_param();
+std::int64_t op_order_m_block(const LayerPlan& plan, std::int64_t pods, bool output_blocks);
 
 // Chunk `index` of `count` equal contiguous chunks of the layer's ops (sizes differ by at most one).
 OpRange even_chunk(const LayerPlan& plan, std::int64_t index, std::int64_t count);

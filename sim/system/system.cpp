@@ -4,8 +4,8 @@
 // - Layers are released when their dependencies have finished (layer_static and sosa_rounds: one
 //   at a time, in trace order; dynamic: every ready layer at once). Workloads run one after
 //   another unless dynamic shares the pods among them.
-// - The scheduler gives each pod its ops of a layer (a contiguous range, a claimed chunk, or the
-//   ops the round scheduler placed on it); pods execute them in order with the fast per-op array
+// - The scheduler gives each pod its ops of a layer (its contiguous range, which dynamic hands
+//   out when the pod frees up, or the ops the round scheduler placed on it); pods execute them in order with the fast per-op array
 //   model (arch/pod_timing.h) or, at reference fidelity, the cycle-by-cycle PE array.
 // - Weights come from DRAM: the controller streams every layer's weight tiles in run order as
 //   far ahead as the pods' W banks (pods x bank_kib) hold; a tile's space frees when its last op
@@ -139,6 +139,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     data_.resize(tasks_.size());
     finished_ops_.assign(tasks_.size(), 0);
     next_chunk_.assign(tasks_.size(), 0);
+    chunk_taken_.resize(tasks_.size());
     spill_read_arrival_.assign(tasks_.size(), kNotArrived);
     spill_writes_pending_.assign(tasks_.size(), 0);
     for (std::size_t t = 0; t < tasks_.size(); ++t)
@@ -231,7 +232,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   PeekResult peek(int pod, std::uint64_t cycle, PodOp& op) override {
     if (done()) return PeekResult::Idle;
     OpRange& range = cursors_[static_cast<std::size_t>(pod)];
-    if (range.empty() && !claim(pod)) return PeekResult::Idle;
+    if (range.empty() && !claim(pod, cycle)) return PeekResult::Idle;
     const std::size_t active = pod_task_[static_cast<std::size_t>(pod)];
     const LayerTask& task = tasks_[active];
     LayerData& data = data_[active];
@@ -424,6 +425,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     workload_started_.insert(task.workload);
     if (round_policy_.lockstep) plan_rounds(task, cycle);
     open_.insert(index);
+    if (dynamic_) chunk_taken_[index].assign(chunk_count(index), false);
     for (const auto& pod : pods_) pod->wake();
   }
 
@@ -456,52 +458,58 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   }
 
   // Gives pod `pod` its next range of ops: under a barrier scheduler its own range of the one
-  // ready layer (once); under `dynamic` the next unclaimed chunk of the oldest ready layer.
-  bool claim(int pod) {
+  // ready layer (once); under `dynamic` its own chunk of a ready layer it has not run yet: the
+  // oldest whose data for that chunk is on chip at `cycle`, else the oldest whose data DRAM has
+  // started to bring. Chunk c of a layer is pod c's, as under layer_static, so the data placement
+  // (chunk_banks) and the reduction trees hold; pods just do not wait for each other between
+  // layers, and a pod without a chunk in a small layer goes on to the next ready one.
+  bool claim(int pod, std::uint64_t cycle) {
     const auto p = static_cast<std::size_t>(pod);
-    while (!open_.empty()) {
-      std::size_t task = *open_.begin();
-      if (dynamic_) {
-        // Only layers whose data DRAM has started to bring: a pod that claimed work stuck behind
-        // other layers' weights would idle. (pump() wakes the pods when a new layer's fetch starts.)
-        // Prefer the oldest layer whose next chunk's first weight tile is already on chip.
-        auto arrived = [&](std::size_t t) {
-          const LayerData& data = data_[t];
-          if (!data.requested || data.inputs_arrival == kNotArrived) return false;
-          const auto chunks = std::min<std::uint64_t>(static_cast<std::uint64_t>(config_.pods), tasks_[t].plan.op_count());
-          OpRange next = scheduler_->ops_for_pod(tasks_[t].plan, static_cast<std::int64_t>(next_chunk_[t]),
-                                                 static_cast<std::int64_t>(chunks));
-          return next.empty() || data.arrival[tasks_[t].plan.op(next.begin).weight_tile] != kNotArrived;
-        };
-        auto it = open_.begin();
-        while (it != open_.end() && !arrived(*it)) ++it;
-        if (it == open_.end()) {
-          it = open_.begin();
-          while (it != open_.end() && !data_[*it].requested) ++it;
-        }
-        if (it == open_.end()) return false;
-        task = *it;
+    if (dynamic_) {
+      auto mine = [&](std::size_t t) {
+        return p < chunk_count(t) && !chunk_taken_[t][p];
+      };
+      // A pod that claimed work stuck behind other layers' weights would idle; pump() wakes the
+      // pods when a new layer's fetch starts.
+      auto arrived = [&](std::size_t t) {
+        const LayerData& data = data_[t];
+        if (!data.requested || data.inputs_arrival > cycle) return false;
+        OpRange range = scheduler_->ops_for_pod(tasks_[t].plan, pod, static_cast<std::int64_t>(chunk_count(t)));
+        return range.empty() || data.arrival[tasks_[t].plan.op(range.begin).weight_tile] <= cycle;
+      };
+      auto it = open_.begin();
+      while (it != open_.end() && !(mine(*it) && arrived(*it))) ++it;
+      if (it == open_.end()) {
+        it = open_.begin();
+        while (it != open_.end() && !(mine(*it) && data_[*it].requested)) ++it;
       }
-      const LayerPlan& plan = tasks_[task].plan;
-      OpRange range;
-      if (dynamic_) {
-        const auto chunks = std::min<std::uint64_t>(static_cast<std::uint64_t>(config_.pods), plan.op_count());
-        range = scheduler_->ops_for_pod(plan, static_cast<std::int64_t>(next_chunk_[task]), static_cast<std::int64_t>(chunks));
-        if (++next_chunk_[task] >= chunks) open_.erase(task);
-      } else {
-        if (claimed_[p] == task) return false;  // this pod's share of the layer is done
-        claimed_[p] = task;
-        range = round_policy_.lockstep ? OpRange{0, pod_ops_[p].size(), 1} : scheduler_->ops_for_pod(plan, pod, config_.pods);
+      if (it == open_.end()) return false;
+      const std::size_t task = *it;
+      const std::uint64_t chunks = chunk_count(task);
+      chunk_taken_[task][p] = true;
+      if (++next_chunk_[task] >= chunks) {
+        open_.erase(task);
+        chunk_taken_[task] = std::vector<bool>();
       }
-      if (range.empty()) {
-        if (!dynamic_) return false;
-        continue;
-      }
-      cursors_[p] = range;
+      cursors_[p] = scheduler_->ops_for_pod(tasks_[task].plan, pod, static_cast<std::int64_t>(chunks));
       pod_task_[p] = task;
-      return true;
+      return true;  // (a chunk is never empty: chunks <= ops)
     }
-    return false;
+    if (open_.empty()) return false;
+    const std::size_t task = *open_.begin();
+    if (claimed_[p] == task) return false;  // this pod's share of the layer is done
+    claimed_[p] = task;
+    OpRange range = round_policy_.lockstep ? OpRange{0, pod_ops_[p].size(), 1}
+                                           : scheduler_->ops_for_pod(tasks_[task].plan, pod, config_.pods);
+    if (range.empty()) return false;
+    cursors_[p] = range;
+    pod_task_[p] = task;
+    return true;
+  }
+
+  // The chunks a dynamic layer is cut into: one per pod, or one per op when it has fewer.
+  std::uint64_t chunk_count(std::size_t task) const {
+    return std::min<std::uint64_t>(static_cast<std::uint64_t>(config_.pods), tasks_[task].plan.op_count());
   }
 
   // Books the transfers requested at cycles <= now - 2, by request cycle, then pod: the pods'
@@ -874,7 +882,8 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   std::vector<std::size_t> pending_;                  // per task: dependencies not finished
   std::vector<std::vector<std::size_t>> dependents_;  // per task
   std::set<std::size_t> open_;                        // ready tasks with ops to hand out, oldest first
-  std::vector<std::uint64_t> next_chunk_;             // per task, dynamic scheduling
+  std::vector<std::uint64_t> next_chunk_;             // per task, dynamic scheduling: chunks claimed
+  std::vector<std::vector<bool>> chunk_taken_;        // per open task, dynamic scheduling: per chunk
   std::vector<std::size_t> pod_task_, claimed_;       // per pod: task of its range; last task it claimed
   std::set<std::size_t> workload_started_;
   std::size_t tasks_done_ = 0;
