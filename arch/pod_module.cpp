@@ -50,6 +50,19 @@ void PodModule::wake() {
   wake_event_.notify(sc_core::SC_ZERO_TIME);
 }
 
+void PodModule::wake_at(std::uint64_t cycle) {
+  const std::uint64_t now = this->now();
+  if (alarm_ <= now || cycle < alarm_) alarm_ = cycle;
+  wake_event_.notify(cycles(cycle - now));
+}
+
+// The cycle of the earliest pending wake_at() after `cycle`, or UINT64_MAX; an earlier
+// notification replaces a later one, so every step re-arms it.
+std::uint64_t PodModule::pending_alarm(std::uint64_t cycle) {
+  if (alarm_ != UINT64_MAX && alarm_ <= cycle) alarm_ = UINT64_MAX;
+  return alarm_;
+}
+
 // `stall_from`: the cycle from which the X port could have streamed this op (it was free and the
 // op had been issued); a later start is a weight-load or an input-network stall.
 void PodModule::account(const PodOp& op, const OpTiming& timing, std::uint64_t stall_from) {
@@ -106,6 +119,7 @@ void PodModule::step() {
   std::uint64_t next = UINT64_MAX;
   if (!in_flight_.empty()) next = in_flight_.front().first;
   if (next_issue_cycle_ > cycle) next = std::min(next, next_issue_cycle_);
+  next = std::min(next, pending_alarm(cycle));
   if (next != UINT64_MAX)
     wake_event_.notify(cycles(next - cycle));
 }
@@ -168,6 +182,7 @@ void PodModule::reference_step(std::uint64_t cycle) {
   // own finished()) also counts: its delta notification would replace a timed one. A finish also
   // frees a single weight buffer, so the array may take its next op at the next cycle.
   if (reference_->busy() || offered || woken_ || finished_any) wake_event_.notify(cycles(1));
+  else if (pending_alarm(cycle) != UINT64_MAX) wake_event_.notify(cycles(alarm_ - cycle));
 }
 
 }  // namespace sosasim

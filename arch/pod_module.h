@@ -85,6 +85,9 @@ class PodModule : public sc_core::sc_module {
 
   // Operands the pod was waiting for have arrived; called by the work source.
   void wake();
+  // Steps the pod at `cycle` (> now), for a source that knows when its answer will change; a
+  // Waiting peek must call it again, since an earlier pending wake replaces it.
+  void wake_at(std::uint64_t cycle);
   const PodStats& stats() const { return stats_; }
 
  private:
@@ -107,6 +110,8 @@ class PodModule : public sc_core::sc_module {
   std::vector<PodOp> reference_ops_;  // in the order pulled
   std::vector<std::uint64_t> reference_pulled_at_;
   std::uint64_t reference_port_free_ = 0;
+  std::uint64_t pending_alarm(std::uint64_t cycle);
+  std::uint64_t alarm_ = UINT64_MAX;  // the earliest wake_at() cycle not yet reached
   bool woken_ = false;  // the work source called wake() since the last step
   std::uint64_t reference_cycle_ = 0;
   std::uint64_t reference_key_ = kNoWeightTile;  // weights of the last op pulled

@@ -123,9 +123,13 @@ NetworkCalendar::Booking NetworkCalendar::book(int source, int destination, std:
   stats_.joined += best_joins;
   stats_.wait_cycles += best_start - ready;
   if (best_start > ready) {  // how long the bank's port alone would have held it back
-    bool unused = false;
-    const std::uint64_t port_free =
-        earliest_start({path[0]}, {0}, key, F, ready, unused);
+    std::uint64_t port_free = ready;
+    for (const Interval* busy = begin(path[0]); busy != end(path[0]); ++busy) {
+      if (busy->to <= port_free) continue;
+      if (busy->from >= port_free + F) break;
+      if (multicast_ && busy->key == key && busy->from == port_free && busy->to == port_free + F) continue;
+      port_free = busy->to;
+    }
     stats_.bank_port_wait_cycles += std::min(port_free, best_start) - ready;
   }
   Booking booking;

@@ -269,15 +269,23 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       // its weight load. Requests are booked two cycles later, all of cycle R at once in pod
       // order, so the order does not depend on when the pod model asks (the reference array
       // asks one cycle behind); no transfer arrives before R + 2 (at least one router and two hops).
+      // The pod steps again when its request is due (book_due(), from whichever of the pods
+      // steps first at that cycle), so no process runs just to book.
       Booked& booked = booked_[static_cast<std::size_t>(pod)];
       if (booked.state == Booked::None || booked.layer != active || booked.op != op_index) {
         const std::uint64_t ready = std::max(op.operands_ready, cycle);
         booked = Booked{Booked::Requested, active, op_index, ready, 0, 0, tile_op, op.weight_key};
         requests_[ready].push_back(pod);
-        booking_event_.notify(cycles(ready + 2 - now));
+        pods_[static_cast<std::size_t>(pod)]->wake_at(ready + 2);
         return PeekResult::Waiting;
       }
-      if (booked.state == Booked::Requested) return PeekResult::Waiting;
+      if (booked.state == Booked::Requested) {
+        if (booked.ready + 2 > now) {
+          pods_[static_cast<std::size_t>(pod)]->wake_at(booked.ready + 2);
+          return PeekResult::Waiting;
+        }
+        book_due(now);
+      }
       op.weights_arrive = booked.weights_ready;
       op.stream_ready = booked.stream_ready;
       op.requested = booked.ready;
@@ -512,10 +520,13 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     return std::min<std::uint64_t>(static_cast<std::uint64_t>(config_.pods), tasks_[task].plan.op_count());
   }
 
+  // The booking process: partial sums are sent when their tree nodes are ready, whether a pod
+  // steps then or not.
+  void book_requests() { book_due(current_cycle()); }
+
   // Books the transfers requested at cycles <= now - 2, by request cycle, then pod: the pods'
   // tiles, then the partial sums their post-processors send for reduction.
-  void book_requests() {
-    const std::uint64_t now = current_cycle();
+  void book_due(std::uint64_t now) {
     auto first_cycle = [&] {
       std::uint64_t first = UINT64_MAX;
       if (!requests_.empty()) first = requests_.begin()->first;
@@ -530,7 +541,6 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
         const std::vector<int> pods = std::move(batch->second);
         requests_.erase(batch);
         for (int pod : pods) book_transfers(pod, batch_cycle);
-        for (int pod : pods) pods_[static_cast<std::size_t>(pod)]->wake();
       }
       auto sums = reductions_.find(batch_cycle);
       if (sums != reductions_.end()) {
@@ -541,8 +551,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
         for (const Reduction& reduction : list) book_reduction(reduction, batch_cycle);
       }
     }
-    const std::uint64_t next = first_cycle();
-    if (next != UINT64_MAX) booking_event_.notify(cycles(next + 2 - now));
+    if (!reductions_.empty()) booking_event_.notify(cycles(reductions_.begin()->first + 2 - now));
   }
 
   // K-reduction across pods by post-processor reduction trees. The pods that compute the K
