@@ -114,7 +114,7 @@ void PodModule::step() {
     account(op, timing, stall_from);
     source_.started(pod_id_, op, timing);
     in_flight_.emplace_back(timing.finish, op);
-    next_issue_cycle_ = array_.double_buffer_weights ? timing.start : timing.finish;
+    next_issue_cycle_ = source_.ask_ahead(pod_id_, array_.double_buffer_weights ? timing.start : timing.finish);
   }
   std::uint64_t next = UINT64_MAX;
   if (!in_flight_.empty()) next = in_flight_.front().first;

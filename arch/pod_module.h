@@ -7,7 +7,8 @@
 //                     current cycle; the reference array asks for the cycle it simulates, one
 //                     behind);
 //   started(...)   when the op is issued to the array (its timing is then fixed);
-//   finished(...)  when its last result has left the array.
+//   finished(...)  when its last result has left the array;
+//   ask_ahead(...) when the fast pod has issued an op: when to peek for the next.
 // When peek says the operands are not there yet, the source calls wake() once they are.
 #pragma once
 
@@ -49,6 +50,10 @@ class PodWorkSource {
   virtual PeekResult peek(int pod, std::uint64_t cycle, PodOp& op) = 0;
   virtual void started(int pod, const PodOp& op, const OpTiming& timing) = 0;
   virtual void finished(int pod, const PodOp& op, std::uint64_t cycle) = 0;
+  // The fast pod will next peek at `cycle`. A source that can already tell that peek(pod, cycle)
+  // would not be Ready before a later cycle returns that cycle (doing now what the peek would
+  // have done then), and the pod peeks no earlier: one wake-up less per op.
+  virtual std::uint64_t ask_ahead(int /*pod*/, std::uint64_t cycle) { return cycle; }
 };
 
 // A pod's statistics. Each is declared once in pod_stat_table() with its unit and meaning;

@@ -37,6 +37,10 @@ class Benes : public Topology {
     return build_bit_stages(describe(pods), static_cast<int>(ports(pods)), bits, free);
   }
 
+  std::int64_t path_choices(std::int64_t ports) const override {
+    return choices_.empty() ? std::max<std::int64_t>(1, ports / 2) : 1;  // log2 N - 1 free stages
+  }
+
   void route(const NetworkGraph& graph, int router, const Packet& packet, const std::vector<int>& destinations,
              std::vector<RouteChoice>& out) const override {
     route_bit_stages(graph, router, packet, destinations,

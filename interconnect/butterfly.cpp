@@ -33,6 +33,10 @@ class Butterfly : public Topology {
     return build_bit_stages(describe(pods), static_cast<int>(ports(pods)), bits, free);
   }
 
+  std::int64_t path_choices(std::int64_t ports) const override {
+    return std::int64_t{1} << std::min(log2_exact(ports), log2_exact(expansion_));
+  }
+
   void route(const NetworkGraph& graph, int router, const Packet& packet, const std::vector<int>& destinations,
              std::vector<RouteChoice>& out) const override {
     route_bit_stages(graph, router, packet, destinations,

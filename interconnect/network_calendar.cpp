@@ -41,16 +41,16 @@ void NetworkCalendar::insert(int link, const Interval& interval, std::uint64_t n
   ++count_[l];
 }
 
-std::uint64_t NetworkCalendar::earliest_start(const std::vector<int>& path, const std::vector<std::uint16_t>& hops,
-                                              std::uint64_t key, std::uint64_t flits, std::uint64_t ready,
-                                              bool& joins) {
+std::uint64_t NetworkCalendar::earliest_start(const std::uint32_t* path, std::size_t length, std::uint64_t key,
+                                              std::uint64_t flits, std::uint64_t ready, bool& joins) const {
   std::uint64_t start = ready;
   for (bool moved = true; moved;) {
     moved = false;
     joins = false;
-    for (std::size_t j = 0; j < path.size() && !moved; ++j) {
-      const std::uint64_t offset = hops[j] * hop_, from = start + offset, to = from + flits;
-      for (const Interval* busy = begin(path[j]); busy != end(path[j]); ++busy) {
+    for (std::size_t j = 0; j < length && !moved; ++j) {
+      const int link = RouteTable::entry_link(path[j]);
+      const std::uint64_t offset = RouteTable::entry_hop(path[j]) * hop_, from = start + offset, to = from + flits;
+      for (const Interval* busy = begin(link); busy != end(link); ++busy) {
         if (busy->to <= from) continue;
         if (busy->from >= to) break;
         if (multicast_ && busy->key == key && busy->from == from && busy->to == to) {
@@ -66,11 +66,12 @@ std::uint64_t NetworkCalendar::earliest_start(const std::vector<int>& path, cons
   return start;
 }
 
-bool NetworkCalendar::fits_at(const std::vector<int>& path, const std::vector<std::uint16_t>& hops,
-                              std::uint64_t key, std::uint64_t flits, std::uint64_t start) const {
-  for (std::size_t j = 0; j < path.size(); ++j) {
-    const std::uint64_t from = start + hops[j] * hop_, to = from + flits;
-    for (const Interval* busy = begin(path[j]); busy != end(path[j]); ++busy) {
+bool NetworkCalendar::fits_at(const std::uint32_t* path, std::size_t length, std::uint64_t key, std::uint64_t flits,
+                              std::uint64_t start) const {
+  for (std::size_t j = 0; j < length; ++j) {
+    const int link = RouteTable::entry_link(path[j]);
+    const std::uint64_t from = start + RouteTable::entry_hop(path[j]) * hop_, to = from + flits;
+    for (const Interval* busy = begin(link); busy != end(link); ++busy) {
       if (busy->to <= from) continue;
       if (busy->from >= to) break;
       if (!(busy->key == key && busy->from == from && busy->to == to)) return false;
@@ -81,41 +82,48 @@ bool NetworkCalendar::fits_at(const std::vector<int>& path, const std::vector<st
 
 NetworkCalendar::Booking NetworkCalendar::book(int source, int destination, std::uint64_t key, int flits,
                                                std::uint64_t ready, std::uint64_t now) {
-  const auto& paths = routes_.paths(source, destination);
-  const auto& hops = routes_.hops(source, destination);
+  // [paths, length_0, entries..., length_1, entries...] (RouteTable::packed)
+  const std::uint32_t* routes = routes_.packed(source, destination);
+  const std::uint32_t paths = routes[0];
   const auto F = static_cast<std::uint64_t>(std::max(flits, 1));
   std::uint64_t best_start = std::numeric_limits<std::uint64_t>::max();
-  std::size_t best = 0;
+  const std::uint32_t* best = nullptr;
+  std::size_t best_length = 0;
   bool best_joins = false;
-  for (std::size_t p = 0; p < paths.size(); ++p) {
+  const std::uint32_t* path = routes + 1;
+  for (std::uint32_t p = 0; p < paths; ++p) {
+    const std::size_t length = *path++;
     bool joins = false;
-    std::uint64_t start = earliest_start(paths[p], hops[p], key, F, ready, joins);
+    std::uint64_t start = earliest_start(path, length, key, F, ready, joins);
     // Or wait for a copy of the same tile that leaves later, and share its links.
-    if (multicast_)
-      for (const Interval* copy = begin(paths[p][0]); copy != end(paths[p][0]) && copy->from < start; ++copy) {
+    if (multicast_) {
+      const int port = RouteTable::entry_link(path[0]);
+      for (const Interval* copy = begin(port); copy != end(port) && copy->from < start; ++copy) {
         if (copy->key != key || copy->from < ready) continue;
-        if (fits_at(paths[p], hops[p], key, F, copy->from)) {
+        if (fits_at(path, length, key, F, copy->from)) {
           start = copy->from, joins = true;
           break;
         }
       }
-    if (start < best_start) best_start = start, best = p, best_joins = joins;
+    }
+    if (start < best_start) best_start = start, best = path, best_length = length, best_joins = joins;
     if (start == ready) break;  // no candidate can start earlier
+    path += length;
   }
-  const auto& path = paths[best];
   std::size_t held = 0;
   bool shares_source = false;
-  for (std::size_t j = 0; j < path.size(); ++j) {
-    const std::uint64_t from = best_start + hops[best][j] * hop_;
+  for (std::size_t j = 0; j < best_length; ++j) {
+    const int link = RouteTable::entry_link(best[j]);
+    const std::uint64_t from = best_start + RouteTable::entry_hop(best[j]) * hop_;
     const Interval mine{from, from + F, key};
     bool shared = false;
-    for (const Interval* busy = begin(path[j]); busy != end(path[j]) && !shared; ++busy)
+    for (const Interval* busy = begin(link); busy != end(link) && !shared; ++busy)
       shared = busy->from == mine.from && busy->key == key;
     if (shared) {  // a copy of the same tile already holds it
       shares_source = shares_source || j == 0;
       continue;
     }
-    insert(path[j], mine, now);
+    insert(link, mine, now);
     ++held;
     stats_.flit_hops += F;
   }
@@ -124,7 +132,8 @@ NetworkCalendar::Booking NetworkCalendar::book(int source, int destination, std:
   stats_.wait_cycles += best_start - ready;
   if (best_start > ready) {  // how long the bank's port alone would have held it back
     std::uint64_t port_free = ready;
-    for (const Interval* busy = begin(path[0]); busy != end(path[0]); ++busy) {
+    const int port = RouteTable::entry_link(best[0]);
+    for (const Interval* busy = begin(port); busy != end(port); ++busy) {
       if (busy->to <= port_free) continue;
       if (busy->from >= port_free + F) break;
       if (multicast_ && busy->key == key && busy->from == port_free && busy->to == port_free + F) continue;
@@ -134,10 +143,10 @@ NetworkCalendar::Booking NetworkCalendar::book(int source, int destination, std:
   }
   Booking booking;
   booking.start = best_start;
-  booking.head = best_start + (hops[best].back() + 1u) * hop_;
+  booking.head = best_start + (RouteTable::entry_hop(best[best_length - 1]) + 1u) * hop_;
   booking.tail = booking.head + F - 1;
   booking.shares_source = shares_source;
-  booking.new_link_share = static_cast<double>(held) / static_cast<double>(path.size());
+  booking.new_link_share = static_cast<double>(held) / static_cast<double>(best_length);
   return booking;
 }
 

@@ -52,11 +52,12 @@ class NetworkCalendar {
     std::uint64_t from = 0, to = 0;  // [from, to)
     std::uint64_t key = 0;
   };
-  std::uint64_t earliest_start(const std::vector<int>& path, const std::vector<std::uint16_t>& hops,
-                               std::uint64_t key, std::uint64_t flits, std::uint64_t ready, bool& joins);
+  // `path`: `length` packed entries (RouteTable::packed).
+  std::uint64_t earliest_start(const std::uint32_t* path, std::size_t length, std::uint64_t key, std::uint64_t flits,
+                               std::uint64_t ready, bool& joins) const;
   // Whether a copy of tile `key` leaving at `start` finds every link free or held by that tile.
-  bool fits_at(const std::vector<int>& path, const std::vector<std::uint16_t>& hops, std::uint64_t key,
-               std::uint64_t flits, std::uint64_t start) const;
+  bool fits_at(const std::uint32_t* path, std::size_t length, std::uint64_t key, std::uint64_t flits,
+               std::uint64_t start) const;
   void insert(int link, const Interval& interval, std::uint64_t now);
   const Interval* begin(int link) const { return &slots_[static_cast<std::size_t>(link) * capacity_]; }
   const Interval* end(int link) const { return begin(link) + count_[static_cast<std::size_t>(link)]; }

@@ -17,6 +17,8 @@ RouteTable::RouteTable(const Topology& topology, const NetworkGraph& graph, int 
   for (int link : body_link_)
     if (link >= 0) body_[static_cast<std::size_t>(link)] = 1;
   slot_.assign(static_cast<std::size_t>(graph.terminals) * static_cast<std::size_t>(graph.terminals), -1);
+  packed_slot_.assign(slot_.size(), 0);
+  if (links_ >= (1 << kLinkBits)) throw std::logic_error("too many links to pack in " + graph.name);
 }
 
 std::vector<int> RouteTable::walk(int source, int destination, std::uint64_t packet_id) const {
@@ -40,16 +42,13 @@ std::vector<int> RouteTable::walk(int source, int destination, std::uint64_t pac
   return path;
 }
 
-const std::vector<std::vector<int>>& RouteTable::paths(int source, int destination) {
-  std::int32_t& slot = slot_[static_cast<std::size_t>(source) * static_cast<std::size_t>(graph_.terminals) +
-                             static_cast<std::size_t>(destination)];
-  if (slot >= 0) return paths_[static_cast<std::size_t>(slot)];
-  slot = static_cast<std::int32_t>(paths_.size());
-  auto& found = paths_.emplace_back();
-  auto& hops = hops_.emplace_back();
+void RouteTable::find_paths(int source, int destination, std::vector<std::vector<int>>& found,
+                            std::vector<std::vector<std::uint16_t>>& hops) const {
   // The straight path first, then different packet ids make different free choices; stop after
   // max_paths distinct ones.
-  for (std::uint64_t id = 0; id < 4u * static_cast<std::uint64_t>(max_paths_) && static_cast<int>(found.size()) < max_paths_; ++id) {
+  // (A topology with fewer distinct paths than max_paths stops when it has them all.)
+  const auto wanted = static_cast<std::size_t>(std::min<std::int64_t>(max_paths_, topology_.path_choices(graph_.terminals)));
+  for (std::uint64_t id = 0; id < 4u * static_cast<std::uint64_t>(max_paths_) && found.size() < wanted; ++id) {
     std::vector<int> path = walk(source, destination, id == 0 ? kStraightRoute : id);
     if (std::find(found.begin(), found.end(), path) != found.end()) continue;
     std::vector<std::uint16_t> hop(path.size(), 0);
@@ -58,7 +57,34 @@ const std::vector<std::vector<int>>& RouteTable::paths(int source, int destinati
     hops.push_back(std::move(hop));
     found.push_back(std::move(path));
   }
+}
+
+const std::vector<std::vector<int>>& RouteTable::paths(int source, int destination) {
+  std::int32_t& slot = slot_[static_cast<std::size_t>(source) * static_cast<std::size_t>(graph_.terminals) +
+                             static_cast<std::size_t>(destination)];
+  if (slot >= 0) return paths_[static_cast<std::size_t>(slot)];
+  slot = static_cast<std::int32_t>(paths_.size());
+  auto& found = paths_.emplace_back();
+  find_paths(source, destination, found, hops_.emplace_back());
   return found;
+}
+
+const std::uint32_t* RouteTable::pack(int source, int destination) {
+  std::vector<std::vector<int>> found;
+  std::vector<std::vector<std::uint16_t>> hops;
+  find_paths(source, destination, found, hops);
+  const std::size_t at = packed_.size();
+  packed_.push_back(static_cast<std::uint32_t>(found.size()));
+  for (std::size_t p = 0; p < found.size(); ++p) {
+    packed_.push_back(static_cast<std::uint32_t>(found[p].size()));
+    for (std::size_t j = 0; j < found[p].size(); ++j) {
+      if (hops[p][j] >= (1u << (32 - kLinkBits))) throw std::logic_error("path too long to pack in " + graph_.name);
+      packed_.push_back(static_cast<std::uint32_t>(found[p][j]) | (static_cast<std::uint32_t>(hops[p][j]) << kLinkBits));
+    }
+  }
+  packed_slot_[static_cast<std::size_t>(source) * static_cast<std::size_t>(graph_.terminals) +
+               static_cast<std::size_t>(destination)] = static_cast<std::uint32_t>(at + 1);
+  return &packed_[at];
 }
 
 const std::vector<std::vector<std::uint16_t>>& RouteTable::hops(int source, int destination) const {

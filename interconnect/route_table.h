@@ -26,6 +26,17 @@ class RouteTable {
   // output after it share a hop); its head reaches the destination one hop after the last link
   // is entered. Call after paths() for the same pair.
   const std::vector<std::vector<std::uint16_t>>& hops(int source, int destination) const;
+  // The same paths packed for fast repeated lookups (the network calendar books one transfer per
+  // tile op): `packed(s, d)` points at [paths, length_0, entry x length_0, length_1, ...], an
+  // entry holding the link id in its low kLinkBits bits and its hop above them.
+  static constexpr int kLinkBits = 20;
+  const std::uint32_t* packed(int source, int destination) {
+    const std::uint32_t at = packed_slot_[static_cast<std::size_t>(source) * static_cast<std::size_t>(graph_.terminals) +
+                                          static_cast<std::size_t>(destination)];
+    return at != 0 ? &packed_[at - 1] : pack(source, destination);
+  }
+  static int entry_link(std::uint32_t entry) { return static_cast<int>(entry & ((1u << kLinkBits) - 1)); }
+  static std::uint32_t entry_hop(std::uint32_t entry) { return entry >> kLinkBits; }
   int links() const { return links_; }
   int terminals() const { return graph_.terminals; }
   bool multicast() const { return multicast_; }
@@ -34,6 +45,10 @@ class RouteTable {
 
  private:
   std::vector<int> walk(int source, int destination, std::uint64_t packet_id) const;
+  // Up to max_paths distinct paths, the straight one first, with each link's hop.
+  void find_paths(int source, int destination, std::vector<std::vector<int>>& found,
+                  std::vector<std::vector<std::uint16_t>>& hops) const;
+  const std::uint32_t* pack(int source, int destination);
 
   const Topology& topology_;
   const NetworkGraph& graph_;
@@ -46,6 +61,8 @@ class RouteTable {
   std::vector<std::int32_t> slot_;                      // per (source, destination): index into paths_, or -1
   std::deque<std::vector<std::vector<int>>> paths_;  // filled on first use; references stay valid
   std::deque<std::vector<std::vector<std::uint16_t>>> hops_;  // parallel to paths_
+  std::vector<std::uint32_t> packed_slot_;  // per (source, destination): 1 + offset into packed_, or 0
+  std::vector<std::uint32_t> packed_;
 };
 
 }  // namespace sosasim

@@ -34,6 +34,9 @@ class Topology {
   virtual void route(const NetworkGraph& graph, int router, const Packet& packet,
                      const std::vector<int>& destinations, std::vector<RouteChoice>& out) const = 0;
   virtual bool supports_multicast() const { return true; }
+  // How many distinct paths route() can give one (source, destination) pair of a network with
+  // `ports` ports, over all packet ids (free-choice stages); 1 when routing is deterministic.
+  virtual std::int64_t path_choices(std::int64_t /*ports*/) const { return 1; }
   // Called with the whole traffic's permutation (destination of each source) before a run, for
   // topologies that set their routes per permutation (Benes: the looping algorithm).
   virtual void prepare_permutation(const NetworkGraph&, const std::vector<int>&) {}

@@ -293,6 +293,27 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     return PeekResult::Ready;
   }
 
+  // With tiles through the networks, the pod's next op (in its current range, its data on chip
+  // already) will be requested at `cycle` and cannot be Ready before its booking, two cycles
+  // later: register the request now, exactly as peek(pod, cycle) would.
+  std::uint64_t ask_ahead(int pod, std::uint64_t cycle) override {
+    const auto p = static_cast<std::size_t>(pod);
+    if (!x_network_ || done() || cursors_[p].empty() || waiting_since_[p] != kNotArrived) return cycle;
+    const std::size_t active = pod_task_[p];
+    const LayerData& data = data_[active];
+    if (!data.requested || data.inputs_arrival == kNotArrived) return cycle;
+    const std::uint64_t op_index = op_at(pod, cursors_[p].begin);
+    const TileOp tile_op = tasks_[active].plan.op(op_index);
+    const std::uint64_t arrival = data.arrival[tile_op.weight_tile];
+    if (arrival == kNotArrived) return cycle;
+    const std::uint64_t ready =
+        std::max({arrival, data.inputs_arrival, result_.layers[active].start_cycle, cycle});
+    booked_[p] = Booked{Booked::Requested, active, op_index, ready, 0, 0, tile_op,
+                        tasks_[active].first_weight_key + tile_op.weight_tile};
+    requests_[ready].push_back(pod);
+    return ready + 2;
+  }
+
   void started(int pod, const PodOp& op, const OpTiming& timing) override {
     cursors_[static_cast<std::size_t>(pod)].next();
     TileOp tile_op;
