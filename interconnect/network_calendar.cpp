@@ -12,19 +12,24 @@ NetworkCalendar::NetworkCalendar(RouteTable& routes, int hop_latency)
       slots_(static_cast<std::size_t>(routes.links()) * capacity_),
       count_(static_cast<std::size_t>(routes.links()), 0) {}
 
-// Adds `interval` to the link's reservations, first forgetting those that ended before `now`.
-void NetworkCalendar::insert(int link, const Interval& interval, std::uint64_t now) {
-  auto l = static_cast<std::size_t>(link);
-  {
-    Interval* first = &slots_[l * capacity_];
-    std::uint32_t ended = 0;
-    while (ended < count_[l] && first[ended].to <= now) ++ended;
-    if (ended > 0) {
-      std::copy(first + ended, first + count_[l], first);
-      count_[l] -= ended;
-    }
+// Adds `interval` to the link's reservations (forgetting those that ended before `now` when
+// the link's slots are full), unless a copy of the same tile already holds the link from the same cycle (then returns false).
+bool NetworkCalendar::hold(int link, const Interval& interval, std::uint64_t now) {
+  const auto l = static_cast<std::size_t>(link);
+  Interval* first = &slots_[l * capacity_];
+  std::uint32_t n = count_[l];
+  std::uint32_t at = n;  // the first reservation from interval.from on (new ones usually go last)
+  while (at > 0 && first[at - 1].from >= interval.from) --at;
+  if (at < n && first[at].from == interval.from && first[at].key == interval.key) return false;
+  if (n == capacity_ && first[0].to <= now) {  // full: forget what has ended
+    std::uint32_t ended = 1;
+    while (ended < n && first[ended].to <= now) ++ended;
+    std::copy(first + ended, first + n, first);
+    n -= ended;
+    at -= ended;
+    count_[l] = n;
   }
-  if (count_[l] == capacity_) {  // grow every link's slots
+  if (n == capacity_) {  // grow every link's slots
     std::vector<Interval> grown(slots_.size() * 2);
     for (std::size_t i = 0; i < count_.size(); ++i)
       std::copy(slots_.begin() + static_cast<std::ptrdiff_t>(i * capacity_),
@@ -32,13 +37,12 @@ void NetworkCalendar::insert(int link, const Interval& interval, std::uint64_t n
                 grown.begin() + static_cast<std::ptrdiff_t>(i * capacity_ * 2));
     slots_.swap(grown);
     capacity_ *= 2;
+    first = &slots_[l * capacity_];
   }
-  Interval* first = &slots_[l * capacity_];
-  Interval* last = first + count_[l];
-  Interval* at = std::lower_bound(first, last, interval, [](const Interval& a, const Interval& b) { return a.from < b.from; });
-  std::copy_backward(at, last, last + 1);
-  *at = interval;
-  ++count_[l];
+  for (std::uint32_t i = n; i > at; --i) first[i] = first[i - 1];
+  first[at] = interval;
+  count_[l] = n + 1;
+  return true;
 }
 
 std::uint64_t NetworkCalendar::earliest_start(const std::uint32_t* path, std::size_t length, std::uint64_t key,
@@ -115,15 +119,10 @@ NetworkCalendar::Booking NetworkCalendar::book(int source, int destination, std:
   for (std::size_t j = 0; j < best_length; ++j) {
     const int link = RouteTable::entry_link(best[j]);
     const std::uint64_t from = best_start + RouteTable::entry_hop(best[j]) * hop_;
-    const Interval mine{from, from + F, key};
-    bool shared = false;
-    for (const Interval* busy = begin(link); busy != end(link) && !shared; ++busy)
-      shared = busy->from == mine.from && busy->key == key;
-    if (shared) {  // a copy of the same tile already holds it
+    if (!hold(link, Interval{from, from + F, key}, now)) {  // a copy of the same tile already holds it
       shares_source = shares_source || j == 0;
       continue;
     }
-    insert(link, mine, now);
     ++held;
     stats_.flit_hops += F;
   }

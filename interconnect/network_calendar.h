@@ -58,7 +58,7 @@ class NetworkCalendar {
   // Whether a copy of tile `key` leaving at `start` finds every link free or held by that tile.
   bool fits_at(const std::uint32_t* path, std::size_t length, std::uint64_t key, std::uint64_t flits,
                std::uint64_t start) const;
-  void insert(int link, const Interval& interval, std::uint64_t now);
+  bool hold(int link, const Interval& interval, std::uint64_t now);
   const Interval* begin(int link) const { return &slots_[static_cast<std::size_t>(link) * capacity_]; }
   const Interval* end(int link) const { return begin(link) + count_[static_cast<std::size_t>(link)]; }
 
