@@ -56,6 +56,12 @@ void PodModule::wake_at(std::uint64_t cycle) {
   wake_event_.notify(cycles(cycle - now));
 }
 
+void PodModule::offer_from(std::uint64_t cycle) {
+  const std::uint64_t at = reference_ ? cycle + 1 : cycle;
+  if (at <= now()) wake();
+  else wake_at(at);
+}
+
 // The cycle of the earliest pending wake_at() after `cycle`, or UINT64_MAX; an earlier
 // notification replaces a later one, so every step re-arms it.
 std::uint64_t PodModule::pending_alarm(std::uint64_t cycle) {

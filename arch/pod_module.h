@@ -93,6 +93,9 @@ class PodModule : public sc_core::sc_module {
   // Steps the pod at `cycle` (> now), for a source that knows when its answer will change; a
   // Waiting peek must call it again, since an earlier pending wake replaces it.
   void wake_at(std::uint64_t cycle);
+  // The work source may answer differently from peeks at `cycle` on: the pod asks again then
+  // (the reference array, which asks one cycle behind, a cycle later).
+  void offer_from(std::uint64_t cycle);
   const PodStats& stats() const { return stats_; }
 
  private:

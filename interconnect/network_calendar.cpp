@@ -45,26 +45,42 @@ bool NetworkCalendar::hold(int link, const Interval& interval, std::uint64_t now
   return true;
 }
 
+// Link by link along the path: a link that conflicts at `start` pushes it past the conflicting
+// reservation, and the check begins again at the first link; the start is found once every link
+// accepts it. A start only grows, so each link's reservations that ended before it are skipped
+// for good (its cursor).
 std::uint64_t NetworkCalendar::earliest_start(const std::uint32_t* path, std::size_t length, std::uint64_t key,
                                               std::uint64_t flits, std::uint64_t ready, bool& joins) const {
+  constexpr std::size_t kLocal = 64;
+  std::uint32_t local_cursor[kLocal];
+  std::vector<std::uint32_t> long_cursor;
+  std::uint32_t* cursor = local_cursor;
+  if (length > kLocal) {  // (a long mesh path)
+    long_cursor.resize(length);
+    cursor = long_cursor.data();
+  }
+  std::fill(cursor, cursor + length, 0u);
   std::uint64_t start = ready;
-  for (bool moved = true; moved;) {
-    moved = false;
-    joins = false;
-    for (std::size_t j = 0; j < length && !moved; ++j) {
-      const int link = RouteTable::entry_link(path[j]);
-      const std::uint64_t offset = RouteTable::entry_hop(path[j]) * hop_, from = start + offset, to = from + flits;
-      for (const Interval* busy = begin(link); busy != end(link); ++busy) {
-        if (busy->to <= from) continue;
-        if (busy->from >= to) break;
-        if (multicast_ && busy->key == key && busy->from == from && busy->to == to) {
-          joins = true;  // the same tile in the same cycles: one copy serves both
-          continue;
-        }
-        start = busy->to - offset;
-        moved = true;
-        break;
+  joins = false;
+  for (std::size_t j = 0; j < length; ++j) {
+    const int link = RouteTable::entry_link(path[j]);
+    const std::uint64_t offset = RouteTable::entry_hop(path[j]) * hop_, from = start + offset, to = from + flits;
+    const Interval* first = begin(link);
+    const Interval* last = end(link);
+    for (const Interval* busy = first + cursor[j]; busy != last; ++busy) {
+      if (busy->to <= from) {
+        cursor[j] = static_cast<std::uint32_t>(busy - first + 1);
+        continue;
       }
+      if (busy->from >= to) break;
+      if (multicast_ && busy->key == key && busy->from == from && busy->to == to) {
+        joins = true;  // the same tile in the same cycles: one copy serves both
+        continue;
+      }
+      start = busy->to - offset;
+      joins = false;
+      j = static_cast<std::size_t>(-1);  // again from the first link
+      break;
     }
   }
   return start;

@@ -69,6 +69,7 @@ struct LayerTask {
 // Weight tiles (and inputs) of one layer on their way from DRAM or on chip.
 struct LayerData {
   bool requested = false;
+  std::uint64_t requested_cycle = 0;      // when DRAM started to bring it (dynamic claims see it after)
   std::uint64_t inputs_arrival = 0;       // kNotArrived while the input fetch is pending
   std::vector<std::uint64_t> arrival;     // per weight tile
   std::vector<std::uint32_t> remaining;   // per weight tile: ops not yet finished
@@ -370,11 +371,11 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     std::uint64_t tile = op.weight_tile;
     if (!task.layer.weights_on_chip && --data.remaining[tile] == 0) {
       resident_bytes_ -= tile_bytes(task, tile);
-      pump();
+      pump(cycle);
     }
     if (p_network_) request_reduction(op, cycle);
     if (++finished_ops_[op.layer] == task.plan.op_count()) {
-      data = LayerData{true, 0, {}, {}, {}};  // done: free its per-tile vectors
+      data = LayerData{true, 0, 0, {}, {}, {}};  // done: free its per-tile vectors
       if (p_network_) {
         last_finish_[op.layer] = std::max(last_finish_[op.layer], layer.end_cycle);
         if (reductions_pending_[op.layer] == 0) finish_layer(op.layer);
@@ -428,7 +429,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
 
  private:
   void start() {
-    pump();
+    pump(0);
     for (std::size_t t = 0; t < tasks_.size(); ++t)
       if (pending_[t] == 0) make_ready(t, 0);
   }
@@ -455,7 +456,10 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     if (round_policy_.lockstep) plan_rounds(task, cycle);
     open_.insert(index);
     if (dynamic_) chunk_taken_[index].assign(chunk_count(index), false);
-    for (const auto& pod : pods_) pod->wake();
+    for (const auto& pod : pods_) {
+      if (dynamic_) pod->offer_from(cycle + 1);  // (see claim())
+      else pod->wake();
+    }
   }
 
   // Layer `index` finished at `cycle`: its dependents may become ready; the run may end.
@@ -488,29 +492,32 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
 
   // Gives pod `pod` its next range of ops: under a barrier scheduler its own range of the one
   // ready layer (once); under `dynamic` its own chunk of a ready layer it has not run yet: the
-  // oldest whose data for that chunk is on chip at `cycle`, else the oldest whose data DRAM has
-  // started to bring. Chunk c of a layer is pod c's, as under layer_static, so the data placement
+  // oldest whose data for that chunk is on chip, else the oldest whose data DRAM has started to
+  // bring. A dynamic claim at `cycle` sees only what happened before that cycle (layers ready,
+  // fetches started, tiles arrived), so it does not depend on the order in which the pods and
+  // the DRAM act within a cycle; pods are offered new work from the next cycle on. Chunk c of a layer is pod c's, as under layer_static, so the data placement
   // (chunk_banks) and the reduction trees hold; pods just do not wait for each other between
   // layers, and a pod without a chunk in a small layer goes on to the next ready one.
   bool claim(int pod, std::uint64_t cycle) {
     const auto p = static_cast<std::size_t>(pod);
     if (dynamic_) {
       auto mine = [&](std::size_t t) {
-        return p < chunk_count(t) && !chunk_taken_[t][p];
+        return p < chunk_count(t) && !chunk_taken_[t][p] && result_.layers[t].start_cycle < cycle;
       };
+      auto requested = [&](std::size_t t) { return data_[t].requested && data_[t].requested_cycle < cycle; };
       // A pod that claimed work stuck behind other layers' weights would idle; pump() wakes the
       // pods when a new layer's fetch starts.
       auto arrived = [&](std::size_t t) {
         const LayerData& data = data_[t];
-        if (!data.requested || data.inputs_arrival > cycle) return false;
+        if (!requested(t) || data.inputs_arrival >= cycle) return false;
         OpRange range = scheduler_->ops_for_pod(tasks_[t].plan, pod, static_cast<std::int64_t>(chunk_count(t)));
-        return range.empty() || data.arrival[tasks_[t].plan.op(range.begin).weight_tile] <= cycle;
+        return range.empty() || data.arrival[tasks_[t].plan.op(range.begin).weight_tile] < cycle;
       };
       auto it = open_.begin();
       while (it != open_.end() && !(mine(*it) && arrived(*it))) ++it;
       if (it == open_.end()) {
         it = open_.begin();
-        while (it != open_.end() && !(mine(*it) && data_[*it].requested)) ++it;
+        while (it != open_.end() && !(mine(*it) && requested(*it))) ++it;
       }
       if (it == open_.end()) return false;
       const std::size_t task = *it;
@@ -843,16 +850,17 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     return order;
   }
 
-  // Issues DRAM requests in run order while the W banks have room.
-  void pump() {
+  // Issues DRAM requests in run order while the W banks have room (at `cycle`).
+  void pump(std::uint64_t cycle) {
     while (fetch_layer_ < tasks_.size()) {
       const LayerTask& task = tasks_[fetch_layer_];
       LayerData& data = data_[fetch_layer_];
       std::uint64_t layer_tag = static_cast<std::uint64_t>(fetch_layer_) << 32;
       if (!data.requested) {
         data.requested = true;
+        data.requested_cycle = cycle;
         if (dynamic_ && open_.count(fetch_layer_))
-          for (const auto& pod : pods_) pod->wake();  // a ready layer's data starts to arrive
+          for (const auto& pod : pods_) pod->offer_from(cycle + 1);  // a ready layer's data starts to arrive
         data.arrival.assign(task.plan.weight_tiles(), kNotArrived);
         data.remaining.assign(task.plan.weight_tiles(), static_cast<std::uint32_t>(task.plan.m_parts()));
         data.fetch_order = fetch_order(task);
