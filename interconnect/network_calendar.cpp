@@ -10,24 +10,28 @@ NetworkCalendar::NetworkCalendar(RouteTable& routes, int hop_latency)
       hop_(static_cast<std::uint64_t>(hop_latency)),
       multicast_(routes.multicast()),
       slots_(static_cast<std::size_t>(routes.links()) * capacity_),
-      count_(static_cast<std::size_t>(routes.links()), 0) {}
+      count_(static_cast<std::size_t>(routes.links()), 0),
+      head_(static_cast<std::size_t>(routes.links()), 0) {}
 
-// Adds `interval` to the link's reservations (forgetting those that ended before `now` when
-// the link's slots are full), unless a copy of the same tile already holds the link from the same cycle (then returns false).
+// Adds `interval` to the link's reservations, unless a copy of the same tile already holds the
+// link from the same cycle (then returns false). Reservations that ended before `now` are
+// forgotten (the link's head moves past them; the slots are compacted when full).
 bool NetworkCalendar::hold(int link, const Interval& interval, std::uint64_t now) {
   const auto l = static_cast<std::size_t>(link);
-  Interval* first = &slots_[l * capacity_];
-  std::uint32_t n = count_[l];
+  Interval* base = &slots_[l * capacity_];
+  std::uint32_t head = head_[l], n = count_[l];
+  while (head < n && base[head].to <= now) ++head;
   std::uint32_t at = n;  // the first reservation from interval.from on (new ones usually go last)
-  while (at > 0 && first[at - 1].from >= interval.from) --at;
-  if (at < n && first[at].from == interval.from && first[at].key == interval.key) return false;
-  if (n == capacity_ && first[0].to <= now) {  // full: forget what has ended
-    std::uint32_t ended = 1;
-    while (ended < n && first[ended].to <= now) ++ended;
-    std::copy(first + ended, first + n, first);
-    n -= ended;
-    at -= ended;
-    count_[l] = n;
+  while (at > head && base[at - 1].from >= interval.from) --at;
+  if (at < n && base[at].from == interval.from && base[at].key == interval.key) {
+    head_[l] = head;
+    return false;
+  }
+  if (n == capacity_ && head > 0) {  // compact
+    std::copy(base + head, base + n, base);
+    n -= head;
+    at -= head;
+    head = 0;
   }
   if (n == capacity_) {  // grow every link's slots
     std::vector<Interval> grown(slots_.size() * 2);
@@ -37,50 +41,35 @@ bool NetworkCalendar::hold(int link, const Interval& interval, std::uint64_t now
                 grown.begin() + static_cast<std::ptrdiff_t>(i * capacity_ * 2));
     slots_.swap(grown);
     capacity_ *= 2;
-    first = &slots_[l * capacity_];
+    base = &slots_[l * capacity_];
   }
-  for (std::uint32_t i = n; i > at; --i) first[i] = first[i - 1];
-  first[at] = interval;
+  for (std::uint32_t i = n; i > at; --i) base[i] = base[i - 1];
+  base[at] = interval;
+  head_[l] = head;
   count_[l] = n + 1;
   return true;
 }
 
-// Link by link along the path: a link that conflicts at `start` pushes it past the conflicting
-// reservation, and the check begins again at the first link; the start is found once every link
-// accepts it. A start only grows, so each link's reservations that ended before it are skipped
-// for good (its cursor).
 std::uint64_t NetworkCalendar::earliest_start(const std::uint32_t* path, std::size_t length, std::uint64_t key,
                                               std::uint64_t flits, std::uint64_t ready, bool& joins) const {
-  constexpr std::size_t kLocal = 64;
-  std::uint32_t local_cursor[kLocal];
-  std::vector<std::uint32_t> long_cursor;
-  std::uint32_t* cursor = local_cursor;
-  if (length > kLocal) {  // (a long mesh path)
-    long_cursor.resize(length);
-    cursor = long_cursor.data();
-  }
-  std::fill(cursor, cursor + length, 0u);
   std::uint64_t start = ready;
-  joins = false;
-  for (std::size_t j = 0; j < length; ++j) {
-    const int link = RouteTable::entry_link(path[j]);
-    const std::uint64_t offset = RouteTable::entry_hop(path[j]) * hop_, from = start + offset, to = from + flits;
-    const Interval* first = begin(link);
-    const Interval* last = end(link);
-    for (const Interval* busy = first + cursor[j]; busy != last; ++busy) {
-      if (busy->to <= from) {
-        cursor[j] = static_cast<std::uint32_t>(busy - first + 1);
-        continue;
+  for (bool moved = true; moved;) {
+    moved = false;
+    joins = false;
+    for (std::size_t j = 0; j < length && !moved; ++j) {
+      const int link = RouteTable::entry_link(path[j]);
+      const std::uint64_t offset = RouteTable::entry_hop(path[j]) * hop_, from = start + offset, to = from + flits;
+      for (const Interval* busy = begin(link); busy != end(link); ++busy) {
+        if (busy->to <= from) continue;
+        if (busy->from >= to) break;
+        if (multicast_ && busy->key == key && busy->from == from && busy->to == to) {
+          joins = true;  // the same tile in the same cycles: one copy serves both
+          continue;
+        }
+        start = busy->to - offset;
+        moved = true;
+        break;
       }
-      if (busy->from >= to) break;
-      if (multicast_ && busy->key == key && busy->from == from && busy->to == to) {
-        joins = true;  // the same tile in the same cycles: one copy serves both
-        continue;
-      }
-      start = busy->to - offset;
-      joins = false;
-      j = static_cast<std::size_t>(-1);  // again from the first link
-      break;
     }
   }
   return start;

@@ -59,8 +59,12 @@ class NetworkCalendar {
   bool fits_at(const std::uint32_t* path, std::size_t length, std::uint64_t key, std::uint64_t flits,
                std::uint64_t start) const;
   bool hold(int link, const Interval& interval, std::uint64_t now);
-  const Interval* begin(int link) const { return &slots_[static_cast<std::size_t>(link) * capacity_]; }
-  const Interval* end(int link) const { return begin(link) + count_[static_cast<std::size_t>(link)]; }
+  const Interval* begin(int link) const {
+    return &slots_[static_cast<std::size_t>(link) * capacity_ + head_[static_cast<std::size_t>(link)]];
+  }
+  const Interval* end(int link) const {
+    return &slots_[static_cast<std::size_t>(link) * capacity_ + count_[static_cast<std::size_t>(link)]];
+  }
 
   RouteTable& routes_;
   std::uint64_t hop_;
@@ -69,7 +73,8 @@ class NetworkCalendar {
   // time in practice, so the calendar stays in cache); the array grows when a link fills it.
   std::size_t capacity_ = 4;
   std::vector<Interval> slots_;
-  std::vector<std::uint32_t> count_;
+  std::vector<std::uint32_t> count_;  // per link: slots in use
+  std::vector<std::uint32_t> head_;   // per link: the first live reservation (earlier ones ended)
   CalendarStats stats_;
 };
 
