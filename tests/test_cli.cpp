@@ -569,6 +569,23 @@ TEST_CASE("the dynamic scheduler runs independent layers and workloads at the sa
   CHECK(summary["workloads"][1]["start_cycle"] == 0);  // the tenants share the pods from the start
 }
 
+TEST_CASE("dynamic never waits on a younger layer's weights that an older layer's fill the banks", "[cli][system]") {
+  // One pod with 1 KiB of W bank: b's weights (992 B) fill it, so c (ready at once, but after b
+  // in run order) gets none until b runs. A pod that took c's chunk while a was still in flight
+  // would wait for c's tiles forever (b needs the pod); it must wait for b instead.
+  TempDir dir;
+  dir.write("t.csv", "layer,M,K,N,depends_on\na,8,1,1,none\nb,8,32,31,a\nc,8,16,32,none\n");
+  std::string config = dir.write("c.yaml", "pods: 1\narray: {rows: 8, cols: 8}\nsram: {bank_kib: 1}\n"
+                                           "tiling: {partition_size: 8, scheduler: dynamic}\nworkload: {trace: t.csv}\n");
+  for (const char* fidelity : {"fast", "reference"}) {
+    INFO(fidelity);
+    Outcome outcome = run_sosasim("run " + config + " -q -o " + dir.path() + "/o -p simulation.fidelity=" + fidelity);
+    REQUIRE(outcome.exit_code == 0);
+    nlohmann::json summary = read_json(dir.path() + "/o/summary.json");
+    CHECK(summary["stats"]["tile_ops"] == 1 + 16 + 8);
+  }
+}
+
 TEST_CASE("outputs that do not fit on chip spill to DRAM and come back", "[cli][system]") {
   TempDir dir;
   dir.write("t.csv", "layer,M,K,N,depends_on\na,64,8,64,none\nb,64,64,8,a\n");

@@ -141,6 +141,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     finished_ops_.assign(tasks_.size(), 0);
     next_chunk_.assign(tasks_.size(), 0);
     chunk_taken_.resize(tasks_.size());
+    first_unclaimed_.assign(static_cast<std::size_t>(config.pods), 0);
     spill_read_arrival_.assign(tasks_.size(), kNotArrived);
     spill_writes_pending_.assign(tasks_.size(), 0);
     for (std::size_t t = 0; t < tasks_.size(); ++t)
@@ -200,7 +201,19 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       }
     std::size_t waiting = 0;
     for (const auto& entry : waiters_) waiting += entry.second.size();
-    return text + "; " + std::to_string(waiting) + " pods wait for DRAM data";
+    text += "; " + std::to_string(waiting) + " pods wait for DRAM data";
+    if (!waiters_.empty()) {
+      const std::uint64_t tag = waiters_.begin()->first;
+      const auto layer = static_cast<std::size_t>(tag >> 32);
+      const std::uint64_t tile = tag & kInputTile;
+      text += " (first: " + (tile == kInputTile ? std::string("the inputs") : "weight tile " + std::to_string(tile)) +
+              " of layer '" + tasks_[layer].layer.name + "')";
+    }
+    if (fetch_layer_ < tasks_.size())
+      text += "; DRAM fetches wait at layer '" + tasks_[fetch_layer_].layer.name + "' tile " + std::to_string(fetch_tile_) +
+              " with " + std::to_string(static_cast<std::uint64_t>(resident_bytes_)) + " of " +
+              std::to_string(static_cast<std::uint64_t>(w_capacity_bytes_)) + " weight bytes on chip";
+    return text;
   }
 
   void collect_stats() {
@@ -491,35 +504,54 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   }
 
   // Gives pod `pod` its next range of ops: under a barrier scheduler its own range of the one
-  // ready layer (once); under `dynamic` its own chunk of a ready layer it has not run yet: the
-  // oldest whose data for that chunk is on chip, else the oldest whose data DRAM has started to
-  // bring. A dynamic claim at `cycle` sees only what happened before that cycle (layers ready,
-  // fetches started, tiles arrived), so it does not depend on the order in which the pods and
-  // the DRAM act within a cycle; pods are offered new work from the next cycle on. Chunk c of a layer is pod c's, as under layer_static, so the data placement
-  // (chunk_banks) and the reduction trees hold; pods just do not wait for each other between
-  // layers, and a pod without a chunk in a small layer goes on to the next ready one.
+  // ready layer (once); under `dynamic` its own chunk of a ready layer it has not run yet. Chunk
+  // c of a layer is pod c's, as under layer_static, so the data placement (chunk_banks) and the
+  // reduction trees hold; pods just do not wait for each other between layers, and a pod without
+  // a chunk in a small layer goes on to the next ready one. The pod takes the oldest layer that
+  // has a chunk for it once that chunk's first weight tile is on chip; until then, a younger one
+  // whose chunk has all its weights on chip; else it waits for the oldest (whose tiles DRAM
+  // brings first). Never waiting on a younger layer's tiles keeps a pod from holding up an older
+  // layer whose tiles fill the W banks (a deadlock with small banks). A claim at `cycle` sees only
+  // what happened before that cycle (layers ready, fetches started, tiles arrived), so it does not
+  // depend on the order in which pods and DRAM act within a cycle; pods are offered new work from
+  // the next cycle on.
   bool claim(int pod, std::uint64_t cycle) {
     const auto p = static_cast<std::size_t>(pod);
     if (dynamic_) {
-      auto mine = [&](std::size_t t) {
-        return p < chunk_count(t) && !chunk_taken_[t][p] && result_.layers[t].start_cycle < cycle;
-      };
-      auto requested = [&](std::size_t t) { return data_[t].requested && data_[t].requested_cycle < cycle; };
-      // A pod that claimed work stuck behind other layers' weights would idle; pump() wakes the
-      // pods when a new layer's fetch starts.
-      auto arrived = [&](std::size_t t) {
+      auto has_chunk = [&](std::size_t t) { return p < chunk_count(t) && !chunk_taken_[t][p]; };
+      auto visible = [&](std::size_t t) {
         const LayerData& data = data_[t];
-        if (!requested(t) || data.inputs_arrival >= cycle) return false;
-        OpRange range = scheduler_->ops_for_pod(tasks_[t].plan, pod, static_cast<std::int64_t>(chunk_count(t)));
-        return range.empty() || data.arrival[tasks_[t].plan.op(range.begin).weight_tile] < cycle;
+        return result_.layers[t].start_cycle < cycle && data.requested && data.requested_cycle < cycle;
       };
-      auto it = open_.begin();
-      while (it != open_.end() && !(mine(*it) && arrived(*it))) ++it;
+      // Whether the chunk's first weight tile (or all of them) and the layer's inputs are on chip.
+      auto on_chip = [&](std::size_t t, bool all) {
+        const LayerData& data = data_[t];
+        if (data.inputs_arrival >= cycle) return false;
+        const LayerPlan& plan = tasks_[t].plan;
+        const OpRange range = scheduler_->ops_for_pod(plan, pod, static_cast<std::int64_t>(chunk_count(t)));
+        for (std::uint64_t op = range.begin; op < range.end; op += range.stride) {
+          if (data.arrival[plan.op(op).weight_tile] >= cycle) return false;
+          if (!all) break;
+        }
+        return true;
+      };
+      // The first layer, in run order, with a chunk this pod has not claimed (ready or not).
+      std::size_t& first = first_unclaimed_[p];
+      auto claimed = [&](std::size_t t) {
+        return next_chunk_[t] >= chunk_count(t) || (!chunk_taken_[t].empty() && chunk_taken_[t][p]);
+      };
+      while (first < tasks_.size() && (p >= chunk_count(first) || claimed(first))) ++first;
+      if (first == tasks_.size()) return false;
+      const bool first_ready = open_.count(first) && visible(first);
+      auto it = first_ready && on_chip(first, false) ? open_.find(first) : open_.end();
       if (it == open_.end()) {
-        it = open_.begin();
-        while (it != open_.end() && !(mine(*it) && requested(*it))) ++it;
+        for (it = open_.upper_bound(first); it != open_.end(); ++it)
+          if (has_chunk(*it) && visible(*it) && on_chip(*it, true)) break;
+        if (it == open_.end()) {
+          if (!first_ready) return false;
+          it = open_.find(first);
+        }
       }
-      if (it == open_.end()) return false;
       const std::size_t task = *it;
       const std::uint64_t chunks = chunk_count(task);
       chunk_taken_[task][p] = true;
@@ -922,6 +954,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   std::set<std::size_t> open_;                        // ready tasks with ops to hand out, oldest first
   std::vector<std::uint64_t> next_chunk_;             // per task, dynamic scheduling: chunks claimed
   std::vector<std::vector<bool>> chunk_taken_;        // per open task, dynamic scheduling: per chunk
+  std::vector<std::size_t> first_unclaimed_;          // per pod, dynamic scheduling (see claim())
   std::vector<std::size_t> pod_task_, claimed_;       // per pod: task of its range; last task it claimed
   std::set<std::size_t> workload_started_;
   std::size_t tasks_done_ = 0;
