@@ -51,11 +51,13 @@ bool NetworkCalendar::hold(int link, const Interval& interval, std::uint64_t now
 }
 
 std::uint64_t NetworkCalendar::earliest_start(const std::uint32_t* path, std::size_t length, std::uint64_t key,
-                                              std::uint64_t flits, std::uint64_t ready, bool& joins) const {
+                                              std::uint64_t flits, std::uint64_t ready, bool& joins,
+                                              std::uint64_t& joined) const {
   std::uint64_t start = ready;
   for (bool moved = true; moved;) {
     moved = false;
     joins = false;
+    joined = 0;
     for (std::size_t j = 0; j < length && !moved; ++j) {
       const int link = RouteTable::entry_link(path[j]);
       const std::uint64_t offset = RouteTable::entry_hop(path[j]) * hop_, from = start + offset, to = from + flits;
@@ -64,6 +66,7 @@ std::uint64_t NetworkCalendar::earliest_start(const std::uint32_t* path, std::si
         if (busy->from >= to) break;
         if (multicast_ && busy->key == key && busy->from == from && busy->to == to) {
           joins = true;  // the same tile in the same cycles: one copy serves both
+          if (j < 64) joined |= std::uint64_t{1} << j;
           continue;
         }
         start = busy->to - offset;
@@ -76,7 +79,8 @@ std::uint64_t NetworkCalendar::earliest_start(const std::uint32_t* path, std::si
 }
 
 bool NetworkCalendar::fits_at(const std::uint32_t* path, std::size_t length, std::uint64_t key, std::uint64_t flits,
-                              std::uint64_t start) const {
+                              std::uint64_t start, std::uint64_t& joined) const {
+  joined = 0;
   for (std::size_t j = 0; j < length; ++j) {
     const int link = RouteTable::entry_link(path[j]);
     const std::uint64_t from = start + RouteTable::entry_hop(path[j]) * hop_, to = from + flits;
@@ -84,6 +88,7 @@ bool NetworkCalendar::fits_at(const std::uint32_t* path, std::size_t length, std
       if (busy->to <= from) continue;
       if (busy->from >= to) break;
       if (!(busy->key == key && busy->from == from && busy->to == to)) return false;
+      if (j < 64) joined |= std::uint64_t{1} << j;
     }
   }
   return true;
@@ -99,23 +104,26 @@ NetworkCalendar::Booking NetworkCalendar::book(int source, int destination, std:
   const std::uint32_t* best = nullptr;
   std::size_t best_length = 0;
   bool best_joins = false;
+  std::uint64_t best_joined = 0;  // links (the first 64) a copy of the tile already holds at best_start
   const std::uint32_t* path = routes + 1;
   for (std::uint32_t p = 0; p < paths; ++p) {
     const std::size_t length = *path++;
     bool joins = false;
-    std::uint64_t start = earliest_start(path, length, key, F, ready, joins);
+    std::uint64_t joined = 0;
+    std::uint64_t start = earliest_start(path, length, key, F, ready, joins, joined);
     // Or wait for a copy of the same tile that leaves later, and share its links.
     if (multicast_) {
       const int port = RouteTable::entry_link(path[0]);
       for (const Interval* copy = begin(port); copy != end(port) && copy->from < start; ++copy) {
         if (copy->key != key || copy->from < ready) continue;
-        if (fits_at(path, length, key, F, copy->from)) {
-          start = copy->from, joins = true;
+        std::uint64_t copy_joined = 0;
+        if (fits_at(path, length, key, F, copy->from, copy_joined)) {
+          start = copy->from, joins = true, joined = copy_joined;
           break;
         }
       }
     }
-    if (start < best_start) best_start = start, best = path, best_length = length, best_joins = joins;
+    if (start < best_start) best_start = start, best = path, best_length = length, best_joins = joins, best_joined = joined;
     if (start == ready) break;  // no candidate can start earlier
     path += length;
   }
@@ -124,7 +132,8 @@ NetworkCalendar::Booking NetworkCalendar::book(int source, int destination, std:
   for (std::size_t j = 0; j < best_length; ++j) {
     const int link = RouteTable::entry_link(best[j]);
     const std::uint64_t from = best_start + RouteTable::entry_hop(best[j]) * hop_;
-    if (!hold(link, Interval{from, from + F, key}, now)) {  // a copy of the same tile already holds it
+    if ((j < 64 && (best_joined >> j & 1u)) ||
+        !hold(link, Interval{from, from + F, key}, now)) {  // a copy of the same tile already holds it
       shares_source = shares_source || j == 0;
       continue;
     }

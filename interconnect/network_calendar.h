@@ -52,12 +52,13 @@ class NetworkCalendar {
     std::uint64_t from = 0, to = 0;  // [from, to)
     std::uint64_t key = 0;
   };
-  // `path`: `length` packed entries (RouteTable::packed).
+  // `path`: `length` packed entries (RouteTable::packed). `joined` gets a bit per link (of the
+  // first 64) on which a copy of the same tile already holds the found start's cycles.
   std::uint64_t earliest_start(const std::uint32_t* path, std::size_t length, std::uint64_t key, std::uint64_t flits,
-                               std::uint64_t ready, bool& joins) const;
+                               std::uint64_t ready, bool& joins, std::uint64_t& joined) const;
   // Whether a copy of tile `key` leaving at `start` finds every link free or held by that tile.
   bool fits_at(const std::uint32_t* path, std::size_t length, std::uint64_t key, std::uint64_t flits,
-               std::uint64_t start) const;
+               std::uint64_t start, std::uint64_t& joined) const;
   bool hold(int link, const Interval& interval, std::uint64_t now);
   const Interval* begin(int link) const {
     return &slots_[static_cast<std::size_t>(link) * capacity_ + head_[static_cast<std::size_t>(link)]];

@@ -70,10 +70,11 @@ void reset(LinkState& links, int count) {
 
 }  // namespace
 
-std::uint64_t x_tile_index(const LayerPlan& plan, std::uint64_t op) {
+std::uint64_t x_tile_index(const LayerPlan& plan, std::uint64_t op) { return x_tile_index(plan, plan.op(op)); }
+
+std::uint64_t x_tile_index(const LayerPlan& plan, const TileOp& tile_op) {
   const auto mp = static_cast<std::uint64_t>(plan.m_parts()), kp = static_cast<std::uint64_t>(plan.k_parts()),
              np = static_cast<std::uint64_t>(plan.n_parts());
-  const TileOp tile_op = plan.op(op);
   const std::uint64_t instance = tile_op.column_block / np;
   return (instance * kp + static_cast<std::uint64_t>(tile_op.k_part)) * mp + static_cast<std::uint64_t>(tile_op.m_part);
 }
@@ -87,10 +88,13 @@ RoundBanks op_banks(const LayerPlan& plan, std::uint64_t op, std::uint64_t weigh
 }
 
 RoundBanks chunk_banks(const LayerPlan& plan, std::uint64_t op, std::int64_t pods) {
+  return chunk_banks(plan, plan.op(op), pods);
+}
+
+RoundBanks chunk_banks(const LayerPlan& plan, const TileOp& tile_op, std::int64_t pods) {
   const std::uint64_t ops = plan.op_count();
   const auto chunks = static_cast<std::int64_t>(std::min<std::uint64_t>(static_cast<std::uint64_t>(pods), ops));
   const auto np = static_cast<std::uint64_t>(plan.n_parts());
-  const TileOp tile_op = plan.op(op);
   const std::uint64_t instance = tile_op.column_block / np, k = static_cast<std::uint64_t>(tile_op.k_part);
   // Of the X tile's uses (one per column block n), the one on the diagonal n = k mod np: the
   // tiles of one column block then spread over the pods instead of piling up in the bank of

@@ -47,6 +47,7 @@ struct RoundBanks {
 
 // The number of op `op`'s input tile within its layer: (instance, k part, m part).
 std::uint64_t x_tile_index(const LayerPlan& plan, std::uint64_t op);
+std::uint64_t x_tile_index(const LayerPlan& plan, const TileOp& tile_op);  // the op decoded
 
 // The banks op `op` of `plan` reads and writes among `banks` banks of each kind.
 RoundBanks op_banks(const LayerPlan& plan, std::uint64_t op, std::uint64_t weight_key_base, std::int64_t banks);
@@ -60,6 +61,7 @@ RoundBanks op_banks(const LayerPlan& plan, std::uint64_t op, std::uint64_t weigh
 // column block n = k mod (column blocks), so a pod reads its own bank where it can and the
 // input tiles that different pods read at the same time sit in different banks.
 RoundBanks chunk_banks(const LayerPlan& plan, std::uint64_t op, std::int64_t pods);
+RoundBanks chunk_banks(const LayerPlan& plan, const TileOp& tile_op, std::int64_t pods);  // the op decoded
 
 RoundSchedule schedule_rounds(const LayerPlan& plan, std::int64_t pods, std::uint64_t weight_key_base,
                               RouteTable& routes, const RoundScheduleParams& params, std::vector<std::uint64_t>& held);

@@ -251,7 +251,10 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     const LayerTask& task = tasks_[active];
     LayerData& data = data_[active];
     const std::uint64_t op_index = op_at(pod, range.begin);
-    const TileOp tile_op = task.plan.op(op_index);
+    const bool decoded = x_network_ && booked_[static_cast<std::size_t>(pod)].state != Booked::None &&
+                         booked_[static_cast<std::size_t>(pod)].layer == active &&
+                         booked_[static_cast<std::size_t>(pod)].op == op_index;  // (by ask_ahead or an earlier peek)
+    const TileOp tile_op = decoded ? booked_[static_cast<std::size_t>(pod)].tile_op : task.plan.op(op_index);
     const std::uint64_t tile = tile_op.weight_tile;
     std::uint64_t layer_tag = static_cast<std::uint64_t>(active) << 32;
     if (!data.requested || data.inputs_arrival == kNotArrived) {
@@ -758,7 +761,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     const LayerTask& task = tasks_[booked.layer];
     booked.state = Booked::Resolved;
     booked.weights_ready = ready;
-    const RoundBanks banks = chunk_banks(task.plan, booked.op, config_.pods);
+    const RoundBanks banks = chunk_banks(task.plan, booked.tile_op, config_.pods);
     if (pod_weight_key_[p] != booked.weight_key) {
       pod_weight_key_[p] = booked.weight_key;
       auto w = w_network_->book(banks.w, pod, booked.weight_key + 1, static_cast<int>(booked.tile_op.k_rows), ready, ready);
@@ -768,7 +771,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       if (timeline_.enabled())
         timeline_.span(kTimelineNetworks, 1, "W tile to pod " + std::to_string(pod), w.start, w.tail + 1 - w.start);
     }
-    const std::uint64_t x_tile = x_tile_index(task.plan, booked.op);
+    const std::uint64_t x_tile = x_tile_index(task.plan, booked.tile_op);
     auto x = x_network_->book(banks.x, pod, (static_cast<std::uint64_t>(booked.layer + 1) << 40) | x_tile,
                               static_cast<int>(booked.tile_op.m_rows), ready, ready);
     booked.stream_ready = x.head;
