@@ -142,6 +142,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     next_chunk_.assign(tasks_.size(), 0);
     chunk_taken_.resize(tasks_.size());
     first_unclaimed_.assign(static_cast<std::size_t>(config.pods), 0);
+    idle_since_.assign(static_cast<std::size_t>(config.pods), kNotArrived);
     spill_read_arrival_.assign(tasks_.size(), kNotArrived);
     spill_writes_pending_.assign(tasks_.size(), 0);
     for (std::size_t t = 0; t < tasks_.size(); ++t)
@@ -217,6 +218,8 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   }
 
   void collect_stats() {
+    for (std::uint64_t since : idle_since_)  // pods idle until the end
+      if (since != kNotArrived && since < result_.cycles) result_.reduction_wait_pod_cycles += reduction_overlap(since, result_.cycles);
     for (const auto& stat : pod_stat_table()) {
       std::uint64_t total = 0;
       for (const auto& pod : pods_) total += pod->stats().*stat.member;
@@ -246,7 +249,17 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   PeekResult peek(int pod, std::uint64_t cycle, PodOp& op) override {
     if (done()) return PeekResult::Idle;
     OpRange& range = cursors_[static_cast<std::size_t>(pod)];
-    if (range.empty() && !claim(pod, cycle)) return PeekResult::Idle;
+    if (range.empty()) {
+      const auto p = static_cast<std::size_t>(pod);
+      if (!claim(pod, cycle)) {
+        if (idle_since_[p] == kNotArrived) idle_since_[p] = cycle;
+        return PeekResult::Idle;
+      }
+      if (idle_since_[p] != kNotArrived) {
+        result_.reduction_wait_pod_cycles += reduction_overlap(idle_since_[p], cycle);
+        idle_since_[p] = kNotArrived;
+      }
+    }
     const std::size_t active = pod_task_[static_cast<std::size_t>(pod)];
     const LayerTask& task = tasks_[active];
     LayerData& data = data_[active];
@@ -730,15 +743,46 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   void finish_layer(std::size_t layer) {
     const std::uint64_t end = std::max(last_finish_[layer], reduction_end_[layer]);
     const std::uint64_t now = current_cycle();
-    // Behind a layer barrier every pod waits for the reductions after the last op has finished.
+    // Behind a layer barrier every pod waits for the reductions after the last op has finished;
+    // without barriers, the pods that have no work while a layer's trees finish (its dependents
+    // wait for them) are counted when they get work again (reduction_overlap()).
     if (!dynamic_)
       result_.reduction_wait_pod_cycles += (end - last_finish_[layer]) * static_cast<std::uint64_t>(config_.pods);
+    else if (end > last_finish_[layer])
+      add_reduction_window(last_finish_[layer], end);
     if (end <= now || end == last_finish_[layer]) {
       complete(layer, end);
       return;
     }
     completions_.emplace(end, layer);
     completion_event_.notify(cycles(completions_.begin()->first - now));
+  }
+
+  // Cycles during which some layer had finished its ops but not its reduction trees, merged.
+  void add_reduction_window(std::uint64_t from, std::uint64_t to) {
+    auto next = reduction_windows_.upper_bound(from);
+    if (next != reduction_windows_.begin() && std::prev(next)->second >= from) {
+      --next;
+      from = next->first;
+      to = std::max(to, next->second);
+    }
+    while (next != reduction_windows_.end() && next->first <= to) {
+      to = std::max(to, next->second);
+      next = reduction_windows_.erase(next);
+    }
+    reduction_windows_[from] = to;
+  }
+
+  // Of the cycles [from, to) a pod had no work, those in which a reduction was finishing.
+  std::uint64_t reduction_overlap(std::uint64_t from, std::uint64_t to) const {
+    std::uint64_t total = 0;
+    auto it = reduction_windows_.upper_bound(from);
+    if (it != reduction_windows_.begin()) --it;
+    for (; it != reduction_windows_.end() && it->first < to; ++it) {
+      const std::uint64_t a = std::max(from, it->first), b = std::min(to, it->second);
+      if (b > a) total += b - a;
+    }
+    return total;
   }
 
   void complete_due() {
@@ -958,6 +1002,8 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   std::vector<std::uint64_t> next_chunk_;             // per task, dynamic scheduling: chunks claimed
   std::vector<std::vector<bool>> chunk_taken_;        // per open task, dynamic scheduling: per chunk
   std::vector<std::size_t> first_unclaimed_;          // per pod, dynamic scheduling (see claim())
+  std::vector<std::uint64_t> idle_since_;             // per pod: the cycle it found no work, or kNotArrived
+  std::map<std::uint64_t, std::uint64_t> reduction_windows_;  // dynamic: [from, to) with reductions finishing
   std::vector<std::size_t> pod_task_, claimed_;       // per pod: task of its range; last task it claimed
   std::set<std::size_t> workload_started_;
   std::size_t tasks_done_ = 0;
