@@ -50,22 +50,45 @@ bool NetworkCalendar::hold(int link, const Interval& interval, std::uint64_t now
   return true;
 }
 
+// Link by link along the path: a link that conflicts at `start` pushes it past the conflicting
+// reservation, and the check begins again at the first link (whose own conflicts are passed in
+// one scan: the source's bank port, where most transfers queue, is read once per search).
 std::uint64_t NetworkCalendar::earliest_start(const std::uint32_t* path, std::size_t length, std::uint64_t key,
                                               std::uint64_t flits, std::uint64_t ready, bool& joins,
                                               std::uint64_t& joined) const {
   std::uint64_t start = ready;
+  const int port = RouteTable::entry_link(path[0]);
+  const std::uint64_t port_offset = RouteTable::entry_hop(path[0]) * hop_;
+  const Interval* port_cursor = begin(port);  // reservations before it ended before any start tried
+  const Interval* port_end = end(port);
   for (bool moved = true; moved;) {
     moved = false;
     joins = false;
     joined = 0;
-    for (std::size_t j = 0; j < length && !moved; ++j) {
+    for (const Interval* busy = port_cursor; busy != port_end; ++busy) {
+      const std::uint64_t from = start + port_offset, to = from + flits;
+      if (busy->to <= from) {
+        port_cursor = busy + 1;
+        continue;
+      }
+      if (busy->from >= to) break;
+      if (multicast_ && busy->key == key && busy->from == from && busy->to == to) {
+        joins = true;  // the same tile in the same cycles: one copy serves both
+        joined |= 1u;
+        continue;
+      }
+      start = busy->to - port_offset;  // and go on along the port's reservations
+      joins = false;
+      joined = 0;
+    }
+    for (std::size_t j = 1; j < length && !moved; ++j) {
       const int link = RouteTable::entry_link(path[j]);
       const std::uint64_t offset = RouteTable::entry_hop(path[j]) * hop_, from = start + offset, to = from + flits;
       for (const Interval* busy = begin(link); busy != end(link); ++busy) {
         if (busy->to <= from) continue;
         if (busy->from >= to) break;
         if (multicast_ && busy->key == key && busy->from == from && busy->to == to) {
-          joins = true;  // the same tile in the same cycles: one copy serves both
+          joins = true;
           if (j < 64) joined |= std::uint64_t{1} << j;
           continue;
         }
@@ -105,6 +128,22 @@ NetworkCalendar::Booking NetworkCalendar::book(int source, int destination, std:
   std::size_t best_length = 0;
   bool best_joins = false;
   std::uint64_t best_joined = 0;  // links (the first 64) a copy of the tile already holds at best_start
+  // Every path leaves through the source's bank port: none starts before the port alone lets it,
+  // unless it shares a copy of the tile that leaves the port earlier than that.
+  std::uint64_t port_bound = ready;
+  bool earlier_copy = false;
+  {
+    const int port = RouteTable::entry_link(routes[2]);
+    for (const Interval* busy = begin(port); busy != end(port); ++busy) {
+      if (busy->to <= port_bound) continue;
+      if (busy->from >= port_bound + F) break;
+      if (multicast_ && busy->key == key && busy->from == port_bound && busy->to == port_bound + F) continue;
+      port_bound = busy->to;
+    }
+    if (multicast_)
+      for (const Interval* copy = begin(port); copy != end(port) && copy->from < port_bound; ++copy)
+        earlier_copy = earlier_copy || (copy->key == key && copy->from >= ready);
+  }
   const std::uint32_t* path = routes + 1;
   for (std::uint32_t p = 0; p < paths; ++p) {
     const std::size_t length = *path++;
@@ -124,7 +163,7 @@ NetworkCalendar::Booking NetworkCalendar::book(int source, int destination, std:
       }
     }
     if (start < best_start) best_start = start, best = path, best_length = length, best_joins = joins, best_joined = joined;
-    if (start == ready) break;  // no candidate can start earlier
+    if (start == ready || (start == port_bound && !earlier_copy)) break;  // no candidate can start earlier
     path += length;
   }
   std::size_t held = 0;
