@@ -134,15 +134,16 @@ NetworkCalendar::Booking NetworkCalendar::book(int source, int destination, std:
   bool earlier_copy = false;
   {
     const int port = RouteTable::entry_link(routes[2]);
+    std::uint64_t first_copy = std::numeric_limits<std::uint64_t>::max();  // of the tile, from ready on
     for (const Interval* busy = begin(port); busy != end(port); ++busy) {
+      if (busy->key == key && busy->from >= ready) first_copy = std::min(first_copy, busy->from);
       if (busy->to <= port_bound) continue;
       if (busy->from >= port_bound + F) break;
       if (multicast_ && busy->key == key && busy->from == port_bound && busy->to == port_bound + F) continue;
       port_bound = busy->to;
     }
-    if (multicast_)
-      for (const Interval* copy = begin(port); copy != end(port) && copy->from < port_bound; ++copy)
-        earlier_copy = earlier_copy || (copy->key == key && copy->from >= ready);
+    // (every reservation from before port_bound was visited)
+    earlier_copy = multicast_ && first_copy < port_bound;
   }
   const std::uint32_t* path = routes + 1;
   for (std::uint32_t p = 0; p < paths; ++p) {
