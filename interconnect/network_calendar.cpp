@@ -50,9 +50,22 @@ bool NetworkCalendar::hold(int link, const Interval& interval, std::uint64_t now
   return true;
 }
 
-// Link by link along the path: a link that conflicts at `start` pushes it past the conflicting
-// reservation, and the check begins again at the first link (whose own conflicts are passed in
-// one scan: the source's bank port, where most transfers queue, is read once per search).
+// The next start worth trying after `busy` conflicts with a transfer at `start` (its link's
+// interval starting at `from` = start + offset): past `busy`, or, when `busy` is a copy of the
+// same tile that begins later, the start at which the two coincide exactly (a shared copy).
+// Every start skipped overlaps `busy` without coinciding with it.
+std::uint64_t NetworkCalendar::past(const Interval& busy, std::uint64_t from, std::uint64_t offset,
+                                    std::uint64_t key, std::uint64_t flits) const {
+  if (multicast_ && busy.key == key && busy.to - busy.from == flits && busy.from > from) return busy.from - offset;
+  return busy.to - offset;
+}
+
+// The earliest start >= ready at which every link of the path is free for the transfer or held
+// by a copy of the same tile in exactly the same cycles. Link by link along the path: a link that
+// conflicts at `start` pushes it to the next start worth trying (past()), and the check begins
+// again at the first link (whose own conflicts are passed in one scan: the source's bank port,
+// where most transfers queue, is read once per search). A start only moves past starts that
+// cannot work, so the first one every link accepts is the earliest.
 std::uint64_t NetworkCalendar::earliest_start(const std::uint32_t* path, std::size_t length, std::uint64_t key,
                                               std::uint64_t flits, std::uint64_t ready, bool& joins,
                                               std::uint64_t& joined) const {
@@ -65,19 +78,20 @@ std::uint64_t NetworkCalendar::earliest_start(const std::uint32_t* path, std::si
     moved = false;
     joins = false;
     joined = 0;
-    for (const Interval* busy = port_cursor; busy != port_end; ++busy) {
+    for (const Interval* busy = port_cursor; busy != port_end;) {
       const std::uint64_t from = start + port_offset, to = from + flits;
       if (busy->to <= from) {
-        port_cursor = busy + 1;
+        port_cursor = ++busy;
         continue;
       }
       if (busy->from >= to) break;
       if (multicast_ && busy->key == key && busy->from == from && busy->to == to) {
         joins = true;  // the same tile in the same cycles: one copy serves both
         joined |= 1u;
+        ++busy;
         continue;
       }
-      start = busy->to - port_offset;  // and go on along the port's reservations
+      start = past(*busy, from, port_offset, key, flits);  // and look at this reservation again
       joins = false;
       joined = 0;
     }
@@ -92,29 +106,13 @@ std::uint64_t NetworkCalendar::earliest_start(const std::uint32_t* path, std::si
           if (j < 64) joined |= std::uint64_t{1} << j;
           continue;
         }
-        start = busy->to - offset;
+        start = past(*busy, from, offset, key, flits);
         moved = true;
         break;
       }
     }
   }
   return start;
-}
-
-bool NetworkCalendar::fits_at(const std::uint32_t* path, std::size_t length, std::uint64_t key, std::uint64_t flits,
-                              std::uint64_t start, std::uint64_t& joined) const {
-  joined = 0;
-  for (std::size_t j = 0; j < length; ++j) {
-    const int link = RouteTable::entry_link(path[j]);
-    const std::uint64_t from = start + RouteTable::entry_hop(path[j]) * hop_, to = from + flits;
-    for (const Interval* busy = begin(link); busy != end(link); ++busy) {
-      if (busy->to <= from) continue;
-      if (busy->from >= to) break;
-      if (!(busy->key == key && busy->from == from && busy->to == to)) return false;
-      if (j < 64) joined |= std::uint64_t{1} << j;
-    }
-  }
-  return true;
 }
 
 NetworkCalendar::Booking NetworkCalendar::book(int source, int destination, std::uint64_t key, int flits,
@@ -128,22 +126,23 @@ NetworkCalendar::Booking NetworkCalendar::book(int source, int destination, std:
   std::size_t best_length = 0;
   bool best_joins = false;
   std::uint64_t best_joined = 0;  // links (the first 64) a copy of the tile already holds at best_start
-  // Every path leaves through the source's bank port: none starts before the port alone lets it,
-  // unless it shares a copy of the tile that leaves the port earlier than that.
+  int best_index = 0;
+  // Every path leaves through the source's bank port: none starts before the port alone lets it.
   std::uint64_t port_bound = ready;
-  bool earlier_copy = false;
   {
     const int port = RouteTable::entry_link(routes[2]);
-    std::uint64_t first_copy = std::numeric_limits<std::uint64_t>::max();  // of the tile, from ready on
-    for (const Interval* busy = begin(port); busy != end(port); ++busy) {
-      if (busy->key == key && busy->from >= ready) first_copy = std::min(first_copy, busy->from);
-      if (busy->to <= port_bound) continue;
+    for (const Interval* busy = begin(port); busy != end(port);) {
+      if (busy->to <= port_bound) {
+        ++busy;
+        continue;
+      }
       if (busy->from >= port_bound + F) break;
-      if (multicast_ && busy->key == key && busy->from == port_bound && busy->to == port_bound + F) continue;
-      port_bound = busy->to;
+      if (multicast_ && busy->key == key && busy->from == port_bound && busy->to == port_bound + F) {
+        ++busy;
+        continue;
+      }
+      port_bound = past(*busy, port_bound, 0, key, F);
     }
-    // (every reservation from before port_bound was visited)
-    earlier_copy = multicast_ && first_copy < port_bound;
   }
   const std::uint32_t* path = routes + 1;
   for (std::uint32_t p = 0; p < paths; ++p) {
@@ -151,20 +150,10 @@ NetworkCalendar::Booking NetworkCalendar::book(int source, int destination, std:
     bool joins = false;
     std::uint64_t joined = 0;
     std::uint64_t start = earliest_start(path, length, key, F, ready, joins, joined);
-    // Or wait for a copy of the same tile that leaves later, and share its links.
-    if (multicast_) {
-      const int port = RouteTable::entry_link(path[0]);
-      for (const Interval* copy = begin(port); copy != end(port) && copy->from < start; ++copy) {
-        if (copy->key != key || copy->from < ready) continue;
-        std::uint64_t copy_joined = 0;
-        if (fits_at(path, length, key, F, copy->from, copy_joined)) {
-          start = copy->from, joins = true, joined = copy_joined;
-          break;
-        }
-      }
-    }
-    if (start < best_start) best_start = start, best = path, best_length = length, best_joins = joins, best_joined = joined;
-    if (start == ready || (start == port_bound && !earlier_copy)) break;  // no candidate can start earlier
+    if (start < best_start)
+      best_start = start, best = path, best_length = length, best_joins = joins, best_joined = joined,
+      best_index = static_cast<int>(p);
+    if (start == port_bound) break;  // no candidate can start earlier
     path += length;
   }
   std::size_t held = 0;
@@ -184,14 +173,7 @@ NetworkCalendar::Booking NetworkCalendar::book(int source, int destination, std:
   stats_.joined += best_joins;
   stats_.wait_cycles += best_start - ready;
   if (best_start > ready) {  // how long the bank's port alone would have held it back
-    std::uint64_t port_free = ready;
-    const int port = RouteTable::entry_link(best[0]);
-    for (const Interval* busy = begin(port); busy != end(port); ++busy) {
-      if (busy->to <= port_free) continue;
-      if (busy->from >= port_free + F) break;
-      if (multicast_ && busy->key == key && busy->from == port_free && busy->to == port_free + F) continue;
-      port_free = busy->to;
-    }
+    const std::uint64_t port_free = port_bound;
     stats_.bank_port_wait_cycles += std::min(port_free, best_start) - ready;
   }
   Booking booking;
@@ -200,6 +182,7 @@ NetworkCalendar::Booking NetworkCalendar::book(int source, int destination, std:
   booking.tail = booking.head + F - 1;
   booking.shares_source = shares_source;
   booking.new_link_share = static_cast<double>(held) / static_cast<double>(best_length);
+  booking.path = best_index;
   return booking;
 }
 

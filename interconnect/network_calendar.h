@@ -6,9 +6,10 @@
 // load (network_engine.h). Transfers are booked in the order they are requested; each takes the
 // earliest start s >= its ready cycle at which every link of one of its candidate paths is idle
 // for its whole interval (an earlier booking's gap can be used: the links are reserved like a
-// circuit, not queued), the candidate path with the earliest start winning. A copy of the same
-// tile that leaves the source in the same cycle shares the links the two paths have in common
-// (a multicast) when the network supports multicast. A bus's body is held like a link.
+// circuit, not queued) or, on a network that supports multicast, held by a copy of the same tile
+// in exactly the same cycles, which it then shares (one copy leaves the bank, and the paths'
+// common links carry it once); the candidate path with the earliest start wins. A test checks
+// this against a brute-force search on random bookings. A bus's body is held like a link.
 //
 // What this does not model, unlike the router engines: buffering (a transfer never waits inside
 // the network, it starts later instead) and arbitration order among transfers booked in the
@@ -40,6 +41,7 @@ class NetworkCalendar {
     std::uint64_t tail = 0;   // the last flit reaches it
     bool shares_source = false;   // a copy of the same tile left the bank with it: one bank read
     double new_link_share = 1.0;  // links it holds itself / links on its path (multicast saves the rest)
+    int path = 0;                 // which of RouteTable::paths(source, destination) it takes
   };
   // Books `flits` flits of tile `key` (unique per tile and network) from `source` to
   // `destination`, ready at cycle `ready`. `now` (<= ready, never decreasing between calls)
@@ -56,9 +58,8 @@ class NetworkCalendar {
   // first 64) on which a copy of the same tile already holds the found start's cycles.
   std::uint64_t earliest_start(const std::uint32_t* path, std::size_t length, std::uint64_t key, std::uint64_t flits,
                                std::uint64_t ready, bool& joins, std::uint64_t& joined) const;
-  // Whether a copy of tile `key` leaving at `start` finds every link free or held by that tile.
-  bool fits_at(const std::uint32_t* path, std::size_t length, std::uint64_t key, std::uint64_t flits,
-               std::uint64_t start, std::uint64_t& joined) const;
+  std::uint64_t past(const Interval& busy, std::uint64_t from, std::uint64_t offset, std::uint64_t key,
+                     std::uint64_t flits) const;
   bool hold(int link, const Interval& interval, std::uint64_t now);
   const Interval* begin(int link) const {
     return &slots_[static_cast<std::size_t>(link) * capacity_ + head_[static_cast<std::size_t>(link)]];
