@@ -93,7 +93,7 @@ const ComponentRegistration kSimulationSection{{"section", "simulation",
       -kInf, kInf, {"fast", "reference"}}}}};
 
 const ComponentRegistration kWorkloadSection{{"section", "workload",
-    "a DNN layer trace (or a list of them, run one after another)",
+    "a DNN layer trace (or a list of them: under `dynamic` they share the pods at tile-op granularity, otherwise they run one after another)",
     {{"trace", ParamType::String, "", "workloads/models/resnet50_299.csv",
       "trace file; relative paths resolve against the config's folder, then the repository root",
       -kInf, kInf, {}},
