@@ -5,8 +5,12 @@
 
 namespace sosasim {
 
-RouteTable::RouteTable(const Topology& topology, const NetworkGraph& graph, int max_paths)
+RouteTable::RouteTable(const Topology& topology, const NetworkGraph& graph, int max_paths, int endpoints, bool spread)
     : topology_(topology), graph_(graph), max_paths_(std::max(1, max_paths)), multicast_(topology.supports_multicast()) {
+  const int used = endpoints > 0 ? endpoints : graph.terminals;
+  if (used > graph.terminals) throw std::logic_error(std::to_string(used) + " endpoints on " + graph.name);
+  for (int e = 0; e < used; ++e)
+    terminal_.push_back(spread ? static_cast<int>(static_cast<std::int64_t>(e) * graph.terminals / used) : e);
   links_ = graph.terminals;  // injection ports first
   for (const RouterNode& router : graph.routers) {
     output_base_.push_back(links_);
@@ -49,7 +53,7 @@ void RouteTable::find_paths(int source, int destination, std::vector<std::vector
   // (A topology with fewer distinct paths than max_paths stops when it has them all.)
   const auto wanted = static_cast<std::size_t>(std::min<std::int64_t>(max_paths_, topology_.path_choices(graph_.terminals)));
   for (std::uint64_t id = 0; id < 4u * static_cast<std::uint64_t>(max_paths_) && found.size() < wanted; ++id) {
-    std::vector<int> path = walk(source, destination, id == 0 ? kStraightRoute : id);
+    std::vector<int> path = walk(terminal_of(source), terminal_of(destination), id == 0 ? kStraightRoute : id);
     if (std::find(found.begin(), found.end(), path) != found.end()) continue;
     std::vector<std::uint16_t> hop(path.size(), 0);
     for (std::size_t j = 1; j < path.size(); ++j)

@@ -17,8 +17,13 @@ namespace sosasim {
 class RouteTable {
  public:
   // Up to `max_paths` distinct paths per (source, destination) pair: a topology with
-  // free-choice stages offers several (butterfly-e: e, Benes: up to max_paths of N/2).
-  RouteTable(const Topology& topology, const NetworkGraph& graph, int max_paths);
+  // free-choice stages offers several (butterfly-e: e, Benes: up to max_paths of N/2). Sources
+  // and destinations are endpoints (pods with their banks), `endpoints` of them (0: one per
+  // terminal); with `spread`, endpoint e sits at terminal floor(e * terminals / endpoints), so a
+  // network with more ports than pods has its free ports evenly between them, otherwise at
+  // terminal e. Link ids are the graph's: a source's first link is its terminal's port.
+  RouteTable(const Topology& topology, const NetworkGraph& graph, int max_paths, int endpoints = 0, bool spread = false);
+  int terminal_of(int endpoint) const { return terminal_[static_cast<std::size_t>(endpoint)]; }
 
   const std::vector<std::vector<int>>& paths(int source, int destination);
   // For each of paths(source, destination), the hop at which each link is entered: a transfer
@@ -57,6 +62,7 @@ class RouteTable {
   int links_ = 0;
   std::vector<int> output_base_;  // per router: the link id of its output 0
   std::vector<int> body_link_;    // per router: its body's link id, or -1
+  std::vector<int> terminal_;     // per endpoint: its terminal
   std::vector<char> body_;  // per link
   std::vector<std::int32_t> slot_;                      // per (source, destination): index into paths_, or -1
   std::deque<std::vector<std::vector<int>>> paths_;  // filled on first use; references stay valid

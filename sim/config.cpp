@@ -66,7 +66,12 @@ const ComponentRegistration kInterconnectSection{{"section", "interconnect",
      {"transfers", ParamType::Choice, "", "contention",
       "contention: tiles cross the X and W networks' links first come, first served (not under sosa_rounds, "
       "which reserves routes per round); ideal: tiles reach the pods at once",
-      -kInf, kInf, {"contention", "ideal"}}}}};
+      -kInf, kInf, {"contention", "ideal"}},
+     {"port_placement", ParamType::Choice, "", "spread",
+      "which ports the pods (with their banks) take when the network has more ports than pods (a butterfly or "
+      "Benes over a power of two): spread: evenly over all ports (pod i at port floor(i * ports / pods)); "
+      "packed: the first ones",
+      -kInf, kInf, {"spread", "packed"}}}}};
 
 const ComponentRegistration kTilingSection{{"section", "tiling",
     "how GEMMs are cut into tile ops and placed on pods; `scheduler` selects a registered scheduler",
@@ -458,6 +463,7 @@ SimConfig load_config(const std::optional<std::string>& config_path,
   config.interconnect.topology = config.interconnect.params.get_string("topology");
   config.interconnect.hop_latency = config.interconnect.params.get_int("hop_latency");
   config.interconnect.ideal_transfers = config.interconnect.params.get_string("transfers") == "ideal";
+  config.interconnect.spread_ports = config.interconnect.params.get_string("port_placement") == "spread";
 
   config.tiling.params = read_component_section(doc, "tiling", "scheduler", "scheduler", resolved["tiling"]);
   config.tiling.scheduler = config.tiling.params.get_string("scheduler");

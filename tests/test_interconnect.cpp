@@ -341,3 +341,24 @@ TEST_CASE("network calendar: random bookings never collide and start as early as
     }
   }
 }
+
+TEST_CASE("route table: pods spread over a larger network's ports", "[interconnect][calendar]") {
+  // 6 pods on an 8-port butterfly: spread puts pod i at port floor(8 i / 6), packed at port i.
+  auto topo = topology("butterfly", 2);
+  NetworkGraph graph = topo->build(6);
+  REQUIRE(graph.terminals == 8);
+  RouteTable spread(*topo, graph, 8, 6, true), packed(*topo, graph, 8, 6, false);
+  const std::vector<int> expected{0, 1, 2, 4, 5, 6};
+  for (int pod = 0; pod < 6; ++pod) {
+    CHECK(spread.terminal_of(pod) == expected[static_cast<std::size_t>(pod)]);
+    CHECK(packed.terminal_of(pod) == pod);
+  }
+  // A path leaves through its source pod's port (link id = terminal) and reaches its destination
+  // (RouteTable checks delivery); the calendar books between pods, whatever their ports.
+  for (const auto& path : spread.paths(3, 5)) CHECK(path.front() == 4);
+  for (const auto& path : packed.paths(3, 5)) CHECK(path.front() == 3);
+  NetworkCalendar calendar(spread, 1);
+  const auto booking = calendar.book(3, 5, 1, 4, 10, 10);
+  CHECK(booking.start == 10);
+  CHECK(booking.head == 10 + static_cast<std::uint64_t>(graph.stages + 1));
+}

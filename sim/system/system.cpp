@@ -160,7 +160,8 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     graph_ = topology_->build(config.pods);
     network_latency_ = static_cast<std::uint64_t>(graph_.stages * config.interconnect.hop_latency);
     round_policy_ = scheduler_->rounds();
-    routes_ = std::make_unique<RouteTable>(*topology_, graph_, round_policy_.route_choices);
+    routes_ = std::make_unique<RouteTable>(*topology_, graph_, round_policy_.route_choices, static_cast<int>(config.pods),
+                                           config.interconnect.spread_ports);
     if (!round_policy_.lockstep && !config.interconnect.ideal_transfers) {
       const auto hop = static_cast<int>(config.interconnect.hop_latency);
       x_network_ = std::make_unique<NetworkCalendar>(*routes_, hop);
