@@ -665,6 +665,7 @@ TEST_CASE("a reference-fidelity system run agrees with the fast run cycle for cy
       "-p interconnect.transfers=ideal -p dram.bandwidth_gbps=1000",
       "-p pods=8 -p tiling.k_reduction=post_processors -p dram.bandwidth_gbps=1000",
       "-p pods=4 -p tiling.order=output_blocks -p tiling.k_reduction=post_processors -p dram.bandwidth_gbps=1000",
+      "-p pods=6 -p dram.bandwidth_gbps=1000",  // spread over the butterfly's 8 ports
       // dynamic on a layer graph with branches, and two tenants sharing the pods
       "-p tiling.scheduler=dynamic -p workload.trace=branches.csv",
       "-p tiling.scheduler=dynamic -p pods=16 -p array.rows=4 -p array.cols=4 -p tiling.partition_size=4 "
