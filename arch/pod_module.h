@@ -90,8 +90,9 @@ class PodModule : public sc_core::sc_module {
 
   // Operands the pod was waiting for have arrived; called by the work source.
   void wake();
-  // Steps the pod at `cycle` (> now), for a source that knows when its answer will change; a
-  // Waiting peek must call it again, since an earlier pending wake replaces it.
+  // Steps the pod at `cycle` (> now), for a source that knows when its answer will change. The
+  // pod keeps the earliest such cycle and re-arms it after every step before it (an earlier
+  // pending notification replaces a later one).
   void wake_at(std::uint64_t cycle);
   // The work source may answer differently from peeks at `cycle` on: the pod asks again then
   // (the reference array, which asks one cycle behind, a cycle later).
