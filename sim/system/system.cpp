@@ -5,16 +5,18 @@
 //   at a time, in trace order; dynamic: every ready layer at once). Workloads run one after
 //   another unless dynamic shares the pods among them.
 // - The scheduler gives each pod its ops of a layer (its contiguous range, which dynamic hands
-//   out when the pod frees up, or the ops the round scheduler placed on it); pods execute them in order with the fast per-op array
-//   model (arch/pod_timing.h) or, at reference fidelity, the cycle-by-cycle PE array.
+//   out when the pod frees up, or the ops the round scheduler placed on it); pods execute them
+//   in order with the fast per-op array model (arch/pod_timing.h) or, at reference fidelity, the
+//   cycle-by-cycle PE array.
 // - Weights come from DRAM: the controller streams every layer's weight tiles in run order as
 //   far ahead as the pods' W banks (pods x bank_kib) hold; a tile's space frees when its last op
 //   has finished. Layers without producers also fetch their input X from DRAM first.
 // - Tiles reach the pods through the networks: under sosa_rounds, routes are reserved per round
 //   (tiling/round_schedule.h); otherwise each op's input tile and each new weight tile are booked
 //   on the X and W networks' links (interconnect/network_calendar.h) when the pod asks for the op.
-// - Not modelled: partial-sum reduction time (the pods' post-processors are assumed to keep up
-//   with accumulating into their own P banks).
+// - Partial sums accumulate in each pod's own P bank. K blocks of one output tile computed on
+//   several pods are added for free (tiling.k_reduction: free) or by post-processor reduction
+//   trees over a third network (post_processors), which a layer's completion waits for.
 #include "sim/system/system.h"
 
 #include <algorithm>
