@@ -5,7 +5,9 @@
 // layer's data is placed for that (chunk_banks), and its reduction trees are built on it. A pod
 // that runs out of work takes its chunk of a ready layer it has not run yet, preferring the oldest
 // whose data for that chunk is already on chip, so pods that finish early start the next layers
-// while others drain, and independent branches and tenants overlap.
+// while others drain, and independent branches and tenants overlap. A later workload's chunks are
+// taken a weight tile's ops at a time while an earlier workload is unfinished, so the earlier one
+// gets its pods back as soon as its next layer is ready (the first tenant has priority).
 #include "tiling/scheduler.h"
 
 namespace sosasim {

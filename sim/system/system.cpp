@@ -142,8 +142,9 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     data_.resize(tasks_.size());
     finished_ops_.assign(tasks_.size(), 0);
     next_chunk_.assign(tasks_.size(), 0);
-    chunk_taken_.resize(tasks_.size());
+    chunk_claimed_.resize(tasks_.size());
     first_unclaimed_.assign(static_cast<std::size_t>(config.pods), 0);
+    completed_.assign(tasks_.size(), false);
     idle_since_.assign(static_cast<std::size_t>(config.pods), kNotArrived);
     spill_read_arrival_.assign(tasks_.size(), kNotArrived);
     spill_writes_pending_.assign(tasks_.size(), 0);
@@ -487,7 +488,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     workload_started_.insert(task.workload);
     if (round_policy_.lockstep) plan_rounds(task, cycle);
     open_.insert(index);
-    if (dynamic_) chunk_taken_[index].assign(chunk_count(index), false);
+    if (dynamic_) chunk_claimed_[index].assign(chunk_count(index), 0);
     for (const auto& pod : pods_) {
       if (dynamic_) pod->offer_from(cycle + 1);  // (see claim())
       else pod->wake();
@@ -505,6 +506,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     workload.end_cycle = std::max(workload.end_cycle, cycle);
     result_.cycles = std::max(result_.cycles, cycle);
     ++tasks_done_;
+    completed_[index] = true;
     open_.erase(index);
     if (tasks_[index].spill_bytes > 0) {
       double bytes = tasks_[index].spill_bytes;
@@ -530,14 +532,23 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   // has a chunk for it once that chunk's first weight tile is on chip; until then, a younger one
   // whose chunk has all its weights on chip; else it waits for the oldest (whose tiles DRAM
   // brings first). Never waiting on a younger layer's tiles keeps a pod from holding up an older
-  // layer whose tiles fill the W banks (a deadlock with small banks). A claim at `cycle` sees only
-  // what happened before that cycle (layers ready, fetches started, tiles arrived), so it does not
-  // depend on the order in which pods and DRAM act within a cycle; pods are offered new work from
-  // the next cycle on.
+  // layer whose tiles fill the W banks (a deadlock with small banks). A later workload's chunk is
+  // claimed a weight tile's ops at a time while an earlier workload is unfinished. A claim at
+  // `cycle` sees only what happened before that cycle (layers ready, fetches started, tiles
+  // arrived), so it does not depend on the order in which pods and DRAM act within a cycle; pods
+  // are offered new work from the next cycle on.
   bool claim(int pod, std::uint64_t cycle) {
     const auto p = static_cast<std::size_t>(pod);
     if (dynamic_) {
-      auto has_chunk = [&](std::size_t t) { return p < chunk_count(t) && !chunk_taken_[t][p]; };
+      // This pod's chunk of layer t and how much of it the pod has claimed.
+      auto chunk = [&](std::size_t t) {
+        return scheduler_->ops_for_pod(tasks_[t].plan, pod, static_cast<std::int64_t>(chunk_count(t)));
+      };
+      auto has_chunk = [&](std::size_t t) {
+        if (p >= chunk_count(t)) return false;
+        const OpRange range = chunk(t);
+        return chunk_claimed_[t][p] < range.end - range.begin;
+      };
       auto visible = [&](std::size_t t) {
         const LayerData& data = data_[t];
         return result_.layers[t].start_cycle < cycle && data.requested && data.requested_cycle < cycle;
@@ -547,8 +558,9 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
         const LayerData& data = data_[t];
         if (data.inputs_arrival >= cycle) return false;
         const LayerPlan& plan = tasks_[t].plan;
-        const OpRange range = scheduler_->ops_for_pod(plan, pod, static_cast<std::int64_t>(chunk_count(t)));
-        for (std::uint64_t op = range.begin; op < range.end; op += range.stride) {
+        const OpRange range = chunk(t);
+        const std::uint64_t claimed = chunk_claimed_[t].empty() ? 0 : chunk_claimed_[t][p];
+        for (std::uint64_t op = range.begin + claimed; op < range.end; op += range.stride) {
           if (data.arrival[plan.op(op).weight_tile] >= cycle) return false;
           if (!all) break;
         }
@@ -557,7 +569,10 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       // The first layer, in run order, with a chunk this pod has not claimed (ready or not).
       std::size_t& first = first_unclaimed_[p];
       auto claimed = [&](std::size_t t) {
-        return next_chunk_[t] >= chunk_count(t) || (!chunk_taken_[t].empty() && chunk_taken_[t][p]);
+        if (next_chunk_[t] >= chunk_count(t)) return true;
+        if (chunk_claimed_[t].empty()) return false;
+        const OpRange range = chunk(t);
+        return chunk_claimed_[t][p] >= range.end - range.begin;
       };
       while (first < tasks_.size() && (p >= chunk_count(first) || claimed(first))) ++first;
       if (first == tasks_.size()) return false;
@@ -573,12 +588,22 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       }
       const std::size_t task = *it;
       const std::uint64_t chunks = chunk_count(task);
-      chunk_taken_[task][p] = true;
-      if (++next_chunk_[task] >= chunks) {
+      // A layer of a later workload than the oldest unfinished one is taken a weight tile's ops at
+      // a time, so a pod comes back to the older workload's layers as soon as they are ready.
+      while (oldest_unfinished_ < tasks_.size() && completed_[oldest_unfinished_]) ++oldest_unfinished_;
+      const bool in_pieces = oldest_unfinished_ < tasks_.size() &&
+                             tasks_[task].workload > tasks_[oldest_unfinished_].workload;
+      const OpRange range = chunk(task);
+      std::uint64_t& claimed_ops = chunk_claimed_[task][p];
+      OpRange piece{range.begin + claimed_ops, range.end, range.stride};
+      if (in_pieces)
+        piece.end = std::min(range.end, piece.begin + static_cast<std::uint64_t>(tasks_[task].plan.m_parts()));
+      claimed_ops = piece.end - range.begin;
+      if (claimed_ops == range.end - range.begin && ++next_chunk_[task] >= chunks) {
         open_.erase(task);
-        chunk_taken_[task] = std::vector<bool>();
+        chunk_claimed_[task] = std::vector<std::uint64_t>();
       }
-      cursors_[p] = scheduler_->ops_for_pod(tasks_[task].plan, pod, static_cast<std::int64_t>(chunks));
+      cursors_[p] = piece;
       pod_task_[p] = task;
       return true;  // (a chunk is never empty: chunks <= ops)
     }
@@ -1003,7 +1028,9 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   std::vector<std::vector<std::size_t>> dependents_;  // per task
   std::set<std::size_t> open_;                        // ready tasks with ops to hand out, oldest first
   std::vector<std::uint64_t> next_chunk_;             // per task, dynamic scheduling: chunks claimed
-  std::vector<std::vector<bool>> chunk_taken_;        // per open task, dynamic scheduling: per chunk
+  std::vector<std::vector<std::uint64_t>> chunk_claimed_;  // per open task, dynamic: ops claimed per chunk
+  std::vector<bool> completed_;                       // per task
+  std::size_t oldest_unfinished_ = 0;                 // the first task not completed
   std::vector<std::size_t> first_unclaimed_;          // per pod, dynamic scheduling (see claim())
   std::vector<std::uint64_t> idle_since_;             // per pod: the cycle it found no work, or kNotArrived
   std::map<std::uint64_t, std::uint64_t> reduction_windows_;  // dynamic: [from, to) with reductions finishing
