@@ -9,44 +9,44 @@ NetworkCalendar::NetworkCalendar(RouteTable& routes, int hop_latency)
     : routes_(routes),
       hop_(static_cast<std::uint64_t>(hop_latency)),
       multicast_(routes.multicast()),
-      slots_(static_cast<std::size_t>(routes.links()) * capacity_),
-      count_(static_cast<std::size_t>(routes.links()), 0),
-      head_(static_cast<std::size_t>(routes.links()), 0) {}
+      slots_(static_cast<std::size_t>(routes.links()) * kInitialSlots),
+      segments_(static_cast<std::size_t>(routes.links())) {
+  for (std::size_t l = 0; l < segments_.size(); ++l) segments_[l] = Segment{l * kInitialSlots, kInitialSlots, 0, 0};
+}
 
 // Adds `interval` to the link's reservations, unless a copy of the same tile already holds the
 // link from the same cycle (then returns false). Reservations that ended before `now` are
 // forgotten (the link's head moves past them; the slots are compacted when full).
 bool NetworkCalendar::hold(int link, const Interval& interval, std::uint64_t now) {
-  const auto l = static_cast<std::size_t>(link);
-  Interval* base = &slots_[l * capacity_];
-  std::uint32_t head = head_[l], n = count_[l];
+  Segment& segment = segments_[static_cast<std::size_t>(link)];
+  Interval* base = slots_.data() + segment.offset;
+  std::uint32_t head = segment.head, n = segment.count;
   while (head < n && base[head].to <= now) ++head;
   std::uint32_t at = n;  // the first reservation from interval.from on (new ones usually go last)
   while (at > head && base[at - 1].from >= interval.from) --at;
   if (at < n && base[at].from == interval.from && base[at].key == interval.key) {
-    head_[l] = head;
+    segment.head = head;
     return false;
   }
-  if (n == capacity_ && head > 0) {  // compact
+  if (n == segment.capacity && head > 0) {  // compact
     std::copy(base + head, base + n, base);
     n -= head;
     at -= head;
     head = 0;
   }
-  if (n == capacity_) {  // grow every link's slots
-    std::vector<Interval> grown(slots_.size() * 2);
-    for (std::size_t i = 0; i < count_.size(); ++i)
-      std::copy(slots_.begin() + static_cast<std::ptrdiff_t>(i * capacity_),
-                slots_.begin() + static_cast<std::ptrdiff_t>(i * capacity_ + count_[i]),
-                grown.begin() + static_cast<std::ptrdiff_t>(i * capacity_ * 2));
-    slots_.swap(grown);
-    capacity_ *= 2;
-    base = &slots_[l * capacity_];
+  if (n == segment.capacity) {  // move to a segment twice as large
+    const std::size_t offset = slots_.size();
+    slots_.resize(offset + 2 * static_cast<std::size_t>(segment.capacity));
+    base = slots_.data() + segment.offset;
+    std::copy(base, base + n, slots_.data() + offset);
+    segment.offset = offset;
+    segment.capacity *= 2;
+    base = slots_.data() + offset;
   }
   for (std::uint32_t i = n; i > at; --i) base[i] = base[i - 1];
   base[at] = interval;
-  head_[l] = head;
-  count_[l] = n + 1;
+  segment.head = head;
+  segment.count = n + 1;
   return true;
 }
 

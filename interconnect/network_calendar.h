@@ -62,21 +62,29 @@ class NetworkCalendar {
                      std::uint64_t flits) const;
   bool hold(int link, const Interval& interval, std::uint64_t now);
   const Interval* begin(int link) const {
-    return &slots_[static_cast<std::size_t>(link) * capacity_ + head_[static_cast<std::size_t>(link)]];
+    const Segment& segment = segments_[static_cast<std::size_t>(link)];
+    return slots_.data() + segment.offset + segment.head;
   }
   const Interval* end(int link) const {
-    return &slots_[static_cast<std::size_t>(link) * capacity_ + count_[static_cast<std::size_t>(link)]];
+    const Segment& segment = segments_[static_cast<std::size_t>(link)];
+    return slots_.data() + segment.offset + segment.count;
   }
 
   RouteTable& routes_;
   std::uint64_t hop_;
   bool multicast_;
-  // Each link's live reservations, sorted and disjoint, in a fixed-size slot array (a few at a
-  // time in practice, so the calendar stays in cache); the array grows when a link fills it.
-  std::size_t capacity_ = 4;
+  // Each link's live reservations, sorted and disjoint, in its own segment of one slot pool (a
+  // few at a time on most links, so the calendar stays in cache); a link that fills its segment
+  // moves to a new one twice as large at the pool's end.
+  struct Segment {
+    std::size_t offset = 0;      // of its first slot in slots_
+    std::uint32_t capacity = 0;  // slots
+    std::uint32_t count = 0;     // slots in use
+    std::uint32_t head = 0;      // the first live reservation (earlier ones ended)
+  };
+  static constexpr std::uint32_t kInitialSlots = 4;
   std::vector<Interval> slots_;
-  std::vector<std::uint32_t> count_;  // per link: slots in use
-  std::vector<std::uint32_t> head_;   // per link: the first live reservation (earlier ones ended)
+  std::vector<Segment> segments_;  // per link
   CalendarStats stats_;
 };
 
