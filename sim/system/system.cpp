@@ -268,10 +268,9 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     const LayerTask& task = tasks_[active];
     LayerData& data = data_[active];
     const std::uint64_t op_index = op_at(pod, range.begin);
-    const bool decoded = x_network_ && booked_[static_cast<std::size_t>(pod)].state != Booked::None &&
-                         booked_[static_cast<std::size_t>(pod)].layer == active &&
-                         booked_[static_cast<std::size_t>(pod)].op == op_index;  // (by ask_ahead or an earlier peek)
-    const TileOp tile_op = decoded ? booked_[static_cast<std::size_t>(pod)].tile_op : task.plan.op(op_index);
+    const bool requested = x_network_ && booked_[static_cast<std::size_t>(pod)].is(active, op_index);
+    // (decoded when it was requested, by ask_ahead or an earlier peek)
+    const TileOp tile_op = requested ? booked_[static_cast<std::size_t>(pod)].tile_op : task.plan.op(op_index);
     const std::uint64_t tile = tile_op.weight_tile;
     std::uint64_t layer_tag = static_cast<std::uint64_t>(active) << 32;
     if (!data.requested || data.inputs_arrival == kNotArrived) {
@@ -293,9 +292,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     op.weight_key = task.first_weight_key + tile;
     op.stream_rows = static_cast<std::uint64_t>(tile_op.m_rows);
     op.useful_macs = tile_op.useful_macs();
-    // Available from when its data is on chip and its layer was released (the reference pod
-    // relies on this; the fast pod takes the later of this and the cycle it asks).
-    op.operands_ready = std::max({data.arrival[tile], data.inputs_arrival, result_.layers[active].start_cycle});
+    op.operands_ready = operands_ready(active, tile);
     if (round_policy_.lockstep)
       op.operands_ready = std::max(op.operands_ready, round_starts_[schedule_.round[op_index]]);
     if (x_network_) {
@@ -306,10 +303,9 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       // The pod steps again when its request is due (book_due(), from whichever of the pods
       // steps first at that cycle), so no process runs just to book.
       Booked& booked = booked_[static_cast<std::size_t>(pod)];
-      if (booked.state == Booked::None || booked.layer != active || booked.op != op_index) {
+      if (!requested) {
         const std::uint64_t ready = std::max(op.operands_ready, cycle);
-        booked = Booked{Booked::Requested, active, op_index, ready, 0, 0, tile_op, op.weight_key};
-        requests_[ready].push_back(pod);
+        request(pod, active, op_index, tile_op, ready);
         pods_[static_cast<std::size_t>(pod)]->wake_at(ready + 2);
         return PeekResult::Waiting;
       }
@@ -338,14 +334,24 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     if (!data.requested || data.inputs_arrival == kNotArrived) return cycle;
     const std::uint64_t op_index = op_at(pod, cursors_[p].begin);
     const TileOp tile_op = tasks_[active].plan.op(op_index);
-    const std::uint64_t arrival = data.arrival[tile_op.weight_tile];
-    if (arrival == kNotArrived) return cycle;
-    const std::uint64_t ready =
-        std::max({arrival, data.inputs_arrival, result_.layers[active].start_cycle, cycle});
-    booked_[p] = Booked{Booked::Requested, active, op_index, ready, 0, 0, tile_op,
-                        tasks_[active].first_weight_key + tile_op.weight_tile};
-    requests_[ready].push_back(pod);
+    if (data.arrival[tile_op.weight_tile] == kNotArrived) return cycle;
+    const std::uint64_t ready = std::max(operands_ready(active, tile_op.weight_tile), cycle);
+    request(pod, active, op_index, tile_op, ready);
     return ready + 2;
+  }
+
+  // From when an op of `task` on weight tile `tile` has its data on chip and its layer released
+  // (the reference pod relies on this; the fast pod takes the later of this and the cycle it asks).
+  std::uint64_t operands_ready(std::size_t task, std::uint64_t tile) const {
+    const LayerData& data = data_[task];
+    return std::max({data.arrival[tile], data.inputs_arrival, result_.layers[task].start_cycle});
+  }
+
+  // Pod `pod` asks for the tiles of op `op_index` of `task`, ready at `ready`: booked by book_due().
+  void request(int pod, std::size_t task, std::uint64_t op_index, const TileOp& tile_op, std::uint64_t ready) {
+    booked_[static_cast<std::size_t>(pod)] = Booked{Booked::Requested, task, op_index, ready, 0, 0, tile_op,
+                                                    tasks_[task].first_weight_key + tile_op.weight_tile};
+    requests_[ready].push_back(pod);
   }
 
   void started(int pod, const PodOp& op, const OpTiming& timing) override {
@@ -1052,6 +1058,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     std::uint64_t weights_ready = 0, stream_ready = 0;  // the W and X tiles' heads reach the pod
     TileOp tile_op;
     std::uint64_t weight_key = 0;
+    bool is(std::size_t of_layer, std::uint64_t of_op) const { return state != None && layer == of_layer && op == of_op; }
   };
   std::vector<Booked> booked_;
   std::map<std::uint64_t, std::vector<int>> requests_;  // request cycle -> pods
