@@ -60,56 +60,57 @@ std::uint64_t NetworkCalendar::past(const Interval& busy, std::uint64_t from, st
   return busy.to - offset;
 }
 
-// The earliest start >= ready at which every link of the path is free for the transfer or held
-// by a copy of the same tile in exactly the same cycles. Link by link along the path: a link that
-// conflicts at `start` pushes it to the next start worth trying (past()), and the check begins
-// again at the first link (whose own conflicts are passed in one scan: the source's bank port,
-// where most transfers queue, is read once per search). A start only moves past starts that
-// cannot work, so the first one every link accepts is the earliest.
+// The earliest start >= `start` that one link accepts (free for the transfer's interval on it,
+// which begins `offset` cycles after the start, or held by a copy of the same tile in exactly
+// those cycles), scanning its reservations from `cursor` on. Advances `cursor` past those that
+// end before the start found (a later search from a later start can skip them) and sets
+// `joined` when a copy of the tile holds the link then.
+inline std::uint64_t NetworkCalendar::first_fit(int link, std::uint64_t offset, std::uint64_t key, std::uint64_t flits,
+                                         std::uint64_t start, const Interval*& cursor, bool& joined) const {
+  joined = false;
+  for (const Interval* busy = cursor; busy != end(link);) {
+    const std::uint64_t from = start + offset, to = from + flits;
+    if (busy->to <= from) {
+      cursor = ++busy;
+      continue;
+    }
+    if (busy->from >= to) break;
+    if (multicast_ && busy->key == key && busy->from == from && busy->to == to) {
+      joined = true;  // the same tile in the same cycles: one copy serves both
+      ++busy;
+      continue;
+    }
+    start = past(*busy, from, offset, key, flits);  // and look at this reservation again
+    joined = false;
+  }
+  return start;
+}
+
+// The earliest start >= ready at which every link of the path accepts the transfer (first_fit).
+// Link by link: a link that moves the start sends the search back to the first link, until all
+// accept the same start. A start only moves past starts that cannot work, so that one is the
+// earliest. `joined` gets a bit per link (of the first 64) a copy of the tile already holds.
 std::uint64_t NetworkCalendar::earliest_start(const std::uint32_t* path, std::size_t length, std::uint64_t key,
                                               std::uint64_t flits, std::uint64_t ready, bool& joins,
                                               std::uint64_t& joined) const {
-  std::uint64_t start = ready;
   const int port = RouteTable::entry_link(path[0]);
   const std::uint64_t port_offset = RouteTable::entry_hop(path[0]) * hop_;
-  const Interval* port_cursor = begin(port);  // reservations before it ended before any start tried
-  const Interval* port_end = end(port);
+  const Interval* port_cursor = begin(port);  // the source's bank port, where most transfers queue
+  std::uint64_t start = ready;
   for (bool moved = true; moved;) {
     moved = false;
-    joins = false;
-    joined = 0;
-    for (const Interval* busy = port_cursor; busy != port_end;) {
-      const std::uint64_t from = start + port_offset, to = from + flits;
-      if (busy->to <= from) {
-        port_cursor = ++busy;
-        continue;
-      }
-      if (busy->from >= to) break;
-      if (multicast_ && busy->key == key && busy->from == from && busy->to == to) {
-        joins = true;  // the same tile in the same cycles: one copy serves both
-        joined |= 1u;
-        ++busy;
-        continue;
-      }
-      start = past(*busy, from, port_offset, key, flits);  // and look at this reservation again
-      joins = false;
-      joined = 0;
-    }
+    bool on_link = false;
+    start = first_fit(port, port_offset, key, flits, start, port_cursor, on_link);
+    joins = on_link;
+    joined = on_link ? 1u : 0u;
     for (std::size_t j = 1; j < length && !moved; ++j) {
       const int link = RouteTable::entry_link(path[j]);
-      const std::uint64_t offset = RouteTable::entry_hop(path[j]) * hop_, from = start + offset, to = from + flits;
-      for (const Interval* busy = begin(link); busy != end(link); ++busy) {
-        if (busy->to <= from) continue;
-        if (busy->from >= to) break;
-        if (multicast_ && busy->key == key && busy->from == from && busy->to == to) {
-          joins = true;
-          if (j < 64) joined |= std::uint64_t{1} << j;
-          continue;
-        }
-        start = past(*busy, from, offset, key, flits);
-        moved = true;
-        break;
-      }
+      const Interval* cursor = begin(link);
+      const std::uint64_t fit = first_fit(link, RouteTable::entry_hop(path[j]) * hop_, key, flits, start, cursor, on_link);
+      moved = fit != start;
+      start = fit;
+      joins = joins || on_link;
+      if (on_link && j < 64) joined |= std::uint64_t{1} << j;
     }
   }
   return start;
@@ -128,22 +129,10 @@ NetworkCalendar::Booking NetworkCalendar::book(int source, int destination, std:
   std::uint64_t best_joined = 0;  // links (the first 64) a copy of the tile already holds at best_start
   int best_index = 0;
   // Every path leaves through the source's bank port: none starts before the port alone lets it.
-  std::uint64_t port_bound = ready;
-  {
-    const int port = RouteTable::entry_link(routes[2]);
-    for (const Interval* busy = begin(port); busy != end(port);) {
-      if (busy->to <= port_bound) {
-        ++busy;
-        continue;
-      }
-      if (busy->from >= port_bound + F) break;
-      if (multicast_ && busy->key == key && busy->from == port_bound && busy->to == port_bound + F) {
-        ++busy;
-        continue;
-      }
-      port_bound = past(*busy, port_bound, 0, key, F);
-    }
-  }
+  const int port = RouteTable::entry_link(routes[2]);
+  const Interval* port_cursor = begin(port);
+  bool port_joined = false;
+  const std::uint64_t port_bound = first_fit(port, 0, key, F, ready, port_cursor, port_joined);
   const std::uint32_t* path = routes + 1;
   for (std::uint32_t p = 0; p < paths; ++p) {
     const std::size_t length = *path++;
@@ -172,10 +161,7 @@ NetworkCalendar::Booking NetworkCalendar::book(int source, int destination, std:
   ++stats_.transfers;
   stats_.joined += best_joins;
   stats_.wait_cycles += best_start - ready;
-  if (best_start > ready) {  // how long the bank's port alone would have held it back
-    const std::uint64_t port_free = port_bound;
-    stats_.bank_port_wait_cycles += std::min(port_free, best_start) - ready;
-  }
+  stats_.bank_port_wait_cycles += port_bound - ready;  // what the bank's port alone imposed
   Booking booking;
   booking.start = best_start;
   booking.head = best_start + (RouteTable::entry_hop(best[best_length - 1]) + 1u) * hop_;

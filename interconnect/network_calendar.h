@@ -60,6 +60,8 @@ class NetworkCalendar {
                                std::uint64_t ready, bool& joins, std::uint64_t& joined) const;
   std::uint64_t past(const Interval& busy, std::uint64_t from, std::uint64_t offset, std::uint64_t key,
                      std::uint64_t flits) const;
+  std::uint64_t first_fit(int link, std::uint64_t offset, std::uint64_t key, std::uint64_t flits, std::uint64_t start,
+                          const Interval*& cursor, bool& joined) const;
   bool hold(int link, const Interval& interval, std::uint64_t now);
   const Interval* begin(int link) const {
     const Segment& segment = segments_[static_cast<std::size_t>(link)];
