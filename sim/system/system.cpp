@@ -550,10 +550,16 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       auto chunk = [&](std::size_t t) {
         return scheduler_->ops_for_pod(tasks_[t].plan, pod, static_cast<std::int64_t>(chunk_count(t)));
       };
+      // Ops of it the pod has claimed: all once every chunk is, none before the layer is open.
+      auto claimed_ops = [&](std::size_t t, const OpRange& range) -> std::uint64_t {
+        if (next_chunk_[t] >= chunk_count(t)) return range.end - range.begin;
+        return chunk_claimed_[t].empty() ? 0 : chunk_claimed_[t][p];
+      };
+      // Whether the layer has ops for this pod that it has not claimed, ready or not.
       auto has_chunk = [&](std::size_t t) {
         if (p >= chunk_count(t)) return false;
         const OpRange range = chunk(t);
-        return chunk_claimed_[t][p] < range.end - range.begin;
+        return claimed_ops(t, range) < range.end - range.begin;
       };
       auto visible = [&](std::size_t t) {
         const LayerData& data = data_[t];
@@ -565,8 +571,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
         if (data.inputs_arrival >= cycle) return false;
         const LayerPlan& plan = tasks_[t].plan;
         const OpRange range = chunk(t);
-        const std::uint64_t claimed = chunk_claimed_[t].empty() ? 0 : chunk_claimed_[t][p];
-        for (std::uint64_t op = range.begin + claimed; op < range.end; op += range.stride) {
+        for (std::uint64_t op = range.begin + claimed_ops(t, range); op < range.end; op += range.stride) {
           if (data.arrival[plan.op(op).weight_tile] >= cycle) return false;
           if (!all) break;
         }
@@ -574,13 +579,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       };
       // The first layer, in run order, with a chunk this pod has not claimed (ready or not).
       std::size_t& first = first_unclaimed_[p];
-      auto claimed = [&](std::size_t t) {
-        if (next_chunk_[t] >= chunk_count(t)) return true;
-        if (chunk_claimed_[t].empty()) return false;
-        const OpRange range = chunk(t);
-        return chunk_claimed_[t][p] >= range.end - range.begin;
-      };
-      while (first < tasks_.size() && (p >= chunk_count(first) || claimed(first))) ++first;
+      while (first < tasks_.size() && !has_chunk(first)) ++first;
       if (first == tasks_.size()) return false;
       const bool first_ready = open_.count(first) && visible(first);
       auto it = first_ready && on_chip(first, false) ? open_.find(first) : open_.end();
@@ -600,12 +599,12 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       const bool in_pieces = oldest_unfinished_ < tasks_.size() &&
                              tasks_[task].workload > tasks_[oldest_unfinished_].workload;
       const OpRange range = chunk(task);
-      std::uint64_t& claimed_ops = chunk_claimed_[task][p];
-      OpRange piece{range.begin + claimed_ops, range.end, range.stride};
+      std::uint64_t& claimed = chunk_claimed_[task][p];
+      OpRange piece{range.begin + claimed, range.end, range.stride};
       if (in_pieces)
         piece.end = std::min(range.end, piece.begin + static_cast<std::uint64_t>(tasks_[task].plan.m_parts()));
-      claimed_ops = piece.end - range.begin;
-      if (claimed_ops == range.end - range.begin && ++next_chunk_[task] >= chunks) {
+      claimed = piece.end - range.begin;
+      if (claimed == range.end - range.begin && ++next_chunk_[task] >= chunks) {
         open_.erase(task);
         chunk_claimed_[task] = std::vector<std::uint64_t>();
       }
