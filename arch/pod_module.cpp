@@ -33,8 +33,9 @@ const std::vector<StatInfo>& pod_stat_table() {
 }
 
 PodModule::PodModule(sc_core::sc_module_name name, int pod_id, const ArrayShape& array, PodWorkSource& source,
-                     bool reference)
-    : sc_core::sc_module(name), pod_id_(pod_id), array_(array), source_(source) {
+                     WakeQueue& clock, bool reference)
+    : sc_core::sc_module(name), pod_id_(pod_id), array_(array), source_(source), clock_(clock) {
+  clock_id_ = clock_.add(*this);
   if (reference) reference_ = std::make_unique<IncrementalArray>(array);
   SC_METHOD(step);
   sensitive << wake_event_;
@@ -47,13 +48,14 @@ std::uint64_t PodModule::now() const {
 
 void PodModule::wake() {
   woken_ = true;
+  clock_.cancel(clock_id_);  // as a delta notification overrides a pending timed one
   wake_event_.notify(sc_core::SC_ZERO_TIME);
 }
 
 void PodModule::wake_at(std::uint64_t cycle) {
   const std::uint64_t now = this->now();
   if (alarm_ <= now || cycle < alarm_) alarm_ = cycle;
-  wake_event_.notify(cycles(cycle - now));
+  clock_.at(clock_id_, cycle);
 }
 
 void PodModule::offer_from(std::uint64_t cycle) {
@@ -126,8 +128,7 @@ void PodModule::step() {
   if (!in_flight_.empty()) next = in_flight_.front().first;
   if (next_issue_cycle_ > cycle) next = std::min(next, next_issue_cycle_);
   next = std::min(next, pending_alarm(cycle));
-  if (next != UINT64_MAX)
-    wake_event_.notify(cycles(next - cycle));
+  if (next != UINT64_MAX) clock_.at(clock_id_, next);
 }
 
 }  // namespace sosasim
@@ -187,8 +188,8 @@ void PodModule::reference_step(std::uint64_t cycle) {
   // offered something (the array may take it at this cycle). A wake() during this step (from our
   // own finished()) also counts: its delta notification would replace a timed one. A finish also
   // frees a single weight buffer, so the array may take its next op at the next cycle.
-  if (reference_->busy() || offered || woken_ || finished_any) wake_event_.notify(cycles(1));
-  else if (pending_alarm(cycle) != UINT64_MAX) wake_event_.notify(cycles(alarm_ - cycle));
+  if (reference_->busy() || offered || woken_ || finished_any) clock_.at(clock_id_, cycle + 1);
+  else if (pending_alarm(cycle) != UINT64_MAX) clock_.at(clock_id_, alarm_);
 }
 
 }  // namespace sosasim

@@ -1,6 +1,8 @@
 // The pod as a SystemC module: one r x c weight-stationary systolic array with double-buffered
 // weights, executing the tile ops its work source hands it, timed by the fast per-op model of
-// arch/pod_timing.h. One SC_METHOD, woken by timed events only.
+// arch/pod_timing.h. Stepped at the cycles it asks for by the system's WakeQueue (one SystemC
+// process for all pods' timed wake-ups: arch/wake_queue.h), and by its own SC_METHOD when the
+// work source wakes it within a cycle.
 //
 // Protocol with the work source (the system top level), all calls at the current cycle:
 //   peek(pod, t)   -> the next op and whether its operands are on chip, asked for cycle t (the
@@ -21,6 +23,7 @@
 
 #include "arch/pe_array_reference.h"
 #include "arch/pod_timing.h"
+#include "arch/wake_queue.h"
 
 namespace sosasim {
 
@@ -80,13 +83,15 @@ struct StatInfo {
 
 const std::vector<StatInfo>& pod_stat_table();
 
-class PodModule : public sc_core::sc_module {
+class PodModule : public sc_core::sc_module, public WakeClient {
  public:
   SC_HAS_PROCESS(PodModule);
   // `reference`: time the ops on the cycle-by-cycle reference PE array instead of the fast model
   // (weight-stationary, timing only); both follow the same rules and give the same cycles.
+  // `clock` steps the pod at the cycles it asks for (one per system: see wake_queue.h); wake()
+  // steps it through its own SC_METHOD.
   PodModule(sc_core::sc_module_name name, int pod_id, const ArrayShape& array, PodWorkSource& source,
-            bool reference = false);
+            WakeQueue& clock, bool reference = false);
 
   // Operands the pod was waiting for have arrived; called by the work source.
   void wake();
@@ -100,7 +105,8 @@ class PodModule : public sc_core::sc_module {
   const PodStats& stats() const { return stats_; }
 
  private:
-  void step();  // the SC_METHOD
+  void step();  // the SC_METHOD (delta wake-ups), and at the clock's timed ones
+  void wake_step() override { step(); }
   void reference_step(std::uint64_t cycle);
   void account(const PodOp& op, const OpTiming& timing, std::uint64_t stall_from);
   std::uint64_t now() const;
@@ -114,6 +120,8 @@ class PodModule : public sc_core::sc_module {
   std::deque<std::pair<std::uint64_t, PodOp>> in_flight_;  // (finish cycle, op), in finish order
   PodStats stats_;
   sc_core::sc_event wake_event_;
+  WakeQueue& clock_;
+  int clock_id_ = 0;
   // Reference fidelity: the array simulated cycle by cycle, up to (not including) ref_cycle_.
   std::unique_ptr<IncrementalArray> reference_;
   std::vector<PodOp> reference_ops_;  // in the order pulled

@@ -180,9 +180,10 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     double bytes_per_cycle = config.dram.bandwidth_gbps * 1073741824.0 / (config.frequency_ghz * 1e9);
     dram_ = std::make_unique<DramModule>("dram", bytes_per_cycle,
                                          static_cast<std::uint64_t>(config.dram.latency_cycles), *this);
+    pod_clock_ = std::make_unique<WakeQueue>("pod_clock");
     for (std::int64_t p = 0; p < config.pods; ++p)
       pods_.push_back(std::make_unique<PodModule>(("pod_" + std::to_string(p)).c_str(), static_cast<int>(p),
-                                                  array, *this, config.reference_fidelity));
+                                                  array, *this, *pod_clock_, config.reference_fidelity));
     SC_METHOD(start);
     if (x_network_) {
       SC_METHOD(book_requests);
@@ -1079,6 +1080,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   std::uint64_t fetch_tile_ = 0;
   double resident_bytes_ = 0;
   std::unique_ptr<DramModule> dram_;
+  std::unique_ptr<WakeQueue> pod_clock_;  // declared before the pods, which hold a reference
   std::vector<std::unique_ptr<PodModule>> pods_;
 };
 
