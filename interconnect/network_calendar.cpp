@@ -1,6 +1,11 @@
 #include "interconnect/network_calendar.h"
 
 #include <algorithm>
+#include <cstring>
+#include <new>
+#include <string>
+
+#include "sim/errors.h"
 #include <limits>
 
 namespace sosasim {
@@ -9,44 +14,63 @@ NetworkCalendar::NetworkCalendar(RouteTable& routes, int hop_latency)
     : routes_(routes),
       hop_(static_cast<std::uint64_t>(hop_latency)),
       multicast_(routes.multicast()),
-      slots_(static_cast<std::size_t>(routes.links()) * kInitialSlots),
-      segments_(static_cast<std::size_t>(routes.links())) {
-  for (std::size_t l = 0; l < segments_.size(); ++l) segments_[l] = Segment{l * kInitialSlots, kInitialSlots, 0, 0};
+      links_(static_cast<std::size_t>(routes.links())) {
+  for (std::size_t& at : links_) {
+    at = allocate(1);
+    pool_[at].header = Header{0, 0, kLineCells - 1, 0};
+  }
+}
+
+std::size_t NetworkCalendar::allocate(std::size_t lines) {
+  if (used_lines_ + lines > pool_lines_) {
+    const std::size_t grown = std::max(2 * pool_lines_, used_lines_ + lines);
+    auto* cells = static_cast<Cell*>(std::aligned_alloc(64, grown * 64));
+    if (!cells) throw std::bad_alloc();
+    if (pool_) std::memcpy(cells, pool_.get(), used_lines_ * 64);
+    pool_.reset(cells);
+    pool_lines_ = grown;
+  }
+  const std::size_t first = used_lines_ * kLineCells;
+  used_lines_ += lines;
+  return first;
 }
 
 // Adds `interval` to the link's reservations, unless a copy of the same tile already holds the
 // link from the same cycle (then returns false). Reservations that ended before `now` are
-// forgotten (the link's head moves past them; the slots are compacted when full).
+// forgotten (the link's head moves past them; the segment is compacted when full).
 bool NetworkCalendar::hold(int link, const Interval& interval, std::uint64_t now) {
-  Segment& segment = segments_[static_cast<std::size_t>(link)];
-  Interval* base = slots_.data() + segment.offset;
-  std::uint32_t head = segment.head, n = segment.count;
-  while (head < n && base[head].to <= now) ++head;
+  Header* segment = &header(link);
+  Interval* base = slots(link);
+  std::uint32_t head = segment->head, n = segment->count;
+  while (head < n && base[head].to() <= now) ++head;
+  const std::uint64_t from = interval.from();
   std::uint32_t at = n;  // the first reservation from interval.from on (new ones usually go last)
-  while (at > head && base[at - 1].from >= interval.from) --at;
-  if (at < n && base[at].from == interval.from && base[at].key == interval.key) {
-    segment.head = head;
+  while (at > head && base[at - 1].from() >= from) --at;
+  if (at < n && base[at].from() == from && base[at].key == interval.key) {
+    segment->head = head;
     return false;
   }
-  if (n == segment.capacity && head > 0) {  // compact
+  if (n == segment->capacity && head > 0) {  // compact
     std::copy(base + head, base + n, base);
     n -= head;
     at -= head;
     head = 0;
   }
-  if (n == segment.capacity) {  // move to a segment twice as large
-    const std::size_t offset = slots_.size();
-    slots_.resize(offset + 2 * static_cast<std::size_t>(segment.capacity));
-    base = slots_.data() + segment.offset;
-    std::copy(base, base + n, slots_.data() + offset);
-    segment.offset = offset;
-    segment.capacity *= 2;
-    base = slots_.data() + offset;
+  if (n == segment->capacity) {  // move to a segment twice as large
+    const std::size_t lines = (segment->capacity + 1) / kLineCells * 2;
+    const std::size_t moved = allocate(lines);  // (may move the pool)
+    segment = &header(link);
+    base = slots(link);
+    std::copy(base, base + n, &pool_[moved + 1].interval);
+    links_[static_cast<std::size_t>(link)] = moved;
+    segment = &header(link);
+    *segment = Header{head, n, static_cast<std::uint32_t>(lines * kLineCells - 1), 0};
+    base = slots(link);
   }
   for (std::uint32_t i = n; i > at; --i) base[i] = base[i - 1];
   base[at] = interval;
-  segment.head = head;
-  segment.count = n + 1;
+  segment->head = head;
+  segment->count = n + 1;
   return true;
 }
 
@@ -56,8 +80,8 @@ bool NetworkCalendar::hold(int link, const Interval& interval, std::uint64_t now
 // Every start skipped overlaps `busy` without coinciding with it.
 std::uint64_t NetworkCalendar::past(const Interval& busy, std::uint64_t from, std::uint64_t offset,
                                     std::uint64_t key, std::uint64_t flits) const {
-  if (multicast_ && busy.key == key && busy.to - busy.from == flits && busy.from > from) return busy.from - offset;
-  return busy.to - offset;
+  if (multicast_ && busy.key == key && busy.flits() == flits && busy.from() > from) return busy.from() - offset;
+  return busy.to() - offset;
 }
 
 // The earliest start >= `start` that one link accepts (free for the transfer's interval on it,
@@ -67,22 +91,30 @@ std::uint64_t NetworkCalendar::past(const Interval& busy, std::uint64_t from, st
 // `joined` when a copy of the tile holds the link then.
 inline std::uint64_t NetworkCalendar::first_fit(int link, std::uint64_t offset, std::uint64_t key, std::uint64_t flits,
                                          std::uint64_t start, const Interval*& cursor, bool& joined) const {
-  joined = false;
-  for (const Interval* busy = cursor; busy != end(link);) {
+  // (locals, not the reference parameters, in the loop: the compiler cannot tell they do not
+  // alias the calendar's vectors, and would reload the segment on every reservation)
+  const Interval* busy = cursor;
+  const Interval* live = busy;  // the first reservation not known to end before the start
+  const Interval* const stop = end(link);
+  bool shares = false;
+  while (busy != stop) {
     const std::uint64_t from = start + offset, to = from + flits;
-    if (busy->to <= from) {
-      cursor = ++busy;
+    const std::uint64_t busy_from = busy->from();
+    if (busy_from + busy->flits() <= from) {
+      live = ++busy;
       continue;
     }
-    if (busy->from >= to) break;
-    if (multicast_ && busy->key == key && busy->from == from && busy->to == to) {
-      joined = true;  // the same tile in the same cycles: one copy serves both
+    if (busy_from >= to) break;
+    if (multicast_ && busy->key == key && busy_from == from && busy->flits() == flits) {
+      shares = true;  // the same tile in the same cycles: one copy serves both
       ++busy;
       continue;
     }
     start = past(*busy, from, offset, key, flits);  // and look at this reservation again
-    joined = false;
+    shares = false;
   }
+  cursor = live;
+  joined = shares;
   return start;
 }
 
@@ -122,6 +154,10 @@ NetworkCalendar::Booking NetworkCalendar::book(int source, int destination, std:
   const std::uint32_t* routes = routes_.packed(source, destination);
   const std::uint32_t paths = routes[0];
   const auto F = static_cast<std::uint64_t>(std::max(flits, 1));
+  if (F >= kMaxFlits || ready >= kMaxCycle)
+    throw ModelError(ready, "network calendar",
+                     F >= kMaxFlits ? "a transfer of " + std::to_string(F) + " flits (at most 2^24 - 1 are modelled)"
+                                    : "runs beyond 2^40 cycles are not modelled");
   std::uint64_t best_start = std::numeric_limits<std::uint64_t>::max();
   const std::uint32_t* best = nullptr;
   std::size_t best_length = 0;
@@ -151,7 +187,7 @@ NetworkCalendar::Booking NetworkCalendar::book(int source, int destination, std:
     const int link = RouteTable::entry_link(best[j]);
     const std::uint64_t from = best_start + RouteTable::entry_hop(best[j]) * hop_;
     if ((j < 64 && (best_joined >> j & 1u)) ||
-        !hold(link, Interval{from, from + F, key}, now)) {  // a copy of the same tile already holds it
+        !hold(link, Interval::of(from, F, key), now)) {  // a copy of the same tile already holds it
       shares_source = shares_source || j == 0;
       continue;
     }

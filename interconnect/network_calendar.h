@@ -17,6 +17,8 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdlib>
+#include <memory>
 #include <vector>
 
 #include "interconnect/route_table.h"
@@ -50,9 +52,20 @@ class NetworkCalendar {
   const CalendarStats& stats() const { return stats_; }
 
  private:
+  // A reservation [from, from + flits) of tile `key`, in 16 bytes: from in the upper 40 bits
+  // (runs longer than 2^40 cycles are refused), flits in the lower 24.
+  static constexpr int kFlitBits = 24;
+  static constexpr std::uint64_t kMaxFlits = std::uint64_t{1} << kFlitBits;
+  static constexpr std::uint64_t kMaxCycle = std::uint64_t{1} << 39;  // (a start plus its path stays below 2^40)
   struct Interval {
-    std::uint64_t from = 0, to = 0;  // [from, to)
-    std::uint64_t key = 0;
+    std::uint64_t span;
+    std::uint64_t key;
+    static Interval of(std::uint64_t from, std::uint64_t flits, std::uint64_t tile) {
+      return Interval{from << kFlitBits | flits, tile};
+    }
+    std::uint64_t from() const { return span >> kFlitBits; }
+    std::uint64_t flits() const { return span & ((std::uint64_t{1} << kFlitBits) - 1); }
+    std::uint64_t to() const { return from() + flits(); }
   };
   // `path`: `length` packed entries (RouteTable::packed). `joined` gets a bit per link (of the
   // first 64) on which a copy of the same tile already holds the found start's cycles.
@@ -63,30 +76,38 @@ class NetworkCalendar {
   std::uint64_t first_fit(int link, std::uint64_t offset, std::uint64_t key, std::uint64_t flits, std::uint64_t start,
                           const Interval*& cursor, bool& joined) const;
   bool hold(int link, const Interval& interval, std::uint64_t now);
-  const Interval* begin(int link) const {
-    const Segment& segment = segments_[static_cast<std::size_t>(link)];
-    return slots_.data() + segment.offset + segment.head;
-  }
-  const Interval* end(int link) const {
-    const Segment& segment = segments_[static_cast<std::size_t>(link)];
-    return slots_.data() + segment.offset + segment.count;
-  }
+  // Each link's reservations live in a segment of the pool: a header cell, then its
+  // reservations, sorted and disjoint. A segment is whole cache lines (four cells), so the
+  // header and the first three reservations of a link, usually all of them, are one line; a
+  // link that fills its segment moves to one twice as large at the pool's end.
+  struct Header {
+    std::uint32_t head;      // the first live reservation (earlier ones ended)
+    std::uint32_t count;     // reservations stored
+    std::uint32_t capacity;  // reservations the segment holds
+    std::uint32_t unused;
+  };
+  union Cell {
+    Header header;
+    Interval interval;
+  };
+  static constexpr std::size_t kLineCells = 64 / sizeof(Cell);
+  Header& header(int link) { return pool_[links_[static_cast<std::size_t>(link)]].header; }
+  const Header& header(int link) const { return pool_[links_[static_cast<std::size_t>(link)]].header; }
+  Interval* slots(int link) { return &pool_[links_[static_cast<std::size_t>(link)] + 1].interval; }
+  const Interval* slots(int link) const { return &pool_[links_[static_cast<std::size_t>(link)] + 1].interval; }
+  const Interval* begin(int link) const { return slots(link) + header(link).head; }
+  const Interval* end(int link) const { return slots(link) + header(link).count; }
+  std::size_t allocate(std::size_t lines);  // a new segment at the pool's end: its first cell
 
   RouteTable& routes_;
   std::uint64_t hop_;
   bool multicast_;
-  // Each link's live reservations, sorted and disjoint, in its own segment of one slot pool (a
-  // few at a time on most links, so the calendar stays in cache); a link that fills its segment
-  // moves to a new one twice as large at the pool's end.
-  struct Segment {
-    std::size_t offset = 0;      // of its first slot in slots_
-    std::uint32_t capacity = 0;  // slots
-    std::uint32_t count = 0;     // slots in use
-    std::uint32_t head = 0;      // the first live reservation (earlier ones ended)
+  struct Free {
+    void operator()(Cell* cells) const { std::free(cells); }
   };
-  static constexpr std::uint32_t kInitialSlots = 4;
-  std::vector<Interval> slots_;
-  std::vector<Segment> segments_;  // per link
+  std::unique_ptr<Cell[], Free> pool_;  // aligned to cache lines
+  std::size_t pool_lines_ = 0, used_lines_ = 0;
+  std::vector<std::size_t> links_;      // per link: its header's cell in the pool
   CalendarStats stats_;
 };
 
