@@ -104,10 +104,10 @@ void PodModule::step() {
     reference_step(cycle);
     return;
   }
-  while (!in_flight_.empty() && in_flight_.front().first <= cycle) {
-    PodOp done = in_flight_.front().second;
+  while (!in_flight_.empty() && in_flight_.front().finish <= cycle) {
+    const InFlight done = in_flight_.front();
     in_flight_.pop_front();
-    source_.finished(pod_id_, done, cycle);
+    source_.finished(pod_id_, done.op, done.finish);
   }
   // Issue ops while the weight buffer they need is free at this cycle.
   while (cycle >= next_issue_cycle_) {
@@ -121,11 +121,15 @@ void PodModule::step() {
                          std::max({op.operands_ready, op.weights_arrive, cycle}), op.stream_ready);
     account(op, timing, stall_from);
     source_.started(pod_id_, op, timing);
-    in_flight_.emplace_back(timing.finish, op);
+    in_flight_.push_back(InFlight{timing.finish, op.late_finish, done_of(op)});
     next_issue_cycle_ = source_.ask_ahead(pod_id_, array_.double_buffer_weights ? timing.start : timing.finish);
   }
   std::uint64_t next = UINT64_MAX;
-  if (!in_flight_.empty()) next = in_flight_.front().first;
+  for (std::size_t i = 0; i < in_flight_.size(); ++i)  // the first finish to report on time
+    if (!in_flight_[i].late) {
+      next = in_flight_[i].finish;
+      break;
+    }
   if (next_issue_cycle_ > cycle) next = std::min(next, next_issue_cycle_);
   next = std::min(next, pending_alarm(cycle));
   if (next != UINT64_MAX) clock_.at(clock_id_, next);
@@ -176,7 +180,7 @@ void PodModule::reference_step(std::uint64_t cycle) {
                         op.requested != PodOp::kNoRequest ? op.requested : reference_pulled_at_[event.op],
                         op.operands_ready}));
       reference_port_free_ = event.timing.start + op.stream_rows;
-      source_.finished(pod_id_, op, event.timing.finish);
+      source_.finished(pod_id_, done_of(op), event.timing.finish);
     }
   }
   if (!reference_->busy()) {  // all ops finished: the array forgets them, and so do we

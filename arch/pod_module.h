@@ -9,13 +9,16 @@
 //                     current cycle; the reference array asks for the cycle it simulates, one
 //                     behind);
 //   started(...)   when the op is issued to the array (its timing is then fixed);
-//   finished(...)  when its last result has left the array;
+//   finished(...)  when its last result has left the array, with that cycle; an op the source
+//                  marked `late_finish` may be reported at a later step of the pod (before the
+//                  pod's next op that is not so marked is reported): the source marks an op so
+//                  only when nothing can observe its finish before then, which spares the fast
+//                  pod a wake-up per op;
 //   ask_ahead(...) when the fast pod has issued an op: when to peek for the next.
 // When peek says the operands are not there yet, the source calls wake() once they are.
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <vector>
 
@@ -24,6 +27,7 @@
 #include "arch/pe_array_reference.h"
 #include "arch/pod_timing.h"
 #include "arch/wake_queue.h"
+#include "sim/ring.h"
 
 namespace sosasim {
 
@@ -43,7 +47,19 @@ struct PodOp {
   // The tile's shape, decoded once by the work source for its own bookkeeping.
   std::int64_t k_rows = 0, n_cols = 0, k_part = 0;
   std::uint64_t weight_tile = 0;  // index within the layer
+  bool late_finish = false;  // finished() may come later than the finish (see the protocol above)
 };
+
+// What the work source is told of an op when it finishes.
+struct OpDone {
+  std::uint64_t layer = 0;
+  std::uint64_t op_index = 0;
+  std::uint64_t weight_tile = 0;
+  std::uint64_t stream_rows = 0;
+  std::int64_t n_cols = 0;
+};
+
+inline OpDone done_of(const PodOp& op) { return OpDone{op.layer, op.op_index, op.weight_tile, op.stream_rows, op.n_cols}; }
 
 enum class PeekResult { Ready, Waiting, Idle };
 
@@ -52,7 +68,7 @@ class PodWorkSource {
   virtual ~PodWorkSource() = default;
   virtual PeekResult peek(int pod, std::uint64_t cycle, PodOp& op) = 0;
   virtual void started(int pod, const PodOp& op, const OpTiming& timing) = 0;
-  virtual void finished(int pod, const PodOp& op, std::uint64_t cycle) = 0;
+  virtual void finished(int pod, const OpDone& op, std::uint64_t cycle) = 0;
   // The fast pod will next peek at `cycle`. A source that can already tell that peek(pod, cycle)
   // would not be Ready before a later cycle returns that cycle (doing now what the peek would
   // have done then), and the pod peeks no earlier: one wake-up less per op.
@@ -117,7 +133,12 @@ class PodModule : public sc_core::sc_module, public WakeClient {
   PodTimingState timing_;
   std::uint64_t next_issue_cycle_ = 0;  // the shadow buffer (or the array) frees
   std::uint64_t busy_until_ = 0;        // end of the union of [start, finish) so far
-  std::deque<std::pair<std::uint64_t, PodOp>> in_flight_;  // (finish cycle, op), in finish order
+  struct InFlight {
+    std::uint64_t finish = 0;
+    bool late = false;  // PodOp::late_finish
+    OpDone op;
+  };
+  Ring<InFlight> in_flight_;  // in finish order
   PodStats stats_;
   sc_core::sc_event wake_event_;
   WakeQueue& clock_;

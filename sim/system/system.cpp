@@ -321,7 +321,21 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       op.stream_ready = booked.stream_ready;
       op.requested = booked.ready;
     }
+    op.late_finish = late_finish(pod, task, tile);
     return PeekResult::Ready;
+  }
+
+  // Whether the pod's current op (on weight tile `tile`) may report its finish late: the pod's
+  // next op in its range uses the same weight tile, so it finishes later (a pod's ops finish in
+  // order) and the pod reports both by then. Until then nothing reads this finish: the tile's
+  // last use and the layer's last op are each some pod's last op on its tile, reported on time,
+  // and the counts it adds to are only compared at those. Partial sums sent for reduction and
+  // lock-step rounds need every finish on time.
+  bool late_finish(int pod, const LayerTask& task, std::uint64_t tile) const {
+    if (p_network_ || round_policy_.lockstep) return false;
+    const OpRange& range = cursors_[static_cast<std::size_t>(pod)];
+    const std::uint64_t next = range.begin + range.stride;
+    return next < range.end && task.plan.weight_tile_of(op_at(pod, next)) == tile;
   }
 
   // With tiles through the networks, the pod's next op (in its current range, its data on chip
@@ -403,7 +417,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     }
   }
 
-  void finished(int, const PodOp& op, std::uint64_t cycle) override {
+  void finished(int, const OpDone& op, std::uint64_t cycle) override {
     LayerResult& layer = result_.layers[op.layer];
     layer.end_cycle = std::max(layer.end_cycle, cycle);
     LayerData& data = data_[op.layer];
@@ -688,7 +702,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     std::uint64_t ready = 0;               // its children's partial tiles have been added
   };
 
-  void request_reduction(const PodOp& op, std::uint64_t cycle) {
+  void request_reduction(const OpDone& op, std::uint64_t cycle) {
     const LayerTask& task = tasks_[op.layer];
     const LayerPlan& plan = task.plan;
     const std::int64_t kp = plan.k_parts();
