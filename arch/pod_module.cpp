@@ -34,7 +34,7 @@ const std::vector<StatInfo>& pod_stat_table() {
 
 PodModule::PodModule(sc_core::sc_module_name name, int pod_id, const ArrayShape& array, PodWorkSource& source,
                      WakeQueue& clock, bool reference)
-    : sc_core::sc_module(name), pod_id_(pod_id), array_(array), source_(source), clock_(clock) {
+    : sc_core::sc_module(name), source_(source), clock_(clock), pod_id_(pod_id), array_(array) {
   clock_id_ = clock_.add(*this);
   if (reference) reference_ = std::make_unique<IncrementalArray>(array);
   SC_METHOD(step);

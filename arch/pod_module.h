@@ -127,30 +127,33 @@ class PodModule : public sc_core::sc_module, public WakeClient {
   void account(const PodOp& op, const OpTiming& timing, std::uint64_t stall_from);
   std::uint64_t now() const;
 
-  int pod_id_;
-  ArrayShape array_;
+  std::uint64_t pending_alarm(std::uint64_t cycle);
+
+  // What every step reads, together (a few cache lines per pod); the reference array's state
+  // and the SystemC event, which the fast pod rarely touches, after it.
   PodWorkSource& source_;
-  PodTimingState timing_;
+  WakeQueue& clock_;
+  int pod_id_;
+  int clock_id_ = 0;
   std::uint64_t next_issue_cycle_ = 0;  // the shadow buffer (or the array) frees
+  std::uint64_t alarm_ = UINT64_MAX;    // the earliest wake_at() cycle not yet reached
   std::uint64_t busy_until_ = 0;        // end of the union of [start, finish) so far
+  std::unique_ptr<IncrementalArray> reference_;  // reference fidelity: the array cycle by cycle
   struct InFlight {
     std::uint64_t finish = 0;
     bool late = false;  // PodOp::late_finish
     OpDone op;
   };
   Ring<InFlight> in_flight_;  // in finish order
+  PodTimingState timing_;
+  ArrayShape array_;
   PodStats stats_;
+  bool woken_ = false;  // the work source called wake() since the last step
   sc_core::sc_event wake_event_;
-  WakeQueue& clock_;
-  int clock_id_ = 0;
-  // Reference fidelity: the array simulated cycle by cycle, up to (not including) ref_cycle_.
-  std::unique_ptr<IncrementalArray> reference_;
+  // Reference fidelity: the array simulated up to (not including) reference_cycle_.
   std::vector<PodOp> reference_ops_;  // in the order pulled
   std::vector<std::uint64_t> reference_pulled_at_;
   std::uint64_t reference_port_free_ = 0;
-  std::uint64_t pending_alarm(std::uint64_t cycle);
-  std::uint64_t alarm_ = UINT64_MAX;  // the earliest wake_at() cycle not yet reached
-  bool woken_ = false;  // the work source called wake() since the last step
   std::uint64_t reference_cycle_ = 0;
   std::uint64_t reference_key_ = kNoWeightTile;  // weights of the last op pulled
 };
