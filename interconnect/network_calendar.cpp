@@ -14,7 +14,8 @@ NetworkCalendar::NetworkCalendar(RouteTable& routes, int hop_latency)
     : routes_(routes),
       hop_(static_cast<std::uint64_t>(hop_latency)),
       multicast_(routes.multicast()),
-      links_(static_cast<std::size_t>(routes.links())) {
+      links_(static_cast<std::size_t>(routes.links())),
+      tails_(static_cast<std::size_t>(routes.links()), Interval{0, 0}) {
   for (std::size_t& at : links_) {
     at = allocate(1);
     pool_[at].header = Header{0, 0, kLineCells - 1, 0};
@@ -69,6 +70,7 @@ bool NetworkCalendar::hold(int link, const Interval& interval, std::uint64_t now
   }
   for (std::uint32_t i = n; i > at; --i) base[i] = base[i - 1];
   base[at] = interval;
+  if (at == n) tails_[static_cast<std::size_t>(link)] = interval;
   segment->head = head;
   segment->count = n + 1;
   return true;
@@ -86,14 +88,27 @@ std::uint64_t NetworkCalendar::past(const Interval& busy, std::uint64_t from, st
 
 // The earliest start >= `start` that one link accepts (free for the transfer's interval on it,
 // which begins `offset` cycles after the start, or held by a copy of the same tile in exactly
-// those cycles), scanning its reservations from `cursor` on. Advances `cursor` past those that
-// end before the start found (a later search from a later start can skip them) and sets
-// `joined` when a copy of the tile holds the link then.
+// those cycles), scanning its reservations from `cursor` on (nullptr: from the first live
+// one). Advances `cursor` past those that end before the start found (a later search from a
+// later start can skip them) and sets `joined` when a copy of the tile holds the link then.
 inline std::uint64_t NetworkCalendar::first_fit(int link, std::uint64_t offset, std::uint64_t key, std::uint64_t flits,
                                          std::uint64_t start, const Interval*& cursor, bool& joined) const {
+  // Most links are answered by their last reservation alone, kept apart from the segments (an
+  // array that stays in cache): when it ends by the interval's start, so do all; when it is a
+  // copy of the tile in exactly the interval's cycles, all others end before.
+  const Interval& last = tails_[static_cast<std::size_t>(link)];
+  const std::uint64_t first_from = start + offset;
+  if (last.to() <= first_from) {
+    joined = false;
+    return start;
+  }
+  if (multicast_ && last.key == key && last.from() == first_from && last.flits() == flits) {
+    joined = true;
+    return start;
+  }
   // (locals, not the reference parameters, in the loop: the compiler cannot tell they do not
   // alias the calendar's vectors, and would reload the segment on every reservation)
-  const Interval* busy = cursor;
+  const Interval* busy = cursor ? cursor : begin(link);
   const Interval* live = busy;  // the first reservation not known to end before the start
   const Interval* const stop = end(link);
   bool shares = false;
@@ -118,29 +133,32 @@ inline std::uint64_t NetworkCalendar::first_fit(int link, std::uint64_t offset, 
   return start;
 }
 
-// The earliest start >= ready at which every link of the path accepts the transfer (first_fit).
-// Link by link: a link that moves the start sends the search back to the first link, until all
-// accept the same start. A start only moves past starts that cannot work, so that one is the
-// earliest. `joined` gets a bit per link (of the first 64) a copy of the tile already holds.
+// The earliest start >= `start` at which every link of the path accepts the transfer
+// (first_fit), given that the source's bank port (the path's first link) accepts `start`
+// (`port_joined`: with a copy of the tile) and that its scan of the port stopped at
+// `port_cursor`. Link by link: a link that moves the start sends the search back to the port
+// and the first link, until all accept the same start. A start only moves past starts that
+// cannot work, so that one is the earliest. `joined` gets a bit per link (of the first 64) a
+// copy of the tile already holds.
 std::uint64_t NetworkCalendar::earliest_start(const std::uint32_t* path, std::size_t length, std::uint64_t key,
-                                              std::uint64_t flits, std::uint64_t ready, bool& joins,
-                                              std::uint64_t& joined) const {
+                                              std::uint64_t flits, std::uint64_t start, const Interval* port_cursor,
+                                              bool port_joined, bool& joins, std::uint64_t& joined) const {
   const int port = RouteTable::entry_link(path[0]);
   const std::uint64_t port_offset = RouteTable::entry_hop(path[0]) * hop_;
-  const Interval* port_cursor = begin(port);  // the source's bank port, where most transfers queue
-  std::uint64_t start = ready;
+  bool on_link = port_joined;
   for (bool moved = true; moved;) {
     moved = false;
-    bool on_link = false;
-    start = first_fit(port, port_offset, key, flits, start, port_cursor, on_link);
     joins = on_link;
     joined = on_link ? 1u : 0u;
-    for (std::size_t j = 1; j < length && !moved; ++j) {
+    for (std::size_t j = 1; j < length; ++j) {
       const int link = RouteTable::entry_link(path[j]);
-      const Interval* cursor = begin(link);
+      const Interval* cursor = nullptr;
       const std::uint64_t fit = first_fit(link, RouteTable::entry_hop(path[j]) * hop_, key, flits, start, cursor, on_link);
-      moved = fit != start;
-      start = fit;
+      if (fit != start) {
+        start = first_fit(port, port_offset, key, flits, fit, port_cursor, on_link);
+        moved = true;
+        break;
+      }
       joins = joins || on_link;
       if (on_link && j < 64) joined |= std::uint64_t{1} << j;
     }
@@ -166,15 +184,16 @@ NetworkCalendar::Booking NetworkCalendar::book(int source, int destination, std:
   int best_index = 0;
   // Every path leaves through the source's bank port: none starts before the port alone lets it.
   const int port = RouteTable::entry_link(routes[2]);
-  const Interval* port_cursor = begin(port);
+  const Interval* port_cursor = nullptr;
   bool port_joined = false;
-  const std::uint64_t port_bound = first_fit(port, 0, key, F, ready, port_cursor, port_joined);
+  const std::uint64_t port_bound =
+      first_fit(port, RouteTable::entry_hop(routes[2]) * hop_, key, F, ready, port_cursor, port_joined);
   const std::uint32_t* path = routes + 1;
   for (std::uint32_t p = 0; p < paths; ++p) {
     const std::size_t length = *path++;
     bool joins = false;
     std::uint64_t joined = 0;
-    std::uint64_t start = earliest_start(path, length, key, F, ready, joins, joined);
+    std::uint64_t start = earliest_start(path, length, key, F, port_bound, port_cursor, port_joined, joins, joined);
     if (start < best_start)
       best_start = start, best = path, best_length = length, best_joins = joins, best_joined = joined,
       best_index = static_cast<int>(p);

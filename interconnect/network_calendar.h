@@ -70,7 +70,8 @@ class NetworkCalendar {
   // `path`: `length` packed entries (RouteTable::packed). `joined` gets a bit per link (of the
   // first 64) on which a copy of the same tile already holds the found start's cycles.
   std::uint64_t earliest_start(const std::uint32_t* path, std::size_t length, std::uint64_t key, std::uint64_t flits,
-                               std::uint64_t ready, bool& joins, std::uint64_t& joined) const;
+                               std::uint64_t start, const Interval* port_cursor, bool port_joined, bool& joins,
+                               std::uint64_t& joined) const;
   std::uint64_t past(const Interval& busy, std::uint64_t from, std::uint64_t offset, std::uint64_t key,
                      std::uint64_t flits) const;
   std::uint64_t first_fit(int link, std::uint64_t offset, std::uint64_t key, std::uint64_t flits, std::uint64_t start,
@@ -108,6 +109,7 @@ class NetworkCalendar {
   std::unique_ptr<Cell[], Free> pool_;  // aligned to cache lines
   std::size_t pool_lines_ = 0, used_lines_ = 0;
   std::vector<std::size_t> links_;      // per link: its header's cell in the pool
+  std::vector<Interval> tails_;         // per link: its last reservation (from 0 for none)
   CalendarStats stats_;
 };
 
