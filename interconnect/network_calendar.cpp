@@ -15,7 +15,8 @@ NetworkCalendar::NetworkCalendar(RouteTable& routes, int hop_latency)
       hop_(static_cast<std::uint64_t>(hop_latency)),
       multicast_(routes.multicast()),
       links_(static_cast<std::size_t>(routes.links())),
-      tails_(static_cast<std::size_t>(routes.links()), Interval{0, 0}) {
+      hot_(static_cast<std::size_t>(routes.links())),
+      spilled_(static_cast<std::size_t>(routes.links()), 0) {
   for (std::size_t& at : links_) {
     at = allocate(1);
     pool_[at].header = Header{0, 0, kLineCells - 1, 0};
@@ -36,11 +37,15 @@ std::size_t NetworkCalendar::allocate(std::size_t lines) {
   return first;
 }
 
-// Adds `interval` to the link's reservations, unless a copy of the same tile already holds the
-// link from the same cycle (then returns false). Reservations that ended before `now` are
-// forgotten (the link's head moves past them; the segment is compacted when full).
-bool NetworkCalendar::hold(int link, const Interval& interval, std::uint64_t now) {
+// Adds `interval` to the link's older reservations, in its segment, unless a copy of the same
+// tile already holds the link from the same cycle (then returns false). Reservations that ended
+// before `now` are forgotten (the link's head moves past them; the segment is compacted when
+// full).
+bool NetworkCalendar::spill(int link, const Interval& interval, std::uint64_t now) {
   Header* segment = &header(link);
+  std::uint8_t& spilled = spilled_[static_cast<std::size_t>(link)];
+  if (!spilled) *segment = Header{0, 0, segment->capacity, 0};  // what it held has ended
+  spilled = 1;
   Interval* base = slots(link);
   std::uint32_t head = segment->head, n = segment->count;
   while (head < n && base[head].to() <= now) ++head;
@@ -70,10 +75,48 @@ bool NetworkCalendar::hold(int link, const Interval& interval, std::uint64_t now
   }
   for (std::uint32_t i = n; i > at; --i) base[i] = base[i - 1];
   base[at] = interval;
-  if (at == n) tails_[static_cast<std::size_t>(link)] = interval;
   segment->head = head;
   segment->count = n + 1;
   return true;
+}
+
+// Adds `interval` to the link's reservations, unless a copy of the same tile already holds the
+// link from the same cycle (then returns false). The two latest stay in the link's hot record;
+// an older one still live moves to the segment, and reservations that ended before `now` are
+// forgotten.
+bool NetworkCalendar::hold(int link, const Interval& interval, std::uint64_t now) {
+  Hot& hot = hot_[static_cast<std::size_t>(link)];
+  std::uint8_t& spilled = spilled_[static_cast<std::size_t>(link)];
+  if (hot.newer.to() <= now) {  // all have ended (the segment's are older still)
+    hot = Hot{};
+    spilled = 0;
+  } else if (hot.older.span != 0 && hot.older.to() <= now) {
+    hot.older = Interval{0, 0};
+    spilled = 0;
+  }
+  const std::uint64_t from = interval.from();
+  if (hot.newer.span == 0) {
+    hot.newer = interval;
+    return true;
+  }
+  if (from > hot.newer.from()) {  // the usual case: the latest
+    if (hot.older.span != 0) spill(link, hot.older, now);
+    hot.older = hot.newer;
+    hot.newer = interval;
+    return true;
+  }
+  if (from == hot.newer.from() && interval.key == hot.newer.key) return false;
+  if (hot.older.span == 0) {
+    hot.older = interval;
+    return true;
+  }
+  if (from > hot.older.from()) {
+    spill(link, hot.older, now);
+    hot.older = interval;
+    return true;
+  }
+  if (from == hot.older.from() && interval.key == hot.older.key) return false;
+  return spill(link, interval, now);
 }
 
 // The next start worth trying after `busy` conflicts with a transfer at `start` (its link's
@@ -88,61 +131,62 @@ std::uint64_t NetworkCalendar::past(const Interval& busy, std::uint64_t from, st
 
 // The earliest start >= `start` that one link accepts (free for the transfer's interval on it,
 // which begins `offset` cycles after the start, or held by a copy of the same tile in exactly
-// those cycles), scanning its reservations from `cursor` on (nullptr: from the first live
-// one). Advances `cursor` past those that end before the start found (a later search from a
-// later start can skip them) and sets `joined` when a copy of the tile holds the link then.
+// those cycles); sets `joined` when a copy of the tile holds the link then.
 inline std::uint64_t NetworkCalendar::first_fit(int link, std::uint64_t offset, std::uint64_t key, std::uint64_t flits,
-                                         std::uint64_t start, const Interval*& cursor, bool& joined) const {
-  // Most links are answered by their last reservation alone, kept apart from the segments (an
-  // array that stays in cache): when it ends by the interval's start, so do all; when it is a
-  // copy of the tile in exactly the interval's cycles, all others end before.
-  const Interval& last = tails_[static_cast<std::size_t>(link)];
+                                                std::uint64_t start, bool& joined) const {
+  const Hot& hot = hot_[static_cast<std::size_t>(link)];
+  joined = false;
+  // Most links are answered by their latest reservation alone: when it ends by the interval's
+  // start, so do all; when it is a copy of the tile in exactly the interval's cycles, all others
+  // end before.
   const std::uint64_t first_from = start + offset;
-  if (last.to() <= first_from) {
-    joined = false;
-    return start;
-  }
-  if (multicast_ && last.key == key && last.from() == first_from && last.flits() == flits) {
+  if (hot.newer.to() <= first_from) return start;
+  if (multicast_ && hot.newer.key == key && hot.newer.from() == first_from && hot.newer.flits() == flits) {
     joined = true;
     return start;
   }
-  // (locals, not the reference parameters, in the loop: the compiler cannot tell they do not
-  // alias the calendar's vectors, and would reload the segment on every reservation)
-  const Interval* busy = cursor ? cursor : begin(link);
-  const Interval* live = busy;  // the first reservation not known to end before the start
-  const Interval* const stop = end(link);
-  bool shares = false;
-  while (busy != stop) {
+  // The reservations that may matter, oldest first: the segment's only when the older hot one
+  // has not ended by the interval's start (all of them end before it begins).
+  const Interval* spilled = nullptr;
+  std::uint32_t count = 0;
+  if (spilled_[static_cast<std::size_t>(link)] && hot.older.to() > first_from) {
+    spilled = begin(link);
+    count = static_cast<std::uint32_t>(end(link) - spilled);
+  }
+  Interval latest[2];
+  std::uint32_t latest_count = 0;
+  if (hot.older.span != 0) latest[latest_count++] = hot.older;
+  latest[latest_count++] = hot.newer;
+  const std::uint32_t total = count + latest_count;
+  for (std::uint32_t i = 0; i < total;) {
+    const Interval& busy = i < count ? spilled[i] : latest[i - count];
     const std::uint64_t from = start + offset, to = from + flits;
-    const std::uint64_t busy_from = busy->from();
-    if (busy_from + busy->flits() <= from) {
-      live = ++busy;
+    const std::uint64_t busy_from = busy.from();
+    if (busy_from + busy.flits() <= from) {
+      ++i;
       continue;
     }
     if (busy_from >= to) break;
-    if (multicast_ && busy->key == key && busy_from == from && busy->flits() == flits) {
-      shares = true;  // the same tile in the same cycles: one copy serves both
-      ++busy;
+    if (multicast_ && busy.key == key && busy_from == from && busy.flits() == flits) {
+      joined = true;  // the same tile in the same cycles: one copy serves both
+      ++i;
       continue;
     }
-    start = past(*busy, from, offset, key, flits);  // and look at this reservation again
-    shares = false;
+    start = past(busy, from, offset, key, flits);  // and look at this reservation again
+    joined = false;
   }
-  cursor = live;
-  joined = shares;
   return start;
 }
 
 // The earliest start >= `start` at which every link of the path accepts the transfer
 // (first_fit), given that the source's bank port (the path's first link) accepts `start`
-// (`port_joined`: with a copy of the tile) and that its scan of the port stopped at
-// `port_cursor`. Link by link: a link that moves the start sends the search back to the port
-// and the first link, until all accept the same start. A start only moves past starts that
-// cannot work, so that one is the earliest. `joined` gets a bit per link (of the first 64) a
-// copy of the tile already holds.
+// (`port_joined`: with a copy of the tile). Link by link: a link that moves the start sends the
+// search back to the port and the first link, until all accept the same start. A start only
+// moves past starts that cannot work, so that one is the earliest. `joined` gets a bit per link
+// (of the first 64) a copy of the tile already holds.
 std::uint64_t NetworkCalendar::earliest_start(const std::uint32_t* path, std::size_t length, std::uint64_t key,
-                                              std::uint64_t flits, std::uint64_t start, const Interval* port_cursor,
-                                              bool port_joined, bool& joins, std::uint64_t& joined) const {
+                                              std::uint64_t flits, std::uint64_t start, bool port_joined, bool& joins,
+                                              std::uint64_t& joined) const {
   const int port = RouteTable::entry_link(path[0]);
   const std::uint64_t port_offset = RouteTable::entry_hop(path[0]) * hop_;
   bool on_link = port_joined;
@@ -151,11 +195,10 @@ std::uint64_t NetworkCalendar::earliest_start(const std::uint32_t* path, std::si
     joins = on_link;
     joined = on_link ? 1u : 0u;
     for (std::size_t j = 1; j < length; ++j) {
-      const int link = RouteTable::entry_link(path[j]);
-      const Interval* cursor = nullptr;
-      const std::uint64_t fit = first_fit(link, RouteTable::entry_hop(path[j]) * hop_, key, flits, start, cursor, on_link);
+      const std::uint64_t fit =
+          first_fit(RouteTable::entry_link(path[j]), RouteTable::entry_hop(path[j]) * hop_, key, flits, start, on_link);
       if (fit != start) {
-        start = first_fit(port, port_offset, key, flits, fit, port_cursor, on_link);
+        start = first_fit(port, port_offset, key, flits, fit, on_link);
         moved = true;
         break;
       }
@@ -184,16 +227,14 @@ NetworkCalendar::Booking NetworkCalendar::book(int source, int destination, std:
   int best_index = 0;
   // Every path leaves through the source's bank port: none starts before the port alone lets it.
   const int port = RouteTable::entry_link(routes[2]);
-  const Interval* port_cursor = nullptr;
   bool port_joined = false;
-  const std::uint64_t port_bound =
-      first_fit(port, RouteTable::entry_hop(routes[2]) * hop_, key, F, ready, port_cursor, port_joined);
+  const std::uint64_t port_bound = first_fit(port, RouteTable::entry_hop(routes[2]) * hop_, key, F, ready, port_joined);
   const std::uint32_t* path = routes + 1;
   for (std::uint32_t p = 0; p < paths; ++p) {
     const std::size_t length = *path++;
     bool joins = false;
     std::uint64_t joined = 0;
-    std::uint64_t start = earliest_start(path, length, key, F, port_bound, port_cursor, port_joined, joins, joined);
+    std::uint64_t start = earliest_start(path, length, key, F, port_bound, port_joined, joins, joined);
     if (start < best_start)
       best_start = start, best = path, best_length = length, best_joins = joins, best_joined = joined,
       best_index = static_cast<int>(p);

@@ -70,17 +70,22 @@ class NetworkCalendar {
   // `path`: `length` packed entries (RouteTable::packed). `joined` gets a bit per link (of the
   // first 64) on which a copy of the same tile already holds the found start's cycles.
   std::uint64_t earliest_start(const std::uint32_t* path, std::size_t length, std::uint64_t key, std::uint64_t flits,
-                               std::uint64_t start, const Interval* port_cursor, bool port_joined, bool& joins,
-                               std::uint64_t& joined) const;
+                               std::uint64_t start, bool port_joined, bool& joins, std::uint64_t& joined) const;
   std::uint64_t past(const Interval& busy, std::uint64_t from, std::uint64_t offset, std::uint64_t key,
                      std::uint64_t flits) const;
   std::uint64_t first_fit(int link, std::uint64_t offset, std::uint64_t key, std::uint64_t flits, std::uint64_t start,
-                          const Interval*& cursor, bool& joined) const;
+                          bool& joined) const;
   bool hold(int link, const Interval& interval, std::uint64_t now);
-  // Each link's reservations live in a segment of the pool: a header cell, then its
-  // reservations, sorted and disjoint. A segment is whole cache lines (four cells), so the
-  // header and the first three reservations of a link, usually all of them, are one line; a
-  // link that fills its segment moves to one twice as large at the pool's end.
+  bool spill(int link, const Interval& interval, std::uint64_t now);
+  // A link's reservations are disjoint. Its two latest (by start) are in its hot record, one
+  // array for all links that stays in cache (most links have no other live reservation); older
+  // ones still live are in a segment of the pool: a header cell, then the reservations, sorted.
+  // A segment is whole cache lines (four cells); a link that fills its segment moves to one
+  // twice as large at the pool's end.
+  struct alignas(32) Hot {
+    Interval older{0, 0};  // span 0: none
+    Interval newer{0, 0};
+  };
   struct Header {
     std::uint32_t head;      // the first live reservation (earlier ones ended)
     std::uint32_t count;     // reservations stored
@@ -109,7 +114,8 @@ class NetworkCalendar {
   std::unique_ptr<Cell[], Free> pool_;  // aligned to cache lines
   std::size_t pool_lines_ = 0, used_lines_ = 0;
   std::vector<std::size_t> links_;      // per link: its header's cell in the pool
-  std::vector<Interval> tails_;         // per link: its last reservation (from 0 for none)
+  std::vector<Hot> hot_;                // per link
+  std::vector<std::uint8_t> spilled_;   // per link: its segment holds reservations that may be live
   CalendarStats stats_;
 };
 
