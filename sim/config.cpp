@@ -82,7 +82,9 @@ const ComponentRegistration kTilingSection{{"section", "tiling",
      {"k_reduction", ParamType::Choice, "", "free",
       "free: partial sums of an output tile computed on several pods are added at no cost; post_processors: "
       "those pods add them up in a binomial tree over the post-processor network, rooted at the pod with the "
-      "last K block (with tiles through the networks, not under sosa_rounds)",
+      "last K block (with tiles through the networks); under sosa_rounds, as the SOSA authors' compiler: "
+      "chained to a later round's op where possible, else pairwise additions on the post-processors in later "
+      "rounds (tiling/round_schedule.h)",
       -kInf, kInf, {"free", "post_processors"}}}}};
 
 const ComponentRegistration kPowerSection{{"section", "power",
@@ -501,13 +503,12 @@ SimConfig load_config(const std::optional<std::string>& config_path,
                       "the reference PE array models weight loads, fill and drain: it cannot run with array.ideal_fill_drain");
   }
 
-  if (config.tiling.reduce_on_post_processors &&
-      (config.tiling.scheduler == "sosa_rounds" || config.interconnect.ideal_transfers)) {
+  if (config.tiling.reduce_on_post_processors && config.tiling.scheduler != "sosa_rounds" &&
+      config.interconnect.ideal_transfers) {
     YAML::Node node = child(child(doc.root(), "tiling"), "k_reduction");
     throw ConfigError(doc.where("tiling.k_reduction", node), "tiling.k_reduction",
                       "post_processors sends partial tiles over the post-processor network, which needs tiles "
-                      "through the networks (interconnect.transfers: contention) and a scheduler other than "
-                      "sosa_rounds (whose rounds keep partial sums in the pods' own P banks)");
+                      "through the networks (interconnect.transfers: contention) outside sosa_rounds");
   }
 
   config.workloads = read_workloads(doc, resolved["workload"]);

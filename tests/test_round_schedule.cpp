@@ -144,3 +144,66 @@ TEST_CASE("chunk placement: weight tiles with their first user, input tiles with
   for (std::uint64_t op = 0; op < plan.op_count(); ++op) owners.insert(chunk_banks(plan, op, 6).w);
   CHECK(owners.size() == 6);
 }
+
+namespace {
+
+// A hand-made placement of `plan`'s ops: rounds and pods by op index.
+RoundSchedule placed(const LayerPlan& plan, const std::vector<std::uint32_t>& rounds, const std::vector<std::uint32_t>& pods) {
+  RoundSchedule s;
+  s.round = rounds;
+  s.pod = pods;
+  s.rounds = *std::max_element(rounds.begin(), rounds.end()) + 1;
+  REQUIRE(rounds.size() == plan.op_count());
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("SOSA's K reduction: partial sums chain across rounds, the rest add up in a tree of rounds",
+          "[tiling][rounds]") {
+  const TileShape shape{8, 8, 8};
+  const LayerPlan deep(gemm(8, 32, 8), shape);  // one output tile, 4 K blocks
+  REQUIRE(deep.op_count() == 4);
+  SECTION("all K blocks in one round: nothing chains; a tree of 3 additions of 2 halves each") {
+    // The two halves of an addition write the same bank, one write per round: consecutive rounds.
+    // (K0 + K1) and (K2 + K3) in rounds 1-2, their sum in rounds 3-4.
+    const ReductionRounds r = reduction_rounds(deep, placed(deep, {0, 0, 0, 0}, {0, 1, 2, 3}), 4);
+    CHECK(r.chained == 0);
+    CHECK(r.additions == 6);
+    CHECK(r.rounds == 5);
+    CHECK(r.longest == std::vector<std::uint64_t>{0, 8, 8, 8, 8});
+  }
+  SECTION("K blocks in successive rounds: each partial sum goes to the next op, no addition") {
+    const ReductionRounds r = reduction_rounds(deep, placed(deep, {0, 1, 2, 3}, {0, 0, 0, 0}), 4);
+    CHECK(r.chained == 3);
+    CHECK(r.additions == 0);
+    CHECK(r.rounds == 4);
+  }
+  SECTION("two blocks per round: they chain pairwise, one addition of the two chains' ends") {
+    // (K0, K1) in round 0, (K2, K3) in round 1: K0 -> K2 and K1 -> K3 chain; K2 + K3 add in
+    // rounds 2 and 3.
+    const ReductionRounds r = reduction_rounds(deep, placed(deep, {0, 0, 1, 1}, {0, 1, 0, 1}), 4);
+    CHECK(r.chained == 2);
+    CHECK(r.additions == 2);
+    CHECK(r.rounds == 4);
+  }
+  SECTION("one post-processor: the halves of an addition take a round each") {
+    const ReductionRounds r = reduction_rounds(deep, placed(deep, {0, 0, 0, 0}, {0, 0, 0, 0}), 1);
+    CHECK(r.additions == 6);
+    CHECK(r.rounds == 7);  // (K0 + K1) in rounds 1-2, (K2 + K3) in 3-4, their sum in 5-6
+  }
+  SECTION("a P bank is read once per round as a first input: additions from the same banks wait") {
+    // Two output tiles (row partitions) whose K blocks sit in banks 0 and 1 in round 0. The first
+    // tile's halves take rounds 1 and 2 (writing bank 0); the second tile's first half reads
+    // bank 0 first as the first tile's first half does in round 1, so it waits for round 2; its
+    // other half reads bank 1 first and fits round 1.
+    const LayerPlan two(gemm(16, 16, 8), shape);
+    REQUIRE(two.op_count() == 4);
+    std::vector<std::uint32_t> rounds(4, 0), pods(4);
+    for (std::int64_t m = 0; m < 2; ++m)
+      for (std::int64_t k = 0; k < 2; ++k) pods[two.op_index(0, k, m)] = static_cast<std::uint32_t>(k);
+    const ReductionRounds r = reduction_rounds(two, placed(two, rounds, pods), 8);
+    CHECK(r.additions == 4);
+    CHECK(r.rounds == 3);
+  }
+}

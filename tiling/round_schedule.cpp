@@ -138,12 +138,24 @@ RoundSchedule schedule_rounds(const LayerPlan& plan, std::int64_t pods, std::uin
       open.pop_front();
     }
   };
-  for (std::uint64_t op = 0; op < ops; ++op) {
-    const RoundBanks banks = op_banks(plan, op, weight_key_base, pods);
+  std::vector<std::uint64_t> list;  // the compiler list's ops, by position
+  if (params.compiler_list) {
+    list.reserve(ops);
+    const std::uint64_t column_blocks = ops / static_cast<std::uint64_t>(plan.k_parts() * plan.m_parts());
+    for (std::int64_t k = 0; k < plan.k_parts(); ++k)
+      for (std::int64_t m = 0; m < plan.m_parts(); ++m)
+        for (std::uint64_t cb = 0; cb < column_blocks; ++cb) list.push_back(plan.op_index(cb, k, m));
+  }
+  for (std::uint64_t position = 0; position < ops; ++position) {
+    const std::uint64_t op = params.compiler_list ? list[position] : position;
+    RoundBanks banks = op_banks(plan, op, weight_key_base, pods);
+    if (params.compiler_list) banks.x = banks.w = static_cast<int>(position % static_cast<std::uint64_t>(pods));
     const std::uint64_t tile = plan.op(op).weight_tile;
-    // Keys: the tile a transfer carries (shared by multicast), or the op itself when unshared.
-    const std::uint64_t x_key = share ? x_tile_index(plan, op) + 1 : op + 1;
-    const std::uint64_t w_key = share ? tile + 1 : op + 1;
+    // Keys: the tile a transfer carries (shared by multicast), or the op itself when unshared
+    // (each op's own copy, under the compiler list).
+    const bool shared = share && !params.compiler_list;
+    const std::uint64_t x_key = shared ? x_tile_index(plan, op) + 1 : op + 1;
+    const std::uint64_t w_key = shared ? tile + 1 : op + 1;
     const std::uint64_t weight_key = weight_key_base + tile;
     const std::uint64_t p_key = op + 1;
     bool placed = false;
@@ -200,6 +212,108 @@ RoundSchedule schedule_rounds(const LayerPlan& plan, std::int64_t pods, std::uin
     if (!placed) throw std::logic_error("round scheduler: an op does not fit an empty round");
   }
   return schedule;
+}
+
+ReductionRounds reduction_rounds(const LayerPlan& plan, const RoundSchedule& schedule, std::int64_t pods) {
+  ReductionRounds result;
+  result.rounds = schedule.rounds;
+  const auto P = static_cast<std::size_t>(pods);
+  const std::size_t words = (P + 63) / 64;
+  // Per round: post-processors busy, and P banks read as first input, as second, and written.
+  struct Round {
+    std::uint64_t processors = 0;
+    std::vector<std::uint64_t> first, second, written, chained;
+  };
+  std::vector<Round> rounds;
+  auto at = [&](std::uint32_t r) -> Round& {
+    while (rounds.size() <= r) {
+      rounds.emplace_back();
+      Round& fresh = rounds.back();
+      fresh.first.assign(words, 0);
+      fresh.second.assign(words, 0);
+      fresh.written.assign(words, 0);
+      fresh.chained.assign(words, 0);
+    }
+    return rounds[r];
+  };
+  auto test = [](const std::vector<std::uint64_t>& bits, int bank) { return (bits[static_cast<std::size_t>(bank) / 64] >> (bank % 64)) & 1u; };
+  auto set = [](std::vector<std::uint64_t>& bits, int bank) { bits[static_cast<std::size_t>(bank) / 64] |= std::uint64_t{1} << (bank % 64); };
+  const std::int64_t kp = plan.k_parts();
+  const std::uint64_t column_blocks = plan.op_count() / static_cast<std::uint64_t>(kp * plan.m_parts());
+  struct Node {
+    std::uint32_t round;  // when its partial sum is complete (an addition: the later of its two halves)
+    int bank;             // the P bank holding it
+  };
+  std::vector<std::uint32_t> round_of(static_cast<std::size_t>(kp));
+  std::vector<int> bank_of(static_cast<std::size_t>(kp));
+  std::vector<char> taken(static_cast<std::size_t>(kp)), consumed(static_cast<std::size_t>(kp));
+  std::deque<Node> pending;
+  for (std::int64_t m = 0; m < plan.m_parts(); ++m)
+    for (std::uint64_t cb = 0; cb < column_blocks; ++cb) {
+      std::uint64_t rows = 0;
+      for (std::int64_t k = 0; k < kp; ++k) {
+        const std::uint64_t op = plan.op_index(cb, k, m);
+        round_of[static_cast<std::size_t>(k)] = schedule.round[op];
+        bank_of[static_cast<std::size_t>(k)] = static_cast<int>(schedule.pod[op]);
+        taken[static_cast<std::size_t>(k)] = consumed[static_cast<std::size_t>(k)] = 0;
+        if (k == 0) rows = static_cast<std::uint64_t>(plan.op(op).m_rows);
+      }
+      // Chaining: op j1's partial sum goes to the first op j2 in a later round that has none yet.
+      for (std::int64_t j1 = 0; j1 < kp; ++j1)
+        for (std::int64_t j2 = 0; j2 < kp; ++j2) {
+          const auto a = static_cast<std::size_t>(j1), b = static_cast<std::size_t>(j2);
+          if (taken[b] || round_of[b] <= round_of[a]) continue;
+          Round& round = at(round_of[b]);
+          if (test(round.chained, bank_of[a])) continue;  // that bank is read for a chain already
+          set(round.chained, bank_of[a]);
+          taken[b] = 1;
+          consumed[a] = 1;
+          ++result.chained;
+          break;
+        }
+      pending.clear();
+      for (std::int64_t k = 0; k < kp; ++k)
+        if (!consumed[static_cast<std::size_t>(k)])
+          pending.push_back(Node{round_of[static_cast<std::size_t>(k)], bank_of[static_cast<std::size_t>(k)]});
+      while (pending.size() >= 2) {
+        const Node a = pending.front();
+        pending.pop_front();
+        const Node b = pending.front();
+        pending.pop_front();
+        // Two halves: the second reads the inputs the other way round; both write one bank.
+        Node sum{0, -1};
+        for (int half = 0; half < 2; ++half) {
+          const int first = half == 0 ? a.bank : b.bank, second = half == 0 ? b.bank : a.bank;
+          for (std::uint32_t r = std::max(a.round, b.round) + 1;; ++r) {
+            Round& round = at(r);
+            if (round.processors >= static_cast<std::uint64_t>(pods) || test(round.first, first) ||
+                test(round.second, second))
+              continue;
+            int out = sum.bank;
+            if (out >= 0 && test(round.written, out)) continue;
+            if (out < 0) {
+              for (int bank = 0; bank < static_cast<int>(P) && out < 0; ++bank)
+                if (!test(round.written, bank)) out = bank;
+              if (out < 0) continue;
+            }
+            ++round.processors;
+            set(round.first, first);
+            set(round.second, second);
+            set(round.written, out);
+            sum.bank = out;
+            sum.round = std::max(sum.round, r);
+            if (result.longest.size() <= r) result.longest.resize(r + 1, 0);
+            result.longest[r] = std::max(result.longest[r], rows);
+            result.rounds = std::max(result.rounds, r + 1);
+            ++result.additions;
+            break;
+          }
+        }
+        pending.push_back(sum);
+      }
+    }
+  result.longest.resize(result.rounds, 0);
+  return result;
 }
 
 }  // namespace sosasim

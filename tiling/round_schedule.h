@@ -1,18 +1,20 @@
 // SOSA's greedy list scheduler in lock-step rounds. Ops are taken in list order (the layer's op
-// order, weight-major); each goes into the earliest open round that has a free pod for which all
-// three of its transfers have free routes: its X tile from its X bank and its W tile from its W
-// bank to the pod, and its partial sums from the pod to its own P bank (each over its own
-// network). A route is free when none of its links (bank port, router outputs, pod port) carries
-// another transfer in that round; on a multicast-capable network a link may carry several copies
-// of the same tile, so ops that share a tile in a round share its transfer. Partial sums over K
-// accumulate in the pod's P bank (its post-processor adds them), so ops of one layer never wait
-// for each other. (Writing each output tile to one fixed P bank instead makes its K steps
-// conflict on that bank's write port, one per round: ResNet-50 on 256 pods then took 22,028
-// rounds in our measurement against the authors' 1,019, so their simulator does not do that.)
+// order, weight-major, or the SOSA authors' compiler's list: RoundScheduleParams); each goes into
+// the earliest open round that has a free pod for which all three of its transfers have free
+// routes: its X tile from its X bank and its W tile from its W bank to the pod, and its partial
+// sums from the pod to its own P bank (each over its own network). A route is free when none of
+// its links (bank port, router outputs, pod port) carries another transfer in that round; on a
+// multicast-capable network a link may carry several copies of the same tile, so ops that share
+// a tile in a round share its transfer. Partial sums over K either accumulate in the pod's P bank
+// at no cost (`tiling.k_reduction: free`) or are reduced as the authors' compiler does
+// (`post_processors`: reduction_rounds below). (Writing each output tile to one fixed P bank
+// instead makes its K steps conflict on that bank's write port, one per round: ResNet-50 on 256
+// pods then took 22,028 rounds in our measurement against the authors' 1,019.)
 //
-// Bank placement: a layer's input and weight tiles are interleaved over the N banks of their kind
-// by tile number, X tiles numbered (instance, k part, m part) and W tiles by their run-wide key,
-// so the ops of one round read consecutive banks; partial sums go to the pod's own P bank.
+// Bank placement (weight-major list): a layer's input and weight tiles are interleaved over the N
+// banks of their kind by tile number, X tiles numbered (instance, k part, m part) and W tiles by
+// their run-wide key, so the ops of one round read consecutive banks; partial sums go to the
+// pod's own P bank.
 #pragma once
 
 #include <cstdint>
@@ -27,6 +29,12 @@ namespace sosasim {
 struct RoundScheduleParams {
   int lookback_rounds = 4;  // open rounds an op may still go into (older ones are closed)
   int pod_tries = 32;       // free pods tried per round, from the op's X bank onwards
+  // The SOSA authors' compiler's list (their Layer::create_main_ops and init_banks): ops by K
+  // block, then row partition, then column block, and op q of that list reads its own copy of
+  // its input tile from X bank q mod N and its weight tile from W bank q mod N (consecutive ops
+  // never share a bank, and no tile is multicast). Otherwise the layer's op order (weight-major)
+  // and the tile interleaving above.
+  bool compiler_list = false;
 };
 
 struct RoundSchedule {
@@ -65,5 +73,23 @@ RoundBanks chunk_banks(const LayerPlan& plan, const TileOp& tile_op, std::int64_
 
 RoundSchedule schedule_rounds(const LayerPlan& plan, std::int64_t pods, std::uint64_t weight_key_base,
                               RouteTable& routes, const RoundScheduleParams& params, std::vector<std::uint64_t>& held);
+
+// SOSA's K reduction as the authors' compiler does it (their compiler/layer.cpp and
+// compiler.cpp): after a layer's ops are placed, each output tile's partial sums over K are
+// combined. An op placed in a later round than another op of the same output tile takes that
+// op's partial sum as its input (chained through the array), at most one per op and per P bank
+// read in a round; the partial sums left over are added pairwise in a binary tree, in list order,
+// by the post-processors (N of them): each pairwise addition is two post-processor ops, one per
+// half, each in the earliest round after both inputs' rounds with a free post-processor and
+// free P bank ports (a bank is read once as first and once as second input, and written once,
+// per round). A post-processor op takes the tile's rows in cycles. The layer ends with its last
+// addition. Routes of the post-processor networks are not checked.
+struct ReductionRounds {
+  std::uint32_t rounds = 0;             // the layer's rounds: its ops' and its additions'
+  std::vector<std::uint64_t> longest;   // per round: rows of its longest post-processor op (0: none)
+  std::uint64_t chained = 0;            // partial sums passed to a later op of the same output tile
+  std::uint64_t additions = 0;          // post-processor ops
+};
+ReductionRounds reduction_rounds(const LayerPlan& plan, const RoundSchedule& schedule, std::int64_t pods);
 
 }  // namespace sosasim

@@ -29,6 +29,7 @@ struct RoundPolicy {
   int lookback_rounds = 4;       // open rounds an op may still be placed in
   int pod_tries = 32;            // free pods tried per open round
   int route_choices = 8;         // paths tried per transfer on networks with free-choice stages
+  bool compiler_list = false;    // the SOSA compiler's op list and bank placement (RoundScheduleParams)
 };
 
 class Scheduler {

@@ -2,7 +2,8 @@
 // the earliest open round with a free pod for which its X, W and P transfers find free routes
 // and bank ports (tiling/round_schedule.h); a round lasts as long as its longest op, and at least
 // 2L + 1 cycles for a network latency of L (the tile goes to the pod and the result comes back);
-// layers run one after another.
+// layers run one after another. With `tiling.k_reduction: post_processors` a layer's partial sums
+// are reduced as the SOSA authors' compiler does, in rounds after its ops (reduction_rounds).
 #include <limits>
 
 #include "tiling/scheduler.h"
@@ -38,7 +39,12 @@ const SchedulerRegistration kSosaRounds{
       {"pod_tries", ParamType::Int, "pods", "32", "free pods tried per open round, from the op's X bank onwards", 1,
        1 << 20, {}},
       {"route_choices", ParamType::Int, "paths", "8",
-       "paths tried per transfer on networks with free-choice stages (butterfly expansion, Benes)", 1, 4096, {}}}},
+       "paths tried per transfer on networks with free-choice stages (butterfly expansion, Benes)", 1, 4096, {}},
+      {"op_list", ParamType::Choice, "", "weight_major",
+       "weight_major: ops in the layer's order, tiles interleaved over the banks by tile number; sosa_compiler: "
+       "the SOSA authors' compiler's list (K block, then row partition, then column block; op q reads its own "
+       "tile copies from bank q mod N)",
+       -kInf, kInf, {"weight_major", "sosa_compiler"}}}},
     [](const ParamValues& params) {
       RoundPolicy policy;
       policy.lockstep = true;
@@ -46,6 +52,7 @@ const SchedulerRegistration kSosaRounds{
       policy.lookback_rounds = static_cast<int>(params.get_int("lookback_rounds"));
       policy.pod_tries = static_cast<int>(params.get_int("pod_tries"));
       policy.route_choices = static_cast<int>(params.get_int("route_choices"));
+      policy.compiler_list = params.get_string("op_list") == "sosa_compiler";
       return std::make_unique<SosaRounds>(policy);
     }};
 

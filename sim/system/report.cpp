@@ -129,6 +129,8 @@ RunReport build_report(const SimConfig& config, const SimulationResult& result) 
   if (result.rounds > 0) {
     s["stats"]["rounds"] = result.rounds;
     s["stats"]["round_placements_blocked"] = result.round_placements_blocked;
+    s["stats"]["round_chained_partial_sums"] = result.round_chained_partial_sums;
+    s["stats"]["round_post_processor_ops"] = result.round_post_processor_ops;
   }
   // Where the pods' X ports spent their cycles: each pod-cycle in exactly one bucket.
   std::uint64_t weight_load_stall = 0, network_stall = 0;

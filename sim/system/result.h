@@ -46,6 +46,8 @@ struct SimulationResult {
   std::uint64_t weight_loads = 0;
   std::uint64_t rounds = 0;                    // lock-step rounds (sosa_rounds)
   std::uint64_t round_placements_blocked = 0;  // an op refused by a round for a busy route or bank port
+  std::uint64_t round_chained_partial_sums = 0;  // sosa_rounds with post_processors: passed to a later op
+  std::uint64_t round_post_processor_ops = 0;    // sosa_rounds with post_processors: pairwise additions (halves)
   struct NetworkUse {  // tile transfers through one network (outside lock-step rounds)
     std::string name;
     std::uint64_t transfers = 0, joined = 0, flit_hops = 0, wait_cycles = 0, bank_port_wait_cycles = 0;

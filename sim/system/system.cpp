@@ -897,10 +897,21 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     const std::uint64_t ops = task.plan.op_count();
     const auto R = static_cast<std::uint64_t>(config_.array.rows), C = static_cast<std::uint64_t>(config_.array.cols);
     schedule_ = schedule_rounds(task.plan, config_.pods, task.first_weight_key, *routes_,
-                                RoundScheduleParams{round_policy_.lookback_rounds, round_policy_.pod_tries}, held_weights_);
-    result_.rounds += schedule_.rounds;
+                                RoundScheduleParams{round_policy_.lookback_rounds, round_policy_.pod_tries,
+                                                    round_policy_.compiler_list},
+                                held_weights_);
     result_.round_placements_blocked += schedule_.blocked;
-    std::vector<std::uint64_t> longest(schedule_.rounds, 0);
+    // With post_processors, the authors' K reduction adds rounds of pairwise additions.
+    ReductionRounds reduction;
+    reduction.rounds = schedule_.rounds;
+    if (config_.tiling.reduce_on_post_processors) {
+      reduction = reduction_rounds(task.plan, schedule_, config_.pods);
+      result_.round_chained_partial_sums += reduction.chained;
+      result_.round_post_processor_ops += reduction.additions;
+    }
+    result_.rounds += reduction.rounds;
+    std::vector<std::uint64_t> longest(reduction.rounds, 0);
+    for (std::size_t r = 0; r < reduction.longest.size(); ++r) longest[r] = reduction.longest[r];
     for (auto& list : pod_ops_) list.clear();
     pod_ops_.resize(static_cast<std::size_t>(config_.pods));
     for (std::uint64_t op = 0; op < ops; ++op) {
@@ -909,9 +920,9 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       round_longest = std::max(round_longest, config_.array.ideal_fill_drain ? rows : R + rows + R + C - 2);
       pod_ops_[schedule_.pod[op]].push_back(static_cast<std::uint32_t>(op));
     }
-    round_starts_.assign(schedule_.rounds, 0);
+    round_starts_.assign(reduction.rounds, 0);
     std::uint64_t start = cycle;
-    for (std::uint32_t round = 0; round < schedule_.rounds; ++round) {
+    for (std::uint32_t round = 0; round < reduction.rounds; ++round) {
       std::uint64_t length = std::max(longest[round], 2 * network_latency_ + 1);
       round_starts_[round] = start;
       start += length;
