@@ -689,7 +689,7 @@ TEST_CASE("a reference-fidelity system run agrees with the fast run cycle for cy
   const char* variants[] = {
       "",
       "-p tiling.scheduler=sosa_rounds",
-      // the SOSA authors' op list and K reduction: 72 partial sums chained, 24 additions in rounds
+      // the SOSA authors' op list and K reduction: 72 partial sums chained, 24 post-processor ops
       "-p tiling.scheduler=sosa_rounds -p tiling.op_list=sosa_compiler -p tiling.k_reduction=post_processors -p pods=16",
       "-p array.double_buffer_weights=false",
       "-p pods=2 -p dram.bandwidth_gbps=1000 -p array.rows=16",
