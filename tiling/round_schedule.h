@@ -83,7 +83,7 @@ RoundSchedule schedule_rounds(const LayerPlan& plan, std::int64_t pods, std::uin
 // half, each in the earliest round after both inputs' rounds with a free post-processor and
 // free P bank ports (a bank is read once as first and once as second input, and written once,
 // per round). A post-processor op takes the tile's rows in cycles. The layer ends with its last
-// addition. Routes of the post-processor networks are not checked.
+// addition. Routes of the P_in and post-processor networks are not checked.
 struct ReductionRounds {
   std::uint32_t rounds = 0;             // the layer's rounds: its ops' and its additions'
   std::vector<std::uint64_t> longest;   // per round: rows of its longest post-processor op (0: none)
