@@ -170,6 +170,7 @@ TEST_CASE("SOSA's K reduction: partial sums chain across rounds, the rest add up
     const ReductionRounds r = reduction_rounds(deep, placed(deep, {0, 0, 0, 0}, {0, 1, 2, 3}), 4);
     CHECK(r.chained == 0);
     CHECK(r.additions == 6);
+    CHECK(r.added_values == 3 * 8 * 8);  // three sums of an 8 x 8 tile
     CHECK(r.rounds == 5);
     CHECK(r.longest == std::vector<std::uint64_t>{0, 8, 8, 8, 8});
   }
@@ -177,6 +178,7 @@ TEST_CASE("SOSA's K reduction: partial sums chain across rounds, the rest add up
     const ReductionRounds r = reduction_rounds(deep, placed(deep, {0, 1, 2, 3}, {0, 0, 0, 0}), 4);
     CHECK(r.chained == 3);
     CHECK(r.additions == 0);
+    CHECK(r.added_values == 0);
     CHECK(r.rounds == 4);
   }
   SECTION("two blocks per round: they chain pairwise, one addition of the two chains' ends") {

@@ -250,13 +250,17 @@ ReductionRounds reduction_rounds(const LayerPlan& plan, const RoundSchedule& sch
   std::deque<Node> pending;
   for (std::int64_t m = 0; m < plan.m_parts(); ++m)
     for (std::uint64_t cb = 0; cb < column_blocks; ++cb) {
-      std::uint64_t rows = 0;
+      std::uint64_t rows = 0, values = 0;  // of the output tile
       for (std::int64_t k = 0; k < kp; ++k) {
         const std::uint64_t op = plan.op_index(cb, k, m);
         round_of[static_cast<std::size_t>(k)] = schedule.round[op];
         bank_of[static_cast<std::size_t>(k)] = static_cast<int>(schedule.pod[op]);
         taken[static_cast<std::size_t>(k)] = consumed[static_cast<std::size_t>(k)] = 0;
-        if (k == 0) rows = static_cast<std::uint64_t>(plan.op(op).m_rows);
+        if (k == 0) {
+          const TileOp tile_op = plan.op(op);
+          rows = static_cast<std::uint64_t>(tile_op.m_rows);
+          values = rows * static_cast<std::uint64_t>(tile_op.n_cols);
+        }
       }
       // Chaining: op j1's partial sum goes to the first op j2 in a later round that has none yet.
       for (std::int64_t j1 = 0; j1 < kp; ++j1)
@@ -310,6 +314,7 @@ ReductionRounds reduction_rounds(const LayerPlan& plan, const RoundSchedule& sch
           }
         }
         pending.push_back(sum);
+        result.added_values += values;
       }
     }
   result.longest.resize(result.rounds, 0);

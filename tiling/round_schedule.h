@@ -88,7 +88,8 @@ struct ReductionRounds {
   std::uint32_t rounds = 0;             // the layer's rounds: its ops' and its additions'
   std::vector<std::uint64_t> longest;   // per round: rows of its longest post-processor op (0: none)
   std::uint64_t chained = 0;            // partial sums passed to a later op of the same output tile
-  std::uint64_t additions = 0;          // post-processor ops
+  std::uint64_t additions = 0;          // post-processor ops (two per pairwise addition)
+  std::uint64_t added_values = 0;       // partial-sum values the pairwise additions produce
 };
 ReductionRounds reduction_rounds(const LayerPlan& plan, const RoundSchedule& schedule, std::int64_t pods);
 

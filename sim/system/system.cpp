@@ -507,7 +507,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     WorkloadResult& workload = result_.workloads[task.workload];
     if (!workload_started_.count(task.workload) || cycle < workload.start_cycle) workload.start_cycle = cycle;
     workload_started_.insert(task.workload);
-    if (round_policy_.lockstep) plan_rounds(task, cycle);
+    if (round_policy_.lockstep) plan_rounds(index, cycle);
     open_.insert(index);
     if (dynamic_) chunk_claimed_[index].assign(chunk_count(index), 0);
     for (const auto& pod : pods_) {
@@ -893,7 +893,8 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   // in a round and on a pod where its routes and bank ports are free (tiling/round_schedule.h);
   // a round lasts its longest op (streamed rows, plus weight load, fill and drain unless ideal)
   // and at least 2L + 1 cycles.
-  void plan_rounds(const LayerTask& task, std::uint64_t cycle) {
+  void plan_rounds(std::size_t index, std::uint64_t cycle) {
+    const LayerTask& task = tasks_[index];
     const std::uint64_t ops = task.plan.op_count();
     const auto R = static_cast<std::uint64_t>(config_.array.rows), C = static_cast<std::uint64_t>(config_.array.cols);
     schedule_ = schedule_rounds(task.plan, config_.pods, task.first_weight_key, *routes_,
@@ -908,6 +909,17 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       reduction = reduction_rounds(task.plan, schedule_, config_.pods);
       result_.round_chained_partial_sums += reduction.chained;
       result_.round_post_processor_ops += reduction.additions;
+      // Bytes: an op counts a P_in read (bank and network) for every K block after the first as it
+      // starts; per output tile, u partial sums left unchained (u - 1 additions) make that one
+      // read per addition too few in the banks (the additions read 2(u - 1) partial tiles and
+      // write u - 1 sums; chained ops read the rest) and two per addition too few on the
+      // networks (three tiles per addition cross them, where u - 1 unchained ops read none).
+      const double bytes = static_cast<double>(reduction.added_values) * task.psum_bytes;
+      ActivityCounts& activity = result_.layers[index].activity;
+      activity.sram_bytes += 2 * bytes;
+      activity.network_bytes += 2 * bytes;
+      result_.bytes.sram_p_in_read += bytes;
+      result_.bytes.sram_p_out_write += bytes;
     }
     result_.rounds += reduction.rounds;
     std::vector<std::uint64_t> longest(reduction.rounds, 0);
