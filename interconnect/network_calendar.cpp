@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <new>
 #include <string>
 
 #include "sim/errors.h"
-#include <limits>
 
 namespace sosasim {
 
@@ -64,10 +64,8 @@ bool NetworkCalendar::spill(int link, const Interval& interval, std::uint64_t no
   }
   if (n == segment->capacity) {  // move to a segment twice as large
     const std::size_t lines = (segment->capacity + 1) / kLineCells * 2;
-    const std::size_t moved = allocate(lines);  // (may move the pool)
-    segment = &header(link);
-    base = slots(link);
-    std::copy(base, base + n, &pool_[moved + 1].interval);
+    const std::size_t moved = allocate(lines);  // (may move the pool: the old segment is re-read)
+    std::copy(slots(link), slots(link) + n, &pool_[moved + 1].interval);
     links_[static_cast<std::size_t>(link)] = moved;
     segment = &header(link);
     *segment = Header{head, n, static_cast<std::uint32_t>(lines * kLineCells - 1), 0};

@@ -37,28 +37,16 @@ std::int64_t LayerPlan::weight_tile_cols(std::uint64_t tile) const {
   return std::min(shape_.cols, N_ - n_part * shape_.cols);
 }
 
-void LayerPlan::decode(std::uint64_t index, std::uint64_t& column_block, std::int64_t& k_part,
-                       std::int64_t& m_part) const {
+TileOp LayerPlan::op(std::uint64_t index) const {
+  TileOp op;
   const auto per_column = static_cast<std::uint64_t>(k_parts_ * m_parts_);
-  column_block = index / per_column;
+  op.column_block = index / per_column;
   const auto within = static_cast<std::int64_t>(index % per_column);
   const std::int64_t block = within / (k_parts_ * m_block_);
   const std::int64_t offset = within - block * k_parts_ * m_block_;
   const std::int64_t block_rows = std::min(m_block_, m_parts_ - block * m_block_);
-  k_part = offset / block_rows;
-  m_part = block * m_block_ + offset % block_rows;
-}
-
-std::uint64_t LayerPlan::weight_tile_of(std::uint64_t index) const {
-  std::uint64_t column_block = 0;
-  std::int64_t k_part = 0, m_part = 0;
-  decode(index, column_block, k_part, m_part);
-  return column_block * static_cast<std::uint64_t>(k_parts_) + static_cast<std::uint64_t>(k_part);
-}
-
-TileOp LayerPlan::op(std::uint64_t index) const {
-  TileOp op;
-  decode(index, op.column_block, op.k_part, op.m_part);
+  op.k_part = offset / block_rows;
+  op.m_part = block * m_block_ + offset % block_rows;
   op.weight_tile = op.column_block * static_cast<std::uint64_t>(k_parts_) + static_cast<std::uint64_t>(op.k_part);
   op.m_rows = std::min(shape_.partition_rows, M_ - op.m_part * shape_.partition_rows);
   op.k_rows = weight_tile_rows(op.weight_tile);

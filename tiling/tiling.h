@@ -50,8 +50,6 @@ class LayerPlan {
   std::int64_t n_parts() const { return n_parts_; }
 
   TileOp op(std::uint64_t index) const;
-  // op(index).weight_tile, without the rest.
-  std::uint64_t weight_tile_of(std::uint64_t index) const;
   // The index of the op on row partition `m_part`, K block `k_part` of `column_block`.
   std::uint64_t op_index(std::uint64_t column_block, std::int64_t k_part, std::int64_t m_part) const;
   // Row partitions per row block (1 .. m_parts); m_parts (the default) is weight-tile-major.
@@ -62,8 +60,6 @@ class LayerPlan {
   std::int64_t weight_tile_cols(std::uint64_t tile) const;
 
  private:
-  // The column block, K block and row partition of op `index`.
-  void decode(std::uint64_t index, std::uint64_t& column_block, std::int64_t& k_part, std::int64_t& m_part) const;
   std::int64_t M_, K_, N_;
   TileShape shape_;
   std::int64_t instances_, m_parts_, k_parts_, n_parts_;

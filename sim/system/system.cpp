@@ -152,6 +152,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       for (std::size_t producer : tasks_[t].producers)
         if (tasks_[producer].spill_bytes > 0) ++spill_writes_pending_[t];
     cursors_.resize(static_cast<std::size_t>(config.pods));
+    next_op_.resize(static_cast<std::size_t>(config.pods));
     pod_task_.assign(static_cast<std::size_t>(config.pods), kNoTask);
     claimed_.assign(static_cast<std::size_t>(config.pods), kNoTask);
     waiting_since_.assign(static_cast<std::size_t>(config.pods), kNotArrived);
@@ -321,7 +322,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       op.stream_ready = booked.stream_ready;
       op.requested = booked.ready;
     }
-    op.late_finish = late_finish(pod, task, tile);
+    op.late_finish = late_finish(pod, active, tile);
     return PeekResult::Ready;
   }
 
@@ -330,12 +331,19 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   // order) and the pod reports both by then. Until then nothing reads this finish: the tile's
   // last use and the layer's last op are each some pod's last op on its tile, reported on time,
   // and the counts it adds to are only compared at those. Partial sums sent for reduction and
-  // lock-step rounds need every finish on time.
-  bool late_finish(int pod, const LayerTask& task, std::uint64_t tile) const {
+  // lock-step rounds need every finish on time. (The next op, decoded here, is kept for
+  // ask_ahead(), which requests it right after.)
+  bool late_finish(int pod, std::size_t task, std::uint64_t tile) {
     if (p_network_ || round_policy_.lockstep) return false;
-    const OpRange& range = cursors_[static_cast<std::size_t>(pod)];
+    const auto p = static_cast<std::size_t>(pod);
+    const OpRange& range = cursors_[p];
     const std::uint64_t next = range.begin + range.stride;
-    return next < range.end && task.plan.weight_tile_of(op_at(pod, next)) == tile;
+    if (next >= range.end) return false;
+    Decoded& decoded = next_op_[p];
+    decoded.layer = task;
+    decoded.op = op_at(pod, next);
+    decoded.tile_op = tasks_[task].plan.op(decoded.op);
+    return decoded.tile_op.weight_tile == tile;
   }
 
   // With tiles through the networks, the pod's next op (in its current range, its data on chip
@@ -348,7 +356,9 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     const LayerData& data = data_[active];
     if (!data.requested || data.inputs_arrival == kNotArrived) return cycle;
     const std::uint64_t op_index = op_at(pod, cursors_[p].begin);
-    const TileOp tile_op = tasks_[active].plan.op(op_index);
+    const Decoded& decoded = next_op_[p];
+    const TileOp tile_op =
+        decoded.layer == active && decoded.op == op_index ? decoded.tile_op : tasks_[active].plan.op(op_index);
     if (data.arrival[tile_op.weight_tile] == kNotArrived) return cycle;
     const std::uint64_t ready = std::max(operands_ready(active, tile_op.weight_tile), cycle);
     request(pod, active, op_index, tile_op, ready);
@@ -1098,6 +1108,12 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     bool is(std::size_t of_layer, std::uint64_t of_op) const { return state != None && layer == of_layer && op == of_op; }
   };
   std::vector<Booked> booked_;
+  struct Decoded {  // per pod: its next op, decoded by late_finish()
+    std::size_t layer = 0;
+    std::uint64_t op = UINT64_MAX;
+    TileOp tile_op;
+  };
+  std::vector<Decoded> next_op_;
   std::map<std::uint64_t, std::vector<int>> requests_;  // request cycle -> pods
   std::unique_ptr<NetworkCalendar> p_network_;           // partial sums between post-processors
   std::map<std::uint64_t, std::vector<Reduction>> reductions_;  // request cycle -> partial tiles to send
