@@ -54,6 +54,9 @@ std::int64_t next_free(const std::vector<std::uint64_t>& bits, std::int64_t from
   return lap + 2 * pods;
 }
 
+bool has_bit(const std::vector<std::uint64_t>& bits, std::size_t i) { return (bits[i / 64] >> (i % 64)) & 1u; }
+void set_bit(std::vector<std::uint64_t>& bits, std::size_t i) { bits[i / 64] |= std::uint64_t{1} << (i % 64); }
+
 void take(const std::vector<int>& path, LinkState& links, std::uint64_t key) {
   for (int link : path) {
     std::uint64_t& owner = links.owner[static_cast<std::size_t>(link)];
@@ -196,7 +199,7 @@ RoundSchedule schedule_rounds(const LayerPlan& plan, std::int64_t pods, std::uin
           held[q] = weight_key;
           last_round[q] = round.index;
           take(p_paths[static_cast<std::size_t>(p)], round.p, p_key);
-          round.pod_busy[q / 64] |= std::uint64_t{1} << (q % 64);
+          set_bit(round.pod_busy, q);
           ++round.busy;
           schedule.round[op] = round.index;
           schedule.pod[op] = static_cast<std::uint32_t>(pod);
@@ -236,8 +239,8 @@ ReductionRounds reduction_rounds(const LayerPlan& plan, const RoundSchedule& sch
     }
     return rounds[r];
   };
-  auto test = [](const std::vector<std::uint64_t>& bits, int bank) { return (bits[static_cast<std::size_t>(bank) / 64] >> (bank % 64)) & 1u; };
-  auto set = [](std::vector<std::uint64_t>& bits, int bank) { bits[static_cast<std::size_t>(bank) / 64] |= std::uint64_t{1} << (bank % 64); };
+  auto test = [](const std::vector<std::uint64_t>& bits, int bank) { return has_bit(bits, static_cast<std::size_t>(bank)); };
+  auto set = [](std::vector<std::uint64_t>& bits, int bank) { set_bit(bits, static_cast<std::size_t>(bank)); };
   const std::int64_t kp = plan.k_parts();
   const std::uint64_t column_blocks = plan.op_count() / static_cast<std::uint64_t>(kp * plan.m_parts());
   struct Node {
