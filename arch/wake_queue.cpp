@@ -17,17 +17,18 @@ int WakeQueue::add(WakeClient& client) {
   return static_cast<int>(clients_.size()) - 1;
 }
 
+void WakeQueue::to_wheel(std::uint64_t cycle, int client) {
+  const std::uint64_t bucket = cycle & (kWheel - 1);
+  buckets_[bucket].push_back(client);
+  occupied_[bucket >> 6] |= std::uint64_t{1} << (bucket & 63);
+}
+
 void WakeQueue::at(int client, std::uint64_t cycle) {
   std::uint64_t& due = due_[static_cast<std::size_t>(client)];
   if (cycle >= due) return;
   due = cycle;
-  if (cycle < base_ + kWheel) {
-    const std::uint64_t bucket = cycle & (kWheel - 1);
-    buckets_[bucket].push_back(client);
-    occupied_[bucket >> 6] |= std::uint64_t{1} << (bucket & 63);
-  } else {
-    later_.emplace(cycle, client);
-  }
+  if (cycle < base_ + kWheel) to_wheel(cycle, client);
+  else later_.emplace(cycle, client);
   if (cycle < armed_ && !firing_now_) {  // an earlier notification replaces the pending one
     event_.notify(cycles(cycle - now_cycle()));
     armed_ = cycle;
@@ -67,10 +68,7 @@ void WakeQueue::fire() {
   while (!later_.empty() && later_.top().first < base_ + kWheel) {
     const auto [cycle, client] = later_.top();
     later_.pop();
-    if (!live(cycle, client)) continue;
-    const std::uint64_t bucket = cycle & (kWheel - 1);
-    buckets_[bucket].push_back(client);
-    occupied_[bucket >> 6] |= std::uint64_t{1} << (bucket & 63);
+    if (live(cycle, client)) to_wheel(cycle, client);
   }
   const std::uint64_t bucket = now & (kWheel - 1);
   firing_now_ = true;  // (one notification at the end)

@@ -49,6 +49,7 @@ class WakeQueue : public sc_core::sc_module {
   void fire();  // the SC_METHOD
   bool live(std::uint64_t cycle, int client) const { return due_[static_cast<std::size_t>(client)] == cycle; }
   std::uint64_t next_due();  // the earliest cycle with a live wake-up, or kNone (drops stale entries)
+  void to_wheel(std::uint64_t cycle, int client);  // (cycle < base_ + kWheel)
 
   std::vector<WakeClient*> clients_;
   std::vector<std::uint64_t> due_;  // per client: its pending wake-up cycle, or kNone
