@@ -16,7 +16,9 @@
 //   on the X and W networks' links (interconnect/network_calendar.h) when the pod asks for the op.
 // - Partial sums accumulate in each pod's own P bank. K blocks of one output tile computed on
 //   several pods are added for free (tiling.k_reduction: free) or by post-processor reduction
-//   trees over a third network (post_processors), which a layer's completion waits for.
+//   trees over a third network (post_processors), which a layer's completion waits for; under
+//   sosa_rounds, post_processors adds them in rounds after the layer's ops, as the SOSA authors'
+//   compiler does (tiling/round_schedule.h).
 #include "sim/system/system.h"
 
 #include <algorithm>
