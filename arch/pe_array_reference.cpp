@@ -376,6 +376,11 @@ void IncrementalArray::step(std::uint64_t cycle, const Pull& pull) {
 
 bool IncrementalArray::busy() const { return !core_->idle(); }
 
+void IncrementalArray::update_last(std::uint64_t operands_ready, std::uint64_t stream_ready) {
+  storage_->back().operands_ready = operands_ready;
+  storage_->back().stream_ready = stream_ready;
+}
+
 void IncrementalArray::skip_idle() {
   if (!core_->idle()) return;
   core_->clear_pipeline();

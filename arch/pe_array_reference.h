@@ -96,6 +96,9 @@ class IncrementalArray {
 
   void step(std::uint64_t cycle, const Pull& pull);
   bool busy() const;                    // an op pulled and not finished
+  // The last op pulled learns when its operands and input arrive (they were not known yet);
+  // call before the array could have used them.
+  void update_last(std::uint64_t operands_ready, std::uint64_t stream_ready);
   // Call while not busy, before jumping over cycles. It forgets the finished ops (op numbers in
   // events restart at 0), so memory is bounded by the ops in flight between idle moments.
   void skip_idle();

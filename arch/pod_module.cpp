@@ -64,6 +64,13 @@ void PodModule::offer_from(std::uint64_t cycle) {
   else wake_at(at);
 }
 
+void PodModule::update_arrivals(std::uint64_t weights_arrive, std::uint64_t stream_ready) {
+  PodOp& op = reference_ops_.back();
+  op.weights_arrive = weights_arrive;
+  op.stream_ready = stream_ready;
+  reference_->update_last(std::max(op.operands_ready, weights_arrive), stream_ready);
+}
+
 // The cycle of the earliest pending wake_at() after `cycle`, or UINT64_MAX; an earlier
 // notification replaces a later one, so every step re-arms it.
 std::uint64_t PodModule::pending_alarm(std::uint64_t cycle) {
@@ -116,9 +123,11 @@ void PodModule::step() {
     if (result != PeekResult::Ready) break;
     std::uint64_t stall_from =
         std::max({timing_.input_port_free, op.requested != PodOp::kNoRequest ? op.requested : cycle, op.operands_ready});
-    OpTiming timing =
-        schedule_tile_op(timing_, array_, op.weight_key, op.stream_rows,
-                         std::max({op.operands_ready, op.weights_arrive, cycle}), op.stream_ready);
+    // (An op whose tiles were requested is timed from the request: it was known then.)
+    OpTiming timing = schedule_tile_op(
+        timing_, array_, op.weight_key, op.stream_rows,
+        std::max({op.operands_ready, op.weights_arrive, op.requested != PodOp::kNoRequest ? op.requested : cycle}),
+        op.stream_ready);
     account(op, timing, stall_from);
     source_.started(pod_id_, op, timing);
     in_flight_.push_back(InFlight{timing.finish, op.late_finish, done_of(op)});

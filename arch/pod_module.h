@@ -15,7 +15,11 @@
 //                  only when nothing can observe its finish before then, which spares the fast
 //                  pod a wake-up per op;
 //   ask_ahead(...) when the fast pod has issued an op: when to peek for the next.
-// When peek says the operands are not there yet, the source calls wake() once they are.
+// When peek says the operands are not there yet, the source calls wake() once they are. A source
+// may answer a reference pod Ready with its tiles' arrival times still kUnknown (they are on
+// their way through the router engines); it then calls update_arrivals() as soon as it knows
+// them, which is before the array could use them. The fast pod times an op from the cycle its
+// tiles were requested (PodOp::requested), so learning the arrival times late changes nothing.
 #pragma once
 
 #include <cstdint>
@@ -44,6 +48,7 @@ struct PodOp {
   // (kNoRequest: the op is issued when asked). Stall accounting counts from there.
   std::uint64_t requested = kNoRequest;
   static constexpr std::uint64_t kNoRequest = UINT64_MAX;
+  static constexpr std::uint64_t kUnknown = UINT64_MAX;  // an arrival not known yet (reference pods only)
   // The tile's shape, decoded once by the work source for its own bookkeeping.
   std::int64_t k_rows = 0, n_cols = 0, k_part = 0;
   std::uint64_t weight_tile = 0;  // index within the layer
@@ -118,6 +123,8 @@ class PodModule : public sc_core::sc_module, public WakeClient {
   // The work source may answer differently from peeks at `cycle` on: the pod asks again then
   // (the reference array, which asks one cycle behind, a cycle later).
   void offer_from(std::uint64_t cycle);
+  // Reference fidelity: when the tiles of the op it took last reach it (see the protocol above).
+  void update_arrivals(std::uint64_t weights_arrive, std::uint64_t stream_ready);
   const PodStats& stats() const { return stats_; }
 
  private:

@@ -71,6 +71,10 @@ struct Delivery {
   int destination = 0;
   std::uint64_t head_cycle = 0;  // the head reached the terminal
   std::uint64_t tail_cycle = 0;  // the last flit reached the terminal
+  std::uint64_t injected = 0;    // the head left the source (created, plus the wait for its port)
+  // On the packet's last delivery: flits times router outputs its copies took (0 on the others),
+  // so a multicast's link use can be charged to it.
+  std::uint64_t packet_flit_hops = 0;
 };
 
 }  // namespace sosasim

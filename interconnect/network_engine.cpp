@@ -43,61 +43,81 @@ std::vector<std::uint64_t> output_offsets(const NetworkGraph& graph) {
   return offsets;
 }
 
-void check_params(const NetworkParams& params, const std::vector<Packet>& packets) {
-  for (const auto& packet : packets)
-    if (packet.flits > params.buffer_flits)
-      throw ModelError(0, "network", "a packet of " + std::to_string(packet.flits) + " flits does not fit a buffer of " +
-                                         std::to_string(params.buffer_flits) + " flits (virtual cut-through)");
+void check_packet(const NetworkParams& params, const Packet& packet) {
+  if (packet.flits > params.buffer_flits)
+    throw ModelError(packet.created, "network", "a packet of " + std::to_string(packet.flits) +
+                                                    " flits does not fit a buffer of " +
+                                                    std::to_string(params.buffer_flits) + " flits (virtual cut-through)");
+  if (packet.flits < 1) throw ModelError(packet.created, "network", "a packet needs at least one flit");
+  if (packet.destinations.empty()) throw ModelError(packet.created, "network", "a packet needs a destination");
+}
+
+void check_params(const NetworkParams& params) {
   if (params.hop_latency < 1) throw ModelError(0, "network", "hop latency must be >= 1");
 }
 
-struct DeliveryBook {
-  std::vector<Delivery> deliveries;
-  std::uint64_t expected = 0;
-  std::uint64_t last_cycle = 0;
-  void add(const Packet& packet, int destination, std::uint64_t head, std::uint64_t tail) {
-    deliveries.push_back(Delivery{packet.id, destination, head, tail});
-    last_cycle = std::max(last_cycle, tail);
-  }
-  NetworkResult finish(NetworkStats stats) {
-    std::sort(deliveries.begin(), deliveries.end(), [](const Delivery& a, const Delivery& b) {
-      return a.id != b.id ? a.id < b.id : a.destination < b.destination;
-    });
-    stats.packets_delivered = deliveries.size();
-    stats.cycles = deliveries.empty() ? 0 : last_cycle + 1;
-    NetworkResult result;
-    result.undelivered = expected - deliveries.size();
-    result.deliveries = std::move(deliveries);
-    result.stats = std::move(stats);
-    return result;
-  }
-};
+// The packets in flight, in reusable records, and each source's queue of them.
+struct PacketPool {
+  struct Record {
+    Packet packet;
+    int undecided = 0;               // destinations whose delivery is not decided yet
+    int unarrived = 0;               // destinations whose tail has not arrived (reference)
+    std::uint64_t injected = 0;
+    std::uint64_t flit_hops = 0;
+  };
+  std::vector<Record> records;
+  std::vector<std::size_t> free;
+  std::vector<std::deque<std::size_t>> by_source;  // not yet injected, in the order added
+  std::uint64_t expected = 0, decided = 0;
+  std::uint64_t reached = 0;  // packets must be created at or after this cycle
 
-std::vector<std::vector<std::size_t>> packets_by_source(const NetworkGraph& graph, const std::vector<Packet>& packets,
-                                                        std::uint64_t& expected) {
-  std::vector<std::vector<std::size_t>> by_source(static_cast<std::size_t>(graph.terminals));
-  for (std::size_t i = 0; i < packets.size(); ++i) {
-    by_source[static_cast<std::size_t>(packets[i].source)].push_back(i);
-    expected += packets[i].destinations.size();
+  explicit PacketPool(const NetworkGraph& graph) : by_source(static_cast<std::size_t>(graph.terminals)) {}
+
+  std::size_t add(const NetworkGraph& graph, const NetworkParams& params, const Packet& packet) {
+    check_packet(params, packet);
+    if (packet.source < 0 || packet.source >= graph.terminals)
+      throw ModelError(packet.created, "network", "packet source " + std::to_string(packet.source) + " is not a terminal");
+    for (int destination : packet.destinations)
+      if (destination < 0 || destination >= graph.terminals)
+        throw ModelError(packet.created, "network",
+                         "packet destination " + std::to_string(destination) + " is not a terminal");
+    if (packet.created < reached)
+      throw ModelError(packet.created, "network",
+                       "packet " + std::to_string(packet.id) + " added after cycle " + std::to_string(reached) +
+                           " was simulated");
+    std::size_t slot;
+    if (!free.empty()) {
+      slot = free.back();
+      free.pop_back();
+    } else {
+      slot = records.size();
+      records.emplace_back();
+    }
+    Record& record = records[slot];
+    record.packet = packet;
+    record.undecided = record.unarrived = static_cast<int>(packet.destinations.size());
+    record.injected = 0;
+    record.flit_hops = 0;
+    by_source[static_cast<std::size_t>(packet.source)].push_back(slot);
+    expected += packet.destinations.size();
+    return slot;
   }
-  return by_source;
-}
+  // A copy of packet `slot` will reach `destination` at head .. tail: decided now.
+  Delivery decide(std::size_t slot, int destination, std::uint64_t head, std::uint64_t tail) {
+    Record& record = records[slot];
+    ++decided;
+    Delivery delivery{record.packet.id, destination, head, tail, record.injected, 0};
+    if (--record.undecided == 0) delivery.packet_flit_hops = record.flit_hops;
+    return delivery;
+  }
+  void release(std::size_t slot) { free.push_back(slot); }
+};
 
 }  // namespace
 
 // ---------------------------------------------------------------- reference: flit by flit
 
-NetworkResult run_reference(const NetworkGraph& graph, const Topology& topology, const NetworkParams& params,
-                            const std::vector<Packet>& packets, std::uint64_t max_cycles) {
-  check_params(params, packets);
-  const Inputs inputs(graph);
-  const auto out_offset = output_offsets(graph);
-  const std::size_t R = graph.routers.size();
-  DeliveryBook book;
-  auto by_source = packets_by_source(graph, packets, book.expected);
-  NetworkStats stats;
-  stats.output_busy_cycles.assign(out_offset.back(), 0);
-
+struct ReferenceNetwork::State {
   struct Flit {
     int router;  // kTerminal: a terminal
     int port;    // input port, or terminal
@@ -109,36 +129,106 @@ NetworkResult run_reference(const NetworkGraph& graph, const Topology& topology,
     std::size_t instance = 0;
     int sent = 0;
     std::vector<int> outputs;
-    std::vector<std::size_t> downstream;  // instance per output (unused for terminals)
+    std::vector<std::size_t> downstream;  // instance per output
   };
-  const std::size_t ring_size = static_cast<std::size_t>(params.hop_latency) + 2;
-  std::vector<std::vector<Flit>> links(ring_size);
-  std::vector<std::vector<int>> credit_returns(2);
+
+  const NetworkGraph& graph;
+  const Topology& topology;
+  NetworkParams params;
+  Inputs inputs;
+  std::vector<std::uint64_t> out_offset;
+  std::size_t R;
+  std::size_t ring_size;
+  PacketPool pool;
+  std::vector<Delivery> decided;
+  NetworkStats stats;
+  std::uint64_t arrived = 0, last_tail = 0;
+  std::uint64_t t = 0;  // the next cycle to simulate
+
+  std::vector<std::vector<Flit>> links;
+  std::vector<std::vector<int>> credit_returns;
+  // Packet copies: at a router input until their last flit leaves it; on the way to a terminal
+  // (head_arrival, tail: the cycles decided at the grant) until their tail arrives.
   std::vector<Instance> instances;
-  std::vector<int> credits(static_cast<std::size_t>(inputs.total), params.buffer_flits);
-  std::vector<std::deque<std::pair<std::size_t, int>>> buffers(static_cast<std::size_t>(inputs.total));
-  std::vector<std::deque<std::size_t>> fifos(static_cast<std::size_t>(inputs.total));
-  std::vector<Transmission> sending(static_cast<std::size_t>(inputs.total));
-  std::vector<Transmission> injecting(static_cast<std::size_t>(graph.terminals));
-  std::vector<std::size_t> next_packet(static_cast<std::size_t>(graph.terminals), 0);
-  std::vector<std::vector<bool>> output_busy(R);
-  for (std::size_t r = 0; r < R; ++r) output_busy[r].assign(static_cast<std::size_t>(graph.routers[r].outputs), false);
-  std::vector<int> round_robin(R, 0);
-  std::vector<int> active_in_router(R, 0);
-  std::map<std::pair<std::uint64_t, int>, std::uint64_t> heads;  // (packet index, destination) -> head cycle
+  std::vector<std::uint64_t> expected_tail;  // per instance, for copies on the way to a terminal
+  std::vector<std::size_t> free_instances;
+  std::size_t live = 0;
+  std::vector<int> credits;
+  std::vector<std::deque<std::pair<std::size_t, int>>> buffers;
+  std::vector<std::deque<std::size_t>> fifos;
+  std::vector<Transmission> sending;
+  std::vector<Transmission> injecting;
+  std::vector<std::vector<bool>> output_busy;
+  std::vector<int> round_robin;
+  std::vector<int> active_in_router;
   std::vector<RouteChoice> choices;
 
-  for (std::uint64_t t = 0; book.deliveries.size() < book.expected && t < max_cycles; ++t) {
+  State(const NetworkGraph& g, const Topology& topo, const NetworkParams& p)
+      : graph(g), topology(topo), params(p), inputs(g), out_offset(output_offsets(g)), R(g.routers.size()),
+        ring_size(static_cast<std::size_t>(p.hop_latency) + 2), pool(g) {
+    check_params(p);
+    stats.output_busy_cycles.assign(out_offset.back(), 0);
+    links.resize(ring_size);
+    credit_returns.resize(2);
+    credits.assign(static_cast<std::size_t>(inputs.total), p.buffer_flits);
+    buffers.resize(static_cast<std::size_t>(inputs.total));
+    fifos.resize(static_cast<std::size_t>(inputs.total));
+    sending.resize(static_cast<std::size_t>(inputs.total));
+    injecting.resize(static_cast<std::size_t>(g.terminals));
+    output_busy.resize(R);
+    for (std::size_t r = 0; r < R; ++r) output_busy[r].assign(static_cast<std::size_t>(g.routers[r].outputs), false);
+    round_robin.assign(R, 0);
+    active_in_router.assign(R, 0);
+  }
+
+  std::size_t new_instance(std::size_t packet, const std::vector<int>& destinations) {
+    std::size_t slot;
+    if (!free_instances.empty()) {
+      slot = free_instances.back();
+      free_instances.pop_back();
+    } else {
+      slot = instances.size();
+      instances.emplace_back();
+      expected_tail.push_back(0);
+    }
+    instances[slot].packet = packet;
+    instances[slot].destinations.assign(destinations.begin(), destinations.end());
+    instances[slot].route.clear();
+    ++live;
+    return slot;
+  }
+  void free_instance(std::size_t slot) {
+    free_instances.push_back(slot);
+    --live;
+  }
+  const Packet& packet_of(std::size_t instance) const { return pool.records[instances[instance].packet].packet; }
+
+  bool idle() const { return live == 0 && credit_returns[0].empty() && credit_returns[1].empty(); }
+  std::uint64_t first_created() const {
+    std::uint64_t first = UINT64_MAX;
+    for (const auto& queue : pool.by_source)
+      if (!queue.empty()) first = std::min(first, pool.records[queue.front()].packet.created);
+    return first;
+  }
+
+  void tick() {
     // 1. Flits arriving at this cycle.
     auto& arriving = links[t % ring_size];
     for (const Flit& flit : arriving) {
-      const Instance& instance = instances[flit.instance];
-      const Packet& packet = packets[instance.packet];
+      const Packet& packet = packet_of(flit.instance);
       if (flit.router == kTerminal) {
-        if (flit.index == 0) heads[{instance.packet, flit.port}] = t;
+        Instance& copy = instances[flit.instance];
+        if (flit.index == 0 && t != copy.head_arrival)
+          throw ModelError(t, "network terminal " + std::to_string(flit.port), "head arrived off its decided cycle");
         if (flit.index == packet.flits - 1) {
-          book.add(packet, flit.port, heads[{instance.packet, flit.port}], t);
+          if (t != expected_tail[flit.instance])
+            throw ModelError(t, "network terminal " + std::to_string(flit.port), "tail arrived off its decided cycle");
           stats.flits_delivered += static_cast<std::uint64_t>(packet.flits);
+          ++arrived;
+          last_tail = std::max(last_tail, t);
+          const std::size_t slot = copy.packet;
+          free_instance(flit.instance);
+          if (--pool.records[slot].unarrived == 0) pool.release(slot);
         }
         continue;
       }
@@ -148,9 +238,10 @@ NetworkResult run_reference(const NetworkGraph& graph, const Topology& topology,
       if (static_cast<int>(buffer.size()) > params.buffer_flits)
         throw ModelError(t, "network router " + std::to_string(flit.router), "input buffer overflow");
       if (flit.index == 0) {
-        instances[flit.instance].head_arrival = t;
-        topology.route(graph, flit.router, packet, instance.destinations, choices);
-        instances[flit.instance].route = choices;
+        Instance& copy = instances[flit.instance];
+        copy.head_arrival = t;
+        topology.route(graph, flit.router, packet, copy.destinations, choices);
+        copy.route = choices;
         fifos[static_cast<std::size_t>(receiver)].push_back(flit.instance);
       }
     }
@@ -162,17 +253,17 @@ NetworkResult run_reference(const NetworkGraph& graph, const Topology& topology,
     // 3. Allocation: terminals, then routers.
     for (int terminal = 0; terminal < graph.terminals; ++terminal) {
       auto& injection = injecting[static_cast<std::size_t>(terminal)];
-      auto& queue = by_source[static_cast<std::size_t>(terminal)];
-      std::size_t& next = next_packet[static_cast<std::size_t>(terminal)];
-      if (injection.active || next >= queue.size() || packets[queue[next]].created > t) continue;
+      auto& queue = pool.by_source[static_cast<std::size_t>(terminal)];
+      if (injection.active || queue.empty() || pool.records[queue.front()].packet.created > t) continue;
       const PortRef& port = graph.injection[static_cast<std::size_t>(terminal)];
       int receiver = inputs.at(port.router, port.port);
-      const Packet& packet = packets[queue[next]];
-      if (credits[static_cast<std::size_t>(receiver)] < packet.flits) continue;
-      credits[static_cast<std::size_t>(receiver)] -= packet.flits;
-      instances.push_back(Instance{queue[next], packet.destinations, {}, 0});
-      injection = Transmission{true, instances.size() - 1, 0, {}, {instances.size() - 1}};
-      ++next;
+      PacketPool::Record& record = pool.records[queue.front()];
+      if (credits[static_cast<std::size_t>(receiver)] < record.packet.flits) continue;
+      credits[static_cast<std::size_t>(receiver)] -= record.packet.flits;
+      record.injected = t;
+      const std::size_t copy = new_instance(queue.front(), record.packet.destinations);
+      injection = Transmission{true, copy, 0, {}, {copy}};
+      queue.pop_front();
     }
     for (std::size_t r = 0; r < R; ++r) {
       const RouterNode& router = graph.routers[r];
@@ -183,27 +274,36 @@ NetworkResult run_reference(const NetworkGraph& graph, const Topology& topology,
         int receiver = inputs.at(static_cast<int>(r), in);
         auto& fifo = fifos[static_cast<std::size_t>(receiver)];
         if (fifo.empty() || sending[static_cast<std::size_t>(receiver)].active) continue;
-        const Instance& instance = instances[fifo.front()];
-        const int flits = packets[instance.packet].flits;
+        const std::size_t granted = fifo.front();
+        const int flits = packet_of(granted).flits;
         bool ok = true;
-        for (const auto& choice : instance.route) {
+        for (const auto& choice : instances[granted].route) {
           const PortRef& to = router.output_to[static_cast<std::size_t>(choice.output)];
           ok = ok && !output_busy[r][static_cast<std::size_t>(choice.output)] &&
                (to.router == kTerminal || credits[static_cast<std::size_t>(inputs.at(to.router, to.port))] >= flits);
         }
         if (!ok) continue;
-        Transmission transmission{true, fifo.front(), 0, {}, {}};
-        const std::vector<RouteChoice> route = instance.route;  // instances may grow below
-        const std::size_t packet_index = instance.packet;
+        Transmission transmission{true, granted, 0, {}, {}};
+        const std::vector<RouteChoice> route = instances[granted].route;  // instances may grow below
+        const std::size_t packet_index = instances[granted].packet;
+        const auto f = static_cast<std::uint64_t>(flits);
         for (const auto& choice : route) {
           output_busy[r][static_cast<std::size_t>(choice.output)] = true;
           transmission.outputs.push_back(choice.output);
+          pool.records[packet_index].flit_hops += f;
           const PortRef& to = router.output_to[static_cast<std::size_t>(choice.output)];
-          if (to.router != kTerminal) credits[static_cast<std::size_t>(inputs.at(to.router, to.port))] -= flits;
-          instances.push_back(Instance{packet_index, choice.destinations, {}, 0});
-          transmission.downstream.push_back(instances.size() - 1);
+          const std::size_t copy = new_instance(packet_index, choice.destinations);
+          if (to.router != kTerminal) {
+            credits[static_cast<std::size_t>(inputs.at(to.router, to.port))] -= flits;
+          } else {
+            const std::uint64_t head = t + static_cast<std::uint64_t>(params.hop_latency);
+            instances[copy].head_arrival = head;
+            expected_tail[copy] = head + f - 1;
+            decided.push_back(pool.decide(packet_index, choice.destinations.front(), head, head + f - 1));
+          }
+          transmission.downstream.push_back(copy);
         }
-        sending[static_cast<std::size_t>(receiver)] = transmission;
+        sending[static_cast<std::size_t>(receiver)] = std::move(transmission);
         ++active_in_router[r];
         fifo.pop_front();
         round_robin[r] = (in + 1) % router.inputs;
@@ -215,14 +315,13 @@ NetworkResult run_reference(const NetworkGraph& graph, const Topology& topology,
 
     // 4. Every active transmission sends one flit.
     auto send = [&](const PortRef& to, std::size_t instance, int index) {
-      links[(t + static_cast<std::uint64_t>(params.hop_latency)) % ring_size].push_back(
-          Flit{to.router, to.router == kTerminal ? to.port : to.port, instance, index});
+      links[(t + static_cast<std::uint64_t>(params.hop_latency)) % ring_size].push_back(Flit{to.router, to.port, instance, index});
     };
     for (int terminal = 0; terminal < graph.terminals; ++terminal) {
       auto& injection = injecting[static_cast<std::size_t>(terminal)];
       if (!injection.active) continue;
       send(graph.injection[static_cast<std::size_t>(terminal)], injection.downstream[0], injection.sent);
-      if (++injection.sent == packets[instances[injection.instance].packet].flits) injection.active = false;
+      if (++injection.sent == packet_of(injection.instance).flits) injection.active = false;
     }
     for (std::size_t r = 0; r < R; ++r) {
       const RouterNode& router = graph.routers[r];
@@ -244,16 +343,63 @@ NetworkResult run_reference(const NetworkGraph& graph, const Topology& topology,
           ++stats.flit_hops;
           ++stats.output_busy_cycles[out_offset[r] + static_cast<std::uint64_t>(output)];
         }
-        if (++transmission.sent == packets[instances[transmission.instance].packet].flits) {
+        if (++transmission.sent == packet_of(transmission.instance).flits) {
           transmission.active = false;
           --active_in_router[r];
           for (int output : transmission.outputs) output_busy[r][static_cast<std::size_t>(output)] = false;
+          free_instance(transmission.instance);
         }
       }
     }
   }
-  return book.finish(std::move(stats));
+};
+
+ReferenceNetwork::ReferenceNetwork(const NetworkGraph& graph, const Topology& topology, const NetworkParams& params)
+    : state_(std::make_unique<State>(graph, topology, params)) {}
+
+ReferenceNetwork::~ReferenceNetwork() = default;
+
+void ReferenceNetwork::add(const Packet& packet) { state_->pool.add(state_->graph, state_->params, packet); }
+
+void ReferenceNetwork::advance(std::uint64_t until) {
+  State& s = *state_;
+  while (s.t < until) {
+    if (s.idle()) {  // nothing in flight: skip to the next packet's creation
+      const std::uint64_t next = s.first_created();
+      if (next >= until) {
+        s.t = until;
+        break;
+      }
+      s.t = std::max(s.t, next);
+    }
+    s.tick();
+    ++s.t;
+  }
+  s.pool.reached = std::max(s.pool.reached, until);
 }
+
+std::uint64_t ReferenceNetwork::next_event() const {
+  const State& s = *state_;
+  if (!s.idle()) return s.t;
+  const std::uint64_t next = s.first_created();
+  return next == UINT64_MAX ? next : std::max(next, s.t);
+}
+
+std::vector<Delivery> ReferenceNetwork::take_deliveries() {
+  std::vector<Delivery> out;
+  out.swap(state_->decided);
+  return out;
+}
+
+const NetworkStats& ReferenceNetwork::stats() const {
+  state_->stats.packets_delivered = state_->arrived;
+  state_->stats.cycles = state_->arrived ? state_->last_tail + 1 : 0;
+  return state_->stats;
+}
+
+std::uint64_t ReferenceNetwork::undelivered() const { return state_->pool.expected - state_->arrived; }
+
+std::uint64_t ReferenceNetwork::arrived() const { return state_->arrived; }
 
 // ---------------------------------------------------------------- fast: event-driven per packet
 
@@ -265,11 +411,10 @@ struct FastNetwork::State {
   std::vector<std::uint64_t> out_offset;
   int R;
   std::uint64_t L;
-  std::vector<Packet> packets;
-  std::vector<std::vector<std::size_t>> by_source;
-  std::vector<Delivery> deliveries;  // appended as tails become known
+  PacketPool pool;
+  std::vector<Delivery> deliveries;  // decided since the last take
   NetworkStats stats;
-  std::uint64_t expected = 0, delivered = 0, last_tail = 0;
+  std::uint64_t last_tail = 0;
 
   // Packet copies at router inputs. Slots are reused (their vectors keep their capacity), so a
   // hop allocates nothing once the network is warm; a deque keeps references valid as it grows.
@@ -297,7 +442,6 @@ struct FastNetwork::State {
   std::vector<std::uint64_t> input_busy, front_since, router_busy, terminal_busy;
   std::vector<std::vector<std::uint64_t>> output_busy;
   std::vector<int> round_robin;
-  std::vector<std::size_t> next_packet;
   std::vector<std::uint64_t> processed;
   using Wake = std::pair<std::uint64_t, int>;
   std::priority_queue<Wake, std::vector<Wake>, std::greater<>> wakes;
@@ -305,9 +449,9 @@ struct FastNetwork::State {
 
   State(const NetworkGraph& g, const Topology& t, const NetworkParams& p)
       : graph(g), topology(t), params(p), inputs(g), out_offset(output_offsets(g)), R(static_cast<int>(g.routers.size())),
-        L(static_cast<std::uint64_t>(p.hop_latency)) {
+        L(static_cast<std::uint64_t>(p.hop_latency)), pool(g) {
+    check_params(p);
     const auto total = static_cast<std::size_t>(inputs.total);
-    by_source.resize(static_cast<std::size_t>(g.terminals));
     stats.output_busy_cycles.assign(out_offset.back(), 0);
     credits.assign(total, p.buffer_flits);
     returns.resize(total);
@@ -331,7 +475,6 @@ struct FastNetwork::State {
     router_busy.assign(static_cast<std::size_t>(R), 0);
     terminal_busy.assign(static_cast<std::size_t>(g.terminals), 0);
     round_robin.assign(static_cast<std::size_t>(R), 0);
-    next_packet.assign(static_cast<std::size_t>(g.terminals), 0);
     processed.assign(static_cast<std::size_t>(R + g.terminals), UINT64_MAX);
   }
 
@@ -355,7 +498,7 @@ struct FastNetwork::State {
   void arrive(int router, int port, std::size_t instance, std::uint64_t arrival) {
     Instance& copy = instances[instance];
     copy.head_arrival = arrival;
-    topology.route(graph, router, packets[copy.packet], copy.destinations, copy.route);
+    topology.route(graph, router, pool.records[copy.packet].packet, copy.destinations, copy.route);
     fifos[static_cast<std::size_t>(inputs.at(router, port))].push_back(instance);
     wakes.push({arrival, router});
   }
@@ -370,18 +513,17 @@ struct FastNetwork::State {
     }
   }
   void deliver(std::size_t packet, int destination, std::uint64_t head, std::uint64_t tail) {
-    deliveries.push_back(Delivery{packets[packet].id, destination, head, tail});
-    ++delivered;
+    stats.flits_delivered += static_cast<std::uint64_t>(pool.records[packet].packet.flits);
+    deliveries.push_back(pool.decide(packet, destination, head, tail));
     last_tail = std::max(last_tail, tail);
-    stats.flits_delivered += static_cast<std::uint64_t>(packets[packet].flits);
+    if (pool.records[packet].undecided == 0) pool.release(packet);  // no copy of it is left
   }
 
   void terminal_step(int terminal, std::uint64_t t) {
     const int node = R + terminal;
-    auto& queue = by_source[static_cast<std::size_t>(terminal)];
-    std::size_t& next = next_packet[static_cast<std::size_t>(terminal)];
-    if (next >= queue.size()) return;
-    const Packet& packet = packets[queue[next]];
+    auto& queue = pool.by_source[static_cast<std::size_t>(terminal)];
+    if (queue.empty()) return;
+    const Packet& packet = pool.records[queue.front()].packet;
     const PortRef& port = graph.injection[static_cast<std::size_t>(terminal)];
     int receiver = inputs.at(port.router, port.port);
     std::uint64_t when = std::max(packet.created, terminal_busy[static_cast<std::size_t>(terminal)]);
@@ -397,10 +539,11 @@ struct FastNetwork::State {
     }
     credits[static_cast<std::size_t>(receiver)] -= packet.flits;
     terminal_busy[static_cast<std::size_t>(terminal)] = t + static_cast<std::uint64_t>(packet.flits);
-    arrive(port.router, port.port, new_instance(queue[next], packet.destinations), t + L);
-    ++next;
-    if (next < queue.size())
-      wakes.push({std::max(packets[queue[next]].created, terminal_busy[static_cast<std::size_t>(terminal)]), node});
+    pool.records[queue.front()].injected = t;
+    arrive(port.router, port.port, new_instance(queue.front(), packet.destinations), t + L);
+    queue.pop_front();
+    if (!queue.empty())
+      wakes.push({std::max(pool.records[queue.front()].packet.created, terminal_busy[static_cast<std::size_t>(terminal)]), node});
   }
 
   void router_step(int r, std::uint64_t t) {
@@ -414,7 +557,7 @@ struct FastNetwork::State {
         if (fifo.empty() || input_busy[static_cast<std::size_t>(receiver)] > t) continue;
         const Instance& instance = instances[fifo.front()];
         if (instance.head_arrival > t) continue;
-        const int flits = packets[instance.packet].flits;
+        const int flits = pool.records[instance.packet].packet.flits;
         bool ok = true;
         for (const auto& choice : instance.route) {
           const PortRef& to = router.output_to[static_cast<std::size_t>(choice.output)];
@@ -430,6 +573,7 @@ struct FastNetwork::State {
         for (const auto& choice : route) {
           output_busy[static_cast<std::size_t>(r)][static_cast<std::size_t>(choice.output)] = t + f;
           stats.flit_hops += f;
+          pool.records[packet_index].flit_hops += f;
           stats.output_busy_cycles[out_offset[static_cast<std::size_t>(r)] + static_cast<std::uint64_t>(choice.output)] += f;
           const PortRef& to = router.output_to[static_cast<std::size_t>(choice.output)];
           if (to.router == kTerminal) {
@@ -469,7 +613,7 @@ struct FastNetwork::State {
         const PortRef& to = router.output_to[static_cast<std::size_t>(choice.output)];
         if (to.router != kTerminal) {
           int receiver_down = inputs.at(to.router, to.port);
-          std::uint64_t ready = credit_time(receiver_down, packets[instance.packet].flits);
+          std::uint64_t ready = credit_time(receiver_down, pool.records[instance.packet].packet.flits);
           if (ready > t && ready != UINT64_MAX) next = std::min(next, ready);
           else if (ready == UINT64_MAX) sender_waits[static_cast<std::size_t>(receiver_down)] = true;
         }
@@ -486,16 +630,11 @@ FastNetwork::~FastNetwork() = default;
 
 void FastNetwork::add(const Packet& packet) {
   State& s = *state_;
-  check_params(s.params, {packet});
-  if (packet.source < 0 || packet.source >= s.graph.terminals)
-    throw ModelError(packet.created, "network", "packet source " + std::to_string(packet.source) + " is not a terminal");
-  s.packets.push_back(packet);
-  s.by_source[static_cast<std::size_t>(packet.source)].push_back(s.packets.size() - 1);
-  s.expected += packet.destinations.size();
+  const std::size_t slot = s.pool.add(s.graph, s.params, packet);
   // A terminal with earlier packets still queued wakes itself for this one after injecting them.
-  auto& queue = s.by_source[static_cast<std::size_t>(packet.source)];
-  if (s.next_packet[static_cast<std::size_t>(packet.source)] + 1 == queue.size())
-    s.wakes.push({std::max(packet.created, s.terminal_busy[static_cast<std::size_t>(packet.source)]), s.R + packet.source});
+  if (s.pool.by_source[static_cast<std::size_t>(packet.source)].size() == 1)
+    s.wakes.push({std::max(s.pool.records[slot].packet.created, s.terminal_busy[static_cast<std::size_t>(packet.source)]),
+                  s.R + packet.source});
 }
 
 void FastNetwork::advance(std::uint64_t until) {
@@ -508,6 +647,7 @@ void FastNetwork::advance(std::uint64_t until) {
     if (node >= s.R) s.terminal_step(node - s.R, t);
     else s.router_step(node, t);
   }
+  s.pool.reached = std::max(s.pool.reached, until);
 }
 
 std::uint64_t FastNetwork::next_event() const {
@@ -521,24 +661,50 @@ std::vector<Delivery> FastNetwork::take_deliveries() {
 }
 
 const NetworkStats& FastNetwork::stats() const {
-  state_->stats.packets_delivered = state_->delivered;
-  state_->stats.cycles = state_->delivered ? state_->last_tail + 1 : 0;
+  state_->stats.packets_delivered = state_->pool.decided;
+  state_->stats.cycles = state_->pool.decided ? state_->last_tail + 1 : 0;
   return state_->stats;
 }
 
-std::uint64_t FastNetwork::undelivered() const { return state_->expected - state_->delivered; }
+std::uint64_t FastNetwork::undelivered() const { return state_->pool.expected - state_->pool.decided; }
+
+namespace {
+
+// Runs `packets` through `network` until every tail has arrived or `max_cycles`.
+NetworkResult run(IncrementalNetwork& network, const std::vector<Packet>& packets, std::uint64_t max_cycles) {
+  for (const auto& packet : packets) network.add(packet);
+  network.advance(max_cycles);
+  NetworkResult result;
+  std::uint64_t last = 0;
+  for (const Delivery& delivery : network.take_deliveries())
+    if (delivery.tail_cycle < max_cycles) {
+      result.deliveries.push_back(delivery);
+      last = std::max(last, delivery.tail_cycle);
+    }
+  std::sort(result.deliveries.begin(), result.deliveries.end(), [](const Delivery& a, const Delivery& b) {
+    return a.id != b.id ? a.id < b.id : a.destination < b.destination;
+  });
+  std::uint64_t expected = 0;
+  for (const auto& packet : packets) expected += packet.destinations.size();
+  result.undelivered = expected - result.deliveries.size();
+  result.stats = network.stats();
+  result.stats.packets_delivered = result.deliveries.size();
+  result.stats.cycles = result.deliveries.empty() ? 0 : last + 1;
+  return result;
+}
+
+}  // namespace
 
 NetworkResult run_fast(const NetworkGraph& graph, const Topology& topology, const NetworkParams& params,
                        const std::vector<Packet>& packets, std::uint64_t max_cycles) {
-  check_params(params, packets);
   FastNetwork network(graph, topology, params);
-  for (const auto& packet : packets) network.add(packet);
-  network.advance(max_cycles);
-  DeliveryBook book;
-  book.deliveries = network.take_deliveries();
-  for (const auto& packet : packets) book.expected += packet.destinations.size();
-  for (const auto& d : book.deliveries) book.last_cycle = std::max(book.last_cycle, d.tail_cycle);
-  return book.finish(network.stats());
+  return run(network, packets, max_cycles);
+}
+
+NetworkResult run_reference(const NetworkGraph& graph, const Topology& topology, const NetworkParams& params,
+                            const std::vector<Packet>& packets, std::uint64_t max_cycles) {
+  ReferenceNetwork network(graph, topology, params);
+  return run(network, packets, max_cycles);
 }
 
 }  // namespace sosasim

@@ -32,25 +32,65 @@ struct NetworkResult {
   std::uint64_t undelivered = 0;     // packets not delivered by max_cycles
 };
 
-// The fast model, incrementally: packets may be added as the simulation goes (for the SystemC
-// network module). Deliveries are known when the last router grants a packet, ahead of time.
-class FastNetwork {
+// Both models incrementally: packets may be added as the simulation goes (the SystemC network
+// module, the system's `interconnect.transfers: routers`), each created no earlier than the
+// cycle reached so far. A delivery is decided when the last router grants the packet's copy its
+// output to the destination, `hop_latency` cycles before its head arrives; take_deliveries()
+// hands it out then (its cycles lie ahead of the time reached). Memory is bounded by the packets
+// in flight: a packet's record is reused once it has reached all its destinations.
+class IncrementalNetwork {
+ public:
+  virtual ~IncrementalNetwork() = default;
+  virtual void add(const Packet& packet) = 0;
+  // Processes every cycle (reference) or event (fast) before cycle `until`.
+  virtual void advance(std::uint64_t until) = 0;
+  // The next cycle with something to do, UINT64_MAX when idle.
+  virtual std::uint64_t next_event() const = 0;
+  // Deliveries decided since the last call, in the order they were decided.
+  virtual std::vector<Delivery> take_deliveries() = 0;
+  virtual const NetworkStats& stats() const = 0;
+  virtual std::uint64_t undelivered() const = 0;
+};
+
+// The fast model: event-driven per packet and hop.
+class FastNetwork : public IncrementalNetwork {
  public:
   FastNetwork(const NetworkGraph& graph, const Topology& topology, const NetworkParams& params);
-  ~FastNetwork();
+  ~FastNetwork() override;
   FastNetwork(const FastNetwork&) = delete;
   FastNetwork& operator=(const FastNetwork&) = delete;
 
-  // Adds a packet created at or after the cycle reached so far.
-  void add(const Packet& packet);
-  // Processes every event before cycle `until`.
-  void advance(std::uint64_t until);
-  // The next cycle with an event, UINT64_MAX when idle.
-  std::uint64_t next_event() const;
-  // Deliveries decided since the last call (their cycles may lie ahead of the time reached).
-  std::vector<Delivery> take_deliveries();
-  const NetworkStats& stats() const;
-  std::uint64_t undelivered() const;
+  void add(const Packet& packet) override;
+  void advance(std::uint64_t until) override;
+  std::uint64_t next_event() const override;
+  std::vector<Delivery> take_deliveries() override;
+  const NetworkStats& stats() const override;
+  std::uint64_t undelivered() const override;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+// The reference model: every flit through input buffers and links one hop a cycle, with credit
+// counters, ticking every cycle while anything is in flight. It decides a delivery at the last
+// router's grant, as the fast model does, and checks when the flits arrive that the head and
+// tail came exactly then.
+class ReferenceNetwork : public IncrementalNetwork {
+ public:
+  ReferenceNetwork(const NetworkGraph& graph, const Topology& topology, const NetworkParams& params);
+  ~ReferenceNetwork() override;
+  ReferenceNetwork(const ReferenceNetwork&) = delete;
+  ReferenceNetwork& operator=(const ReferenceNetwork&) = delete;
+
+  void add(const Packet& packet) override;
+  void advance(std::uint64_t until) override;
+  std::uint64_t next_event() const override;
+  std::vector<Delivery> take_deliveries() override;
+  const NetworkStats& stats() const override;
+  std::uint64_t undelivered() const override;
+  // Deliveries whose tail has arrived (those decided may lie ahead).
+  std::uint64_t arrived() const;
 
  private:
   struct State;

@@ -27,8 +27,9 @@ void NetworkModule::send(Packet packet) {
 }
 
 void NetworkModule::step() {
+  // The network runs one cycle behind: packets sent later in this cycle are created at it.
   const std::uint64_t cycle = now();
-  network_.advance(cycle + 1);
+  network_.advance(cycle);
   for (auto& delivery : network_.take_deliveries()) {
     decided_.push_back(delivery);
     pending_.push({delivery.tail_cycle, decided_.size() - 1});
@@ -43,7 +44,8 @@ void NetworkModule::step() {
     ++stats_.deliveries;
     listener_.delivered(delivery);
   }
-  std::uint64_t next = std::min(network_.next_event(), pending_.empty() ? UINT64_MAX : pending_.top().first);
+  const std::uint64_t event = network_.next_event();
+  std::uint64_t next = std::min(event == UINT64_MAX ? event : event + 1, pending_.empty() ? UINT64_MAX : pending_.top().first);
   if (next != UINT64_MAX)
     wake_.notify(cycles(std::max<std::uint64_t>(next, cycle + 1) - cycle));
 }

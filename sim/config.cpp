@@ -64,9 +64,11 @@ const ComponentRegistration kInterconnectSection{{"section", "interconnect",
       -kInf, kInf, {}},
      {"hop_latency", ParamType::Int, "cycles", "1", "cycles per router on a path (switch and link)", 1, 64, {}},
      {"transfers", ParamType::Choice, "", "contention",
-      "contention: tiles cross the X and W networks' links first come, first served (not under sosa_rounds, "
-      "which reserves routes per round); ideal: tiles reach the pods at once",
-      -kInf, kInf, {"contention", "ideal"}},
+      "contention: tiles reserve the X and W networks' links first come, first served (a link calendar; not "
+      "under sosa_rounds, which reserves routes per round); routers: tiles cross the networks flit by flit "
+      "through input-buffered routers with credits, virtual cut-through and round-robin arbitration (the fast "
+      "router engine, or at reference fidelity the flit-level one); ideal: tiles reach the pods at once",
+      -kInf, kInf, {"contention", "routers", "ideal"}},
      {"port_placement", ParamType::Choice, "", "spread",
       "which ports the pods (with their banks) take when the network has more ports than pods (a butterfly or "
       "Benes over a power of two): spread: evenly over all ports (pod i at port floor(i * ports / pods)); "
@@ -465,6 +467,7 @@ SimConfig load_config(const std::optional<std::string>& config_path,
   config.interconnect.topology = config.interconnect.params.get_string("topology");
   config.interconnect.hop_latency = config.interconnect.params.get_int("hop_latency");
   config.interconnect.ideal_transfers = config.interconnect.params.get_string("transfers") == "ideal";
+  config.interconnect.router_transfers = config.interconnect.params.get_string("transfers") == "routers";
   config.interconnect.spread_ports = config.interconnect.params.get_string("port_placement") == "spread";
 
   config.tiling.params = read_component_section(doc, "tiling", "scheduler", "scheduler", resolved["tiling"]);
@@ -509,6 +512,13 @@ SimConfig load_config(const std::optional<std::string>& config_path,
     throw ConfigError(doc.where("tiling.k_reduction", node), "tiling.k_reduction",
                       "post_processors sends partial tiles over the post-processor network, which needs tiles "
                       "through the networks (interconnect.transfers: contention) outside sosa_rounds");
+  }
+
+  if (config.interconnect.router_transfers && config.tiling.scheduler == "sosa_rounds") {
+    YAML::Node node = child(child(doc.root(), "interconnect"), "transfers");
+    throw ConfigError(doc.where("interconnect.transfers", node), "interconnect.transfers",
+                      "sosa_rounds reserves each round's routes itself; routers needs a scheduler without lock-step "
+                      "rounds (dynamic or layer_static)");
   }
 
   config.workloads = read_workloads(doc, resolved["workload"]);

@@ -69,6 +69,7 @@ struct InterconnectSpec {
   std::string topology = "butterfly";
   std::int64_t hop_latency = 1;  // cycles per router on a path
   bool ideal_transfers = false;  // tiles reach pods without crossing the networks' links
+  bool router_transfers = false; // tiles cross the networks through the router engines (transfers: routers)
   bool spread_ports = true;      // pods spread over a larger network's ports (port_placement: spread)
   ParamValues params;  // the topology's own parameters, validated against its schema
 };

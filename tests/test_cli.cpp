@@ -712,6 +712,21 @@ TEST_CASE("a reference-fidelity system run agrees with the fast run cycle for cy
       "-p tiling.scheduler=dynamic -p pods=8 -p dram.bandwidth_gbps=20 -p 'workload=[{trace: branches.csv},{trace: t.csv}]'",
       "-p tiling.scheduler=dynamic -p pods=4 -p interconnect.topology=mesh -p dram.bandwidth_gbps=20 "
       "-p 'workload=[{trace: branches.csv},{trace: t.csv}]'",
+      // tiles through the router engines: the flit-level reference network against the fast one
+      "-p interconnect.transfers=routers -p pods=8",
+      "-p interconnect.transfers=routers -p pods=16 -p array.rows=4 -p array.cols=4 -p tiling.partition_size=4 "
+      "-p dram.bandwidth_gbps=1000",
+      "-p interconnect.transfers=routers -p pods=16 -p interconnect.topology=mesh -p array.cols=4",
+      "-p interconnect.transfers=routers -p pods=8 -p interconnect.topology=crossbar -p dram.bandwidth_gbps=1000",
+      "-p interconnect.transfers=routers -p pods=8 -p interconnect.topology=benes -p interconnect.hop_latency=3 "
+      "-p dram.bandwidth_gbps=1000",
+      "-p interconnect.transfers=routers -p pods=8 -p interconnect.topology=bus -p dram.bandwidth_gbps=1000",
+      "-p interconnect.transfers=routers -p pods=6 -p interconnect.expansion=4 -p dram.bandwidth_gbps=1000",
+      "-p interconnect.transfers=routers -p pods=8 -p tiling.k_reduction=post_processors -p dram.bandwidth_gbps=1000",
+      "-p interconnect.transfers=routers -p tiling.scheduler=dynamic -p pods=8 -p tiling.k_reduction=post_processors "
+      "-p workload.trace=branches.csv",
+      "-p interconnect.transfers=routers -p tiling.scheduler=dynamic -p pods=8 -p dram.bandwidth_gbps=20 "
+      "-p 'workload=[{trace: branches.csv},{trace: t.csv}]'",
   };
   for (const char* variant : variants) {
     INFO("variant: " << variant);
@@ -727,6 +742,7 @@ TEST_CASE("a reference-fidelity system run agrees with the fast run cycle for cy
     CHECK(fast["cycles"] == reference["cycles"]);
     CHECK(fast_layers == reference_layers);
     CHECK(fast["energy_breakdown_j"] == reference["energy_breakdown_j"]);
+    CHECK(fast["networks"] == reference["networks"]);
     for (const auto& [name, stat] : fast["pod_stats"].items()) {
       INFO("pod stat: " << name);
       double expected = stat["value"].get<double>();

@@ -35,6 +35,7 @@
 #include "arch/pod_module.h"
 #include "sim/errors.h"
 #include "sim/sc_cycles.h"
+#include "sim/system/router_transfers.h"
 #include "sim/system/timeline.h"
 #include "interconnect/network_calendar.h"
 #include "interconnect/route_table.h"
@@ -170,9 +171,20 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
                                            config.interconnect.spread_ports);
     if (!round_policy_.lockstep && !config.interconnect.ideal_transfers) {
       const auto hop = static_cast<int>(config.interconnect.hop_latency);
-      x_network_ = std::make_unique<NetworkCalendar>(*routes_, hop);
-      w_network_ = std::make_unique<NetworkCalendar>(*routes_, hop);
-      if (config.tiling.reduce_on_post_processors) p_network_ = std::make_unique<NetworkCalendar>(*routes_, hop);
+      networks_ = true;
+      reduces_ = config.tiling.reduce_on_post_processors;
+      if (config.interconnect.router_transfers) {
+        // Each router input buffers one whole tile, the least virtual cut-through allows: input
+        // and partial-sum tiles are at most p rows, weight tiles r.
+        const auto buffer = static_cast<int>(std::max(config.partition_rows(), config.array.rows));
+        routed_bytes_.assign(tasks_.size(), 0.0);
+        routers_ = std::make_unique<RouterTransfers>(graph_, *topology_, *routes_, static_cast<int>(config.pods), hop,
+                                                     buffer, config.reference_fidelity);
+      } else {
+        x_network_ = std::make_unique<NetworkCalendar>(*routes_, hop);
+        w_network_ = std::make_unique<NetworkCalendar>(*routes_, hop);
+        if (reduces_) p_network_ = std::make_unique<NetworkCalendar>(*routes_, hop);
+      }
       reductions_pending_.assign(tasks_.size(), 0);
       trees_.resize(tasks_.size());
       reduction_end_.assign(tasks_.size(), 0);
@@ -188,7 +200,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       pods_.push_back(std::make_unique<PodModule>(("pod_" + std::to_string(p)).c_str(), static_cast<int>(p),
                                                   array, *this, *pod_clock_, config.reference_fidelity));
     SC_METHOD(start);
-    if (x_network_) {
+    if (networks_) {
       SC_METHOD(book_requests);
       sensitive << booking_event_;
       dont_initialize();
@@ -235,6 +247,14 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     }
     for (const auto& pod : pods_) result_.pod_stream_cycles += pod->stats().stream_cycles;
     result_.dram_busy_cycles = dram_->stats().busy_cycles;
+    if (routers_)
+      for (const auto& [name, network] : {std::pair<const char*, RouterTransfers::Network>{"x", RouterTransfers::X},
+                                           {"w", RouterTransfers::W}, {"p", RouterTransfers::P}}) {
+        if (!routers_->used(network)) continue;
+        const RouterTransfers::Use use = routers_->use(network);
+        result_.networks.push_back(
+            {name, use.transfers, use.joined, use.flit_hops, use.wait_cycles, use.bank_port_wait_cycles});
+      }
     if (x_network_)
       for (const auto& [name, network] : {std::pair<const char*, const NetworkCalendar*>{"x", x_network_.get()},
                                            std::pair<const char*, const NetworkCalendar*>{"w", w_network_.get()},
@@ -244,6 +264,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
         result_.networks.push_back(
             {name, use.transfers, use.joined, use.flit_hops, use.wait_cycles, use.bank_port_wait_cycles});
       }
+    for (std::size_t l = 0; l < routed_bytes_.size(); ++l) result_.layers[l].activity.network_bytes += routed_bytes_[l];
     for (const auto& layer : result_.layers) {
       result_.activity.macs += layer.activity.macs;
       result_.activity.sram_bytes += layer.activity.sram_bytes;
@@ -272,7 +293,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     const LayerTask& task = tasks_[active];
     LayerData& data = data_[active];
     const std::uint64_t op_index = op_at(pod, range.begin);
-    const bool requested = x_network_ && booked_[static_cast<std::size_t>(pod)].is(active, op_index);
+    const bool requested = networks_ && booked_[static_cast<std::size_t>(pod)].is(active, op_index);
     // (decoded when it was requested, by ask_ahead or an earlier peek)
     const TileOp tile_op = requested ? booked_[static_cast<std::size_t>(pod)].tile_op : task.plan.op(op_index);
     const std::uint64_t tile = tile_op.weight_tile;
@@ -299,7 +320,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     op.operands_ready = operands_ready(active, tile);
     if (round_policy_.lockstep)
       op.operands_ready = std::max(op.operands_ready, round_starts_[schedule_.round[op_index]]);
-    if (x_network_) {
+    if (networks_) {
       // The op's tiles are requested at R = max(cycle, operands ready): when the pod could begin
       // its weight load. Requests are booked two cycles later, all of cycle R at once in pod
       // order, so the order does not depend on when the pod model asks (the reference array
@@ -320,6 +341,12 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
         }
         book_due(now);
       }
+      if (booked.state == Booked::Sent) {  // the tiles are on their way through the router engines
+        if (!config_.reference_fidelity) return PeekResult::Waiting;  // arrived() wakes the pod
+        // The reference array takes the op now and learns the arrival times from arrived(),
+        // one hop before the heads come (it simulates a cycle behind).
+        booked.pulled = true;
+      }
       op.weights_arrive = booked.weights_ready;
       op.stream_ready = booked.stream_ready;
       op.requested = booked.ready;
@@ -336,7 +363,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   // lock-step rounds need every finish on time. (The next op, decoded here, is kept for
   // ask_ahead(), which requests it right after.)
   bool late_finish(int pod, std::size_t task, std::uint64_t tile) {
-    if (p_network_ || round_policy_.lockstep) return false;
+    if (reduces_ || round_policy_.lockstep) return false;
     const auto p = static_cast<std::size_t>(pod);
     const OpRange& range = cursors_[p];
     const std::uint64_t next = range.begin + range.stride;
@@ -353,7 +380,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   // later: register the request now, exactly as peek(pod, cycle) would.
   std::uint64_t ask_ahead(int pod, std::uint64_t cycle) override {
     const auto p = static_cast<std::size_t>(pod);
-    if (!x_network_ || done() || cursors_[p].empty() || waiting_since_[p] != kNotArrived) return cycle;
+    if (!networks_ || done() || cursors_[p].empty() || waiting_since_[p] != kNotArrived) return cycle;
     const std::size_t active = pod_task_[p];
     const LayerData& data = data_[active];
     if (!data.requested || data.inputs_arrival == kNotArrived) return cycle;
@@ -379,6 +406,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     booked_[static_cast<std::size_t>(pod)] = Booked{Booked::Requested, task, op_index, ready, 0, 0, tile_op,
                                                     tasks_[task].first_weight_key + tile_op.weight_tile};
     requests_[ready].push_back(pod);
+    if (routers_) booking_event_.notify(cycles(ready + 2 - current_cycle()));
   }
 
   void started(int pod, const PodOp& op, const OpTiming& timing) override {
@@ -403,7 +431,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     // With the networks modelled, the input and weight tiles' bank reads and network bytes are
     // counted when their transfers are booked (a multicast copy reads the bank once and crosses
     // only the links it does not share).
-    const bool booked = x_network_ != nullptr;
+    const bool booked = networks_;
     double moved = (booked ? 0.0 : x_bytes) + p_bytes * (tile_op.k_part > 0 ? 2.0 : 1.0);
     OperandBytes& by_operand = result_.bytes;
     if (!booked) by_operand.sram_x_read += x_bytes;
@@ -439,10 +467,10 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       resident_bytes_ -= tile_bytes(task, tile);
       pump(cycle);
     }
-    if (p_network_) request_reduction(op, cycle);
+    if (reduces_) request_reduction(op, cycle);
     if (++finished_ops_[op.layer] == task.plan.op_count()) {
       data = LayerData{true, 0, 0, {}, {}, {}};  // done: free its per-tile vectors
-      if (p_network_) {
+      if (reduces_) {
         last_finish_[op.layer] = std::max(last_finish_[op.layer], layer.end_cycle);
         if (reductions_pending_[op.layer] == 0) finish_layer(op.layer);
         return;
@@ -658,7 +686,55 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
 
   // The booking process: partial sums are sent when their tree nodes are ready, whether a pod
   // steps then or not.
-  void book_requests() { book_due(current_cycle()); }
+  // With the router engines, it also moves the networks on to the current cycle and hands out
+  // the arrivals decided (arrived()).
+  void book_requests() {
+    const std::uint64_t now = current_cycle();
+    book_due(now);
+    if (!routers_) return;
+    arrivals_.clear();
+    routers_->advance(now, arrivals_);
+    for (const RouterTransfers::Arrival& arrival : arrivals_) arrived(arrival);
+    schedule_booking(now);
+  }
+
+  // The booking process runs again at the next batch of requests or partial sums, or the next
+  // cycle the router engines have something to do.
+  void schedule_booking(std::uint64_t now) {
+    std::uint64_t next = routers_ ? routers_->next_event() : UINT64_MAX;
+    if (!reductions_.empty()) next = std::min(next, reductions_.begin()->first + 2);
+    if (routers_ && !requests_.empty()) next = std::min(next, requests_.begin()->first + 2);
+    if (next != UINT64_MAX) booking_event_.notify(cycles(std::max(next, now + 1) - now));
+  }
+
+  // A tile or partial sum sent through the router engines will arrive: the pod's op may start
+  // once both its tiles' heads are there; a partial sum continues its reduction tree.
+  void arrived(const RouterTransfers::Arrival& arrival) {
+    if (arrival.network == RouterTransfers::P) {
+      auto sent = reductions_sent_.find(arrival.tag);
+      const Reduction reduction = sent->second;
+      reductions_sent_.erase(sent);
+      routed_bytes_[reduction.layer] += arrival.network_bytes;
+      if (timeline_.enabled())
+        timeline_.span(kTimelineNetworks, 2, "partial sums to pod " + std::to_string(reduction.destination),
+                       arrival.injected, arrival.tail + 1 - arrival.injected);
+      reduction_arrived(reduction, arrival.tail);
+      return;
+    }
+    const auto pod = static_cast<int>(arrival.tag);
+    Booked& booked = booked_[static_cast<std::size_t>(pod)];
+    routed_bytes_[booked.layer] += arrival.network_bytes;
+    const bool weights = arrival.network == RouterTransfers::W;
+    (weights ? booked.weights_ready : booked.stream_ready) = arrival.head;
+    if (booked.pulled) pods_[static_cast<std::size_t>(pod)]->update_arrivals(booked.weights_ready, booked.stream_ready);
+    if (timeline_.enabled())
+      timeline_.span(kTimelineNetworks, weights ? 1 : 0,
+                     std::string(weights ? "W" : "X") + " tile to pod " + std::to_string(pod), arrival.injected,
+                     arrival.tail + 1 - arrival.injected);
+    if (--booked.in_flight > 0) return;
+    booked.state = Booked::Resolved;
+    if (!booked.pulled) pods_[static_cast<std::size_t>(pod)]->wake();
+  }
 
   // Books the transfers requested at cycles <= now - 2, by request cycle, then pod: the pods'
   // tiles, then the partial sums their post-processors send for reduction.
@@ -686,6 +762,10 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
                   [](const Reduction& a, const Reduction& b) { return std::tie(a.pod, a.key) < std::tie(b.pod, b.key); });
         for (const Reduction& reduction : list) book_reduction(reduction, batch_cycle);
       }
+    }
+    if (routers_) {
+      routers_->flush();
+      return;  // (book_requests() schedules itself)
     }
     if (!reductions_.empty()) booking_event_.notify(cycles(reductions_.begin()->first + 2 - now));
   }
@@ -779,19 +859,33 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     booking_event_.notify(cycles(ready + 2 - current_cycle()));
   }
 
+  // A partial tile is sent at `ready` (the router engines take it two cycles later, when the
+  // batch is collected).
   void book_reduction(const Reduction& reduction, std::uint64_t ready) {
-    auto booking = p_network_->book(reduction.pod, reduction.destination, reduction.key, reduction.flits, ready, ready);
     ActivityCounts& activity = result_.layers[reduction.layer].activity;
-    activity.network_bytes += reduction.bytes * booking.new_link_share;
     activity.sram_bytes += 3 * reduction.bytes;  // read at the sender, read and write at the receiver
     result_.bytes.sram_p_in_read += 2 * reduction.bytes;
     result_.bytes.sram_p_out_write += reduction.bytes;
+    if (routers_) {
+      const std::uint64_t tag = next_reduction_tag_++;
+      reductions_sent_.emplace(tag, reduction);
+      routers_->send(RouterTransfers::P, reduction.pod, reduction.destination, reduction.key, reduction.flits,
+                     std::max(ready + 2, current_cycle()), tag, reduction.bytes);
+      return;
+    }
+    auto booking = p_network_->book(reduction.pod, reduction.destination, reduction.key, reduction.flits, ready, ready);
+    activity.network_bytes += reduction.bytes * booking.new_link_share;
     if (timeline_.enabled())
       timeline_.span(kTimelineNetworks, 2, "partial sums to pod " + std::to_string(reduction.destination), booking.start,
                      booking.tail + 1 - booking.start);
+    reduction_arrived(reduction, booking.tail);
+  }
+
+  // A partial tile's last row reaches its parent at `tail`.
+  void reduction_arrived(const Reduction& reduction, std::uint64_t tail) {
     // The receiver's post-processor adds each row the cycle after it arrives.
     TreeNode& parent = trees_[reduction.layer].find(reduction.tile)->second[static_cast<std::size_t>(reduction.node & (reduction.node - 1))];
-    parent.ready = std::max(parent.ready, booking.tail + 2);
+    parent.ready = std::max(parent.ready, tail + 2);
     --parent.children_left;
     send_up(reduction.layer, reduction.tile, reduction.node & (reduction.node - 1), reduction.flits, reduction.bytes);
     if (--reductions_pending_[reduction.layer] == 0 && finished_ops_[reduction.layer] == tasks_[reduction.layer].plan.op_count())
@@ -866,6 +960,10 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     booked.state = Booked::Resolved;
     booked.weights_ready = ready;
     const RoundBanks banks = chunk_banks(task.plan, booked.tile_op, config_.pods);
+    if (routers_) {
+      send_tiles(pod, banks, ready + 2);
+      return;
+    }
     if (pod_weight_key_[p] != booked.weight_key) {
       pod_weight_key_[p] = booked.weight_key;
       auto w = w_network_->book(banks.w, pod, booked.weight_key + 1, static_cast<int>(booked.tile_op.k_rows), ready, ready);
@@ -885,6 +983,36 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
                    result_.bytes.sram_x_read);
     if (timeline_.enabled())
       timeline_.span(kTimelineNetworks, 0, "X tile to pod " + std::to_string(pod), x.start, x.tail + 1 - x.start);
+  }
+
+  // The router engines' version of book_transfers(): the tiles enter the networks at `created`
+  // and arrive when they arrive (arrived()).
+  void send_tiles(int pod, const RoundBanks& banks, std::uint64_t created) {
+    const auto p = static_cast<std::size_t>(pod);
+    Booked& booked = booked_[p];
+    const LayerTask& task = tasks_[booked.layer];
+    ActivityCounts& activity = result_.layers[booked.layer].activity;
+    booked.state = Booked::Sent;
+    booked.in_flight = 0;
+    auto send = [&](RouterTransfers::Network network, int bank, std::uint64_t key, std::int64_t flits, double bytes,
+                    double& bank_reads) {
+      ++booked.in_flight;
+      (network == RouterTransfers::W ? booked.weights_ready : booked.stream_ready) = PodOp::kUnknown;
+      if (routers_->send(network, bank, pod, key, static_cast<int>(flits), created, static_cast<std::uint64_t>(pod), bytes))
+        return;  // joined a multicast: the bank is read once
+      activity.sram_bytes += bytes;
+      bank_reads += bytes;
+    };
+    if (pod_weight_key_[p] != booked.weight_key) {
+      pod_weight_key_[p] = booked.weight_key;
+      send(RouterTransfers::W, banks.w, booked.weight_key + 1, booked.tile_op.k_rows,
+           static_cast<double>(booked.tile_op.k_rows * booked.tile_op.n_cols) * task.weight_bytes, result_.bytes.sram_w_read);
+    }
+    send(RouterTransfers::X, banks.x,
+         (static_cast<std::uint64_t>(booked.layer + 1) << 40) | x_tile_index(task.plan, booked.tile_op),
+         booked.tile_op.m_rows,
+         static_cast<double>(booked.tile_op.m_rows * booked.tile_op.k_rows) * task.dense_k_per_row * task.operand_bytes,
+         result_.bytes.sram_x_read);
   }
 
   // A booked tile transfer's bank read (none for a copy that shares the read) and network bytes.
@@ -1098,15 +1226,26 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   std::unique_ptr<Topology> topology_;
   NetworkGraph graph_;
   std::unique_ptr<RouteTable> routes_;            // lock-step rounds reserve routes in it
-  std::unique_ptr<NetworkCalendar> x_network_, w_network_;  // tile transfers outside lock-step rounds
+  bool networks_ = false;  // tiles cross the networks (outside lock-step rounds, unless ideal)
+  bool reduces_ = false;   // ... and partial sums are reduced over the post-processor network
+  std::unique_ptr<NetworkCalendar> x_network_, w_network_;  // tile transfers as link reservations
+  std::unique_ptr<RouterTransfers> routers_;               // or through the router engines
+  std::vector<RouterTransfers::Arrival> arrivals_;
+  std::unordered_map<std::uint64_t, Reduction> reductions_sent_;  // router engines: partial tiles on their way
+  std::uint64_t next_reduction_tag_ = 0;
+  // Per layer: network bytes of its arrivals through the router engines, summed in arrival order
+  // (the same at both fidelities) and added to its activity at the end.
+  std::vector<double> routed_bytes_;
   struct Booked {  // per pod: the transfers of its next op
-    enum State { None, Requested, Resolved } state = None;
+    enum State { None, Requested, Sent, Resolved } state = None;  // (Sent: in the router engines)
     std::size_t layer = 0;
     std::uint64_t op = 0;
     std::uint64_t ready = 0;                         // requested at
     std::uint64_t weights_ready = 0, stream_ready = 0;  // the W and X tiles' heads reach the pod
     TileOp tile_op;
     std::uint64_t weight_key = 0;
+    int in_flight = 0;    // Sent: tiles not yet arrived (their times kUnknown)
+    bool pulled = false;  // a reference pod took the op before they arrived
     bool is(std::size_t of_layer, std::uint64_t of_op) const { return state != None && layer == of_layer && op == of_op; }
   };
   std::vector<Booked> booked_;

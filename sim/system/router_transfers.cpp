@@ -1,0 +1,146 @@
+#include "sim/system/router_transfers.h"
+
+#include <algorithm>
+#include <tuple>
+
+#include "sim/errors.h"
+
+namespace sosasim {
+
+RouterTransfers::RouterTransfers(const NetworkGraph& graph, const Topology& topology, RouteTable& routes,
+                                 int endpoints, int hop_latency, int buffer_flits, bool reference)
+    : routes_(routes), hop_latency_(hop_latency), multicast_(routes.multicast()) {
+  NetworkParams params;
+  params.hop_latency = hop_latency;
+  params.buffer_flits = buffer_flits;
+  for (auto& network : networks_) {
+    if (reference) network = std::make_unique<ReferenceNetwork>(graph, topology, params);
+    else network = std::make_unique<FastNetwork>(graph, topology, params);
+  }
+  endpoint_of_terminal_.assign(static_cast<std::size_t>(graph.terminals), -1);
+  for (int e = 0; e < endpoints; ++e) endpoint_of_terminal_[static_cast<std::size_t>(routes.terminal_of(e))] = e;
+  endpoints_ = static_cast<std::size_t>(endpoints);
+  const std::size_t pairs = endpoints_ * endpoints_;
+  zero_load_.assign(pairs, 0);
+  routers_.assign(pairs, 0);
+}
+
+bool RouterTransfers::send(Network network, int source, int destination, std::uint64_t key, int flits,
+                           std::uint64_t created, std::uint64_t tag, double bytes) {
+  ++sent_[network];
+  const int to = routes_.terminal_of(destination);
+  auto& staged = staged_[network];
+  if (multicast_) {
+    auto [at, fresh] = staged_at_[network].try_emplace({source, key, created}, staged.size());
+    if (!fresh) {
+      Packet& packet = staged[at->second];
+      if (std::find(packet.destinations.begin(), packet.destinations.end(), to) != packet.destinations.end())
+        throw ModelError(created, "router networks", "tile " + std::to_string(key) + " sent twice to one pod in a cycle");
+      packet.destinations.push_back(to);
+      staged_info_[network][at->second].tags.emplace_back(to, tag);
+      ++use_[network].joined;
+      return true;
+    }
+  }
+  Packet packet;
+  packet.id = next_id_[network]++;
+  packet.source = routes_.terminal_of(source);
+  packet.destinations = {to};
+  packet.flits = flits;
+  packet.created = created;
+  staged.push_back(std::move(packet));
+  InFlight info;
+  info.bytes = bytes;
+  info.flits = flits;
+  info.source = source;
+  info.created = created;
+  info.tags.emplace_back(to, tag);
+  staged_info_[network].push_back(std::move(info));
+  return false;
+}
+
+void RouterTransfers::flush() {
+  for (int n = 0; n < kNetworks; ++n) {
+    for (std::size_t i = 0; i < staged_[n].size(); ++i) {
+      networks_[n]->add(staged_[n][i]);
+      in_flight_[n].emplace(staged_[n][i].id, std::move(staged_info_[n][i]));
+    }
+    staged_[n].clear();
+    staged_info_[n].clear();
+    staged_at_[n].clear();
+  }
+}
+
+std::uint64_t RouterTransfers::zero_load_head(int source, int destination) {
+  const std::size_t at = static_cast<std::size_t>(source) * endpoints_ + static_cast<std::size_t>(destination);
+  if (zero_load_[at] == 0) {
+    routes_.paths(source, destination);
+    const auto& hops = routes_.hops(source, destination).front();
+    zero_load_[at] = (static_cast<std::uint64_t>(hops.back()) + 1) * static_cast<std::uint64_t>(hop_latency_) + 1;
+  }
+  return zero_load_[at] - 1;
+}
+
+int RouterTransfers::routers_on_path(int source, int destination) {
+  const std::size_t at = static_cast<std::size_t>(source) * endpoints_ + static_cast<std::size_t>(destination);
+  if (routers_[at] == 0) {
+    const auto& path = routes_.paths(source, destination).front();
+    int outputs = 0;
+    for (std::size_t j = 1; j < path.size(); ++j)  // (link 0 is the source's port)
+      if (!routes_.is_body(path[j])) ++outputs;
+    routers_[at] = std::max(outputs, 1);
+  }
+  return routers_[at];
+}
+
+void RouterTransfers::advance(std::uint64_t now, std::vector<Arrival>& out) {
+  for (int n = 0; n < kNetworks; ++n) {
+    if (sent_[n] == 0) continue;
+    networks_[n]->advance(now + 1);
+    // The same order at both fidelities (the engines may decide a cycle's deliveries in
+    // different orders), so sums over arrivals come out bit for bit the same.
+    std::vector<Delivery> decided = networks_[n]->take_deliveries();
+    std::sort(decided.begin(), decided.end(), [](const Delivery& a, const Delivery& b) {
+      return std::tie(a.head_cycle, a.id, a.destination) < std::tie(b.head_cycle, b.id, b.destination);
+    });
+    for (const Delivery& delivery : decided) {
+      auto it = in_flight_[n].find(delivery.id);
+      const InFlight& info = it->second;
+      const int pod = endpoint_of_terminal_[static_cast<std::size_t>(delivery.destination)];
+      Arrival arrival;
+      arrival.network = static_cast<Network>(n);
+      for (const auto& [terminal, tag] : info.tags)
+        if (terminal == delivery.destination) arrival.tag = tag;
+      arrival.head = delivery.head_cycle;
+      arrival.tail = delivery.tail_cycle;
+      arrival.created = info.created;
+      arrival.injected = delivery.injected;
+      Use& use = use_[n];
+      ++use.transfers;
+      const std::uint64_t zero_load = info.created + zero_load_head(info.source, pod);
+      use.wait_cycles += delivery.head_cycle > zero_load ? delivery.head_cycle - zero_load : 0;
+      use.bank_port_wait_cycles += delivery.injected - info.created;
+      if (delivery.packet_flit_hops > 0) {  // its last copy: the packet is done
+        arrival.network_bytes = info.bytes * static_cast<double>(delivery.packet_flit_hops) /
+                                (static_cast<double>(info.flits) * routers_on_path(info.source, pod));
+        in_flight_[n].erase(it);
+      }
+      out.push_back(arrival);
+    }
+  }
+}
+
+std::uint64_t RouterTransfers::next_event() const {
+  std::uint64_t next = UINT64_MAX;
+  for (int n = 0; n < kNetworks; ++n)
+    if (sent_[n] > 0) next = std::min(next, networks_[n]->next_event());
+  return next;
+}
+
+RouterTransfers::Use RouterTransfers::use(Network network) const {
+  Use use = use_[network];
+  use.flit_hops = networks_[network]->stats().flit_hops;
+  return use;
+}
+
+}  // namespace sosasim
