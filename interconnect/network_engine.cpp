@@ -4,6 +4,7 @@
 #include <deque>
 #include <map>
 #include <queue>
+#include <unordered_map>
 
 #include "sim/errors.h"
 
@@ -68,6 +69,7 @@ struct PacketPool {
   std::vector<Record> records;
   std::vector<std::size_t> free;
   std::vector<std::deque<std::size_t>> by_source;  // not yet injected, in the order added
+  std::unordered_map<std::uint64_t, std::size_t> queued;  // packet id -> record, while not injected
   std::uint64_t expected = 0, decided = 0;
   std::uint64_t reached = 0;  // packets must be created at or after this cycle
 
@@ -99,8 +101,31 @@ struct PacketPool {
     record.injected = 0;
     record.flit_hops = 0;
     by_source[static_cast<std::size_t>(packet.source)].push_back(slot);
+    queued[packet.id] = slot;
     expected += packet.destinations.size();
     return slot;
+  }
+  bool join(const NetworkGraph& graph, std::uint64_t id, int destination) {
+    auto it = queued.find(id);
+    if (it == queued.end()) return false;
+    if (destination < 0 || destination >= graph.terminals)
+      throw ModelError(reached, "network", "packet destination " + std::to_string(destination) + " is not a terminal");
+    Record& record = records[it->second];
+    auto& destinations = record.packet.destinations;
+    if (std::find(destinations.begin(), destinations.end(), destination) != destinations.end()) return false;
+    destinations.push_back(destination);
+    ++record.undecided;
+    ++record.unarrived;
+    ++expected;
+    return true;
+  }
+  // The packet at the front of `source`'s queue leaves it at cycle t.
+  Record& inject(int source, std::uint64_t t) {
+    auto& queue = by_source[static_cast<std::size_t>(source)];
+    Record& record = records[queue.front()];
+    record.injected = t;
+    queued.erase(record.packet.id);
+    return record;
   }
   // A copy of packet `slot` will reach `destination` at head .. tail: decided now.
   Delivery decide(std::size_t slot, int destination, std::uint64_t head, std::uint64_t tail) {
@@ -260,7 +285,7 @@ struct ReferenceNetwork::State {
       PacketPool::Record& record = pool.records[queue.front()];
       if (credits[static_cast<std::size_t>(receiver)] < record.packet.flits) continue;
       credits[static_cast<std::size_t>(receiver)] -= record.packet.flits;
-      record.injected = t;
+      pool.inject(terminal, t);
       const std::size_t copy = new_instance(queue.front(), record.packet.destinations);
       injection = Transmission{true, copy, 0, {}, {copy}};
       queue.pop_front();
@@ -360,6 +385,8 @@ ReferenceNetwork::ReferenceNetwork(const NetworkGraph& graph, const Topology& to
 ReferenceNetwork::~ReferenceNetwork() = default;
 
 void ReferenceNetwork::add(const Packet& packet) { state_->pool.add(state_->graph, state_->params, packet); }
+
+bool ReferenceNetwork::join(std::uint64_t id, int destination) { return state_->pool.join(state_->graph, id, destination); }
 
 void ReferenceNetwork::advance(std::uint64_t until) {
   State& s = *state_;
@@ -539,7 +566,7 @@ struct FastNetwork::State {
     }
     credits[static_cast<std::size_t>(receiver)] -= packet.flits;
     terminal_busy[static_cast<std::size_t>(terminal)] = t + static_cast<std::uint64_t>(packet.flits);
-    pool.records[queue.front()].injected = t;
+    pool.inject(terminal, t);
     arrive(port.router, port.port, new_instance(queue.front(), packet.destinations), t + L);
     queue.pop_front();
     if (!queue.empty())
@@ -636,6 +663,8 @@ void FastNetwork::add(const Packet& packet) {
     s.wakes.push({std::max(s.pool.records[slot].packet.created, s.terminal_busy[static_cast<std::size_t>(packet.source)]),
                   s.R + packet.source});
 }
+
+bool FastNetwork::join(std::uint64_t id, int destination) { return state_->pool.join(state_->graph, id, destination); }
 
 void FastNetwork::advance(std::uint64_t until) {
   State& s = *state_;

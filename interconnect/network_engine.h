@@ -42,6 +42,10 @@ class IncrementalNetwork {
  public:
   virtual ~IncrementalNetwork() = default;
   virtual void add(const Packet& packet) = 0;
+  // Adds `destination` to packet `id` if it is still waiting at its source (not injected before
+  // the cycle reached so far): a bank combining a new read of a tile with one already queued.
+  // False when it has left (or has that destination already).
+  virtual bool join(std::uint64_t id, int destination) = 0;
   // Processes every cycle (reference) or event (fast) before cycle `until`.
   virtual void advance(std::uint64_t until) = 0;
   // The next cycle with something to do, UINT64_MAX when idle.
@@ -61,6 +65,7 @@ class FastNetwork : public IncrementalNetwork {
   FastNetwork& operator=(const FastNetwork&) = delete;
 
   void add(const Packet& packet) override;
+  bool join(std::uint64_t id, int destination) override;
   void advance(std::uint64_t until) override;
   std::uint64_t next_event() const override;
   std::vector<Delivery> take_deliveries() override;
@@ -84,6 +89,7 @@ class ReferenceNetwork : public IncrementalNetwork {
   ReferenceNetwork& operator=(const ReferenceNetwork&) = delete;
 
   void add(const Packet& packet) override;
+  bool join(std::uint64_t id, int destination) override;
   void advance(std::uint64_t until) override;
   std::uint64_t next_event() const override;
   std::vector<Delivery> take_deliveries() override;

@@ -31,6 +31,16 @@ bool RouterTransfers::send(Network network, int source, int destination, std::ui
   const int to = routes_.terminal_of(destination);
   auto& staged = staged_[network];
   if (multicast_) {
+    // A read of a tile still queued at the bank joins it (the bank combines them).
+    auto queued = queued_[network].find({source, key});
+    if (queued != queued_[network].end()) {
+      if (networks_[network]->join(queued->second, to)) {
+        in_flight_[network].find(queued->second)->second.tags.emplace_back(to, tag);
+        ++use_[network].joined;
+        return true;
+      }
+      queued_[network].erase(queued);
+    }
     auto [at, fresh] = staged_at_[network].try_emplace({source, key, created}, staged.size());
     if (!fresh) {
       Packet& packet = staged[at->second];
@@ -54,6 +64,7 @@ bool RouterTransfers::send(Network network, int source, int destination, std::ui
   info.flits = flits;
   info.source = source;
   info.created = created;
+  info.key = key;
   info.tags.emplace_back(to, tag);
   staged_info_[network].push_back(std::move(info));
   return false;
@@ -63,6 +74,7 @@ void RouterTransfers::flush() {
   for (int n = 0; n < kNetworks; ++n) {
     for (std::size_t i = 0; i < staged_[n].size(); ++i) {
       networks_[n]->add(staged_[n][i]);
+      if (multicast_) queued_[n][{staged_info_[n][i].source, staged_info_[n][i].key}] = staged_[n][i].id;
       in_flight_[n].emplace(staged_[n][i].id, std::move(staged_info_[n][i]));
     }
     staged_[n].clear();
@@ -105,7 +117,10 @@ void RouterTransfers::advance(std::uint64_t now, std::vector<Arrival>& out) {
     });
     for (const Delivery& delivery : decided) {
       auto it = in_flight_[n].find(delivery.id);
-      const InFlight& info = it->second;
+      if (it == in_flight_[n].end())
+        throw ModelError(now, "router networks", "a delivery of packet " + std::to_string(delivery.id) +
+                                                     " that is not in flight");
+      InFlight& info = it->second;
       const int pod = endpoint_of_terminal_[static_cast<std::size_t>(delivery.destination)];
       Arrival arrival;
       arrival.network = static_cast<Network>(n);
@@ -120,9 +135,12 @@ void RouterTransfers::advance(std::uint64_t now, std::vector<Arrival>& out) {
       const std::uint64_t zero_load = info.created + zero_load_head(info.source, pod);
       use.wait_cycles += delivery.head_cycle > zero_load ? delivery.head_cycle - zero_load : 0;
       use.bank_port_wait_cycles += delivery.injected - info.created;
-      if (delivery.packet_flit_hops > 0) {  // its last copy: the packet is done
+      if (delivery.packet_flit_hops > 0)  // (reported with the copy decided last)
         arrival.network_bytes = info.bytes * static_cast<double>(delivery.packet_flit_hops) /
                                 (static_cast<double>(info.flits) * routers_on_path(info.source, pod));
+      if (++info.arrived == info.tags.size()) {  // its last copy: the packet is done
+        auto queued = queued_[n].find({info.source, info.key});
+        if (queued != queued_[n].end() && queued->second == delivery.id) queued_[n].erase(queued);
         in_flight_[n].erase(it);
       }
       out.push_back(arrival);

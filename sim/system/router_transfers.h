@@ -7,7 +7,8 @@
 // when it is sent: it waits at its bank's port and in router buffers behind others, and the
 // routers arbitrate among same-cycle contenders round-robin. The system sends a cycle's transfers
 // together; copies of one tile from one bank sent in the same cycle travel as one multicast
-// packet on a network that has multicast (the bank is read once). An arrival is known when the
+// packet on a network that has multicast (the bank is read once), and so does a copy sent while
+// an earlier packet of the tile still waits in the bank's queue: the bank combines the reads. An arrival is known when the
 // last router grants the copy its output to the pod, one hop before its head arrives.
 #pragma once
 
@@ -70,7 +71,9 @@ class RouterTransfers {
     int flits = 0;
     int source = 0;                          // endpoint
     std::uint64_t created = 0;
+    std::uint64_t key = 0;
     std::vector<std::pair<int, std::uint64_t>> tags;  // per destination terminal
+    std::size_t arrived = 0;                          // copies whose arrival is known
   };
   std::uint64_t zero_load_head(int source, int destination);  // endpoints
   int routers_on_path(int source, int destination);
@@ -85,6 +88,7 @@ class RouterTransfers {
   std::map<std::tuple<int, std::uint64_t, std::uint64_t>, std::size_t> staged_at_[kNetworks];  // (source, key, created)
   std::vector<InFlight> staged_info_[kNetworks];
   std::map<std::uint64_t, InFlight> in_flight_[kNetworks];  // packet id -> what it carries
+  std::map<std::pair<int, std::uint64_t>, std::uint64_t> queued_[kNetworks];  // (bank, tile) -> newest packet of it
   std::uint64_t next_id_[kNetworks] = {0, 0, 0};
   std::uint64_t sent_[kNetworks] = {0, 0, 0};
   Use use_[kNetworks];
