@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "sim/errors.h"
+#include "sim/ring.h"
 
 namespace sosasim {
 
@@ -462,10 +463,16 @@ struct FastNetwork::State {
     return slot;
   }
   std::vector<int> credits;
-  std::vector<std::deque<std::uint64_t>> returns;  // credit return cycles per router input
+  // Credits on their way back per router input: runs of one credit a cycle from `from` on
+  // (a packet's flits leave one a cycle), oldest first.
+  struct Returns {
+    std::uint64_t from;
+    std::uint64_t count;
+  };
+  std::vector<Ring<Returns>> returns;  // (rings: a few entries each, in cache, unlike std::deque's blocks)
   std::vector<int> sender_of;                      // node feeding each router input: router, or R + terminal
   std::vector<bool> sender_waits;                  // the sender found too few credits and no returns pending
-  std::vector<std::deque<std::size_t>> fifos;
+  std::vector<Ring<std::size_t>> fifos;
   std::vector<std::uint64_t> input_busy, front_since, router_busy, terminal_busy;
   std::vector<std::vector<std::uint64_t>> output_busy;
   std::vector<int> round_robin;
@@ -507,8 +514,13 @@ struct FastNetwork::State {
 
   int available(int receiver, std::uint64_t t) {
     auto& pending = returns[static_cast<std::size_t>(receiver)];
-    while (!pending.empty() && pending.front() <= t) {
-      ++credits[static_cast<std::size_t>(receiver)];
+    while (!pending.empty() && pending.front().from <= t) {
+      Returns& run = pending.front();
+      const std::uint64_t back = std::min(run.count, t - run.from + 1);
+      credits[static_cast<std::size_t>(receiver)] += static_cast<int>(back);
+      run.from += back;
+      run.count -= back;
+      if (run.count > 0) break;
       pending.pop_front();
     }
     return credits[static_cast<std::size_t>(receiver)];
@@ -516,10 +528,14 @@ struct FastNetwork::State {
   // The first cycle at which `receiver` will have `needed` credits from returns already known.
   std::uint64_t credit_time(int receiver, int needed) const {
     int missing = needed - credits[static_cast<std::size_t>(receiver)];
-    const auto& pending = returns[static_cast<std::size_t>(receiver)];
     if (missing <= 0) return 0;
-    if (static_cast<std::size_t>(missing) > pending.size()) return UINT64_MAX;
-    return pending[static_cast<std::size_t>(missing - 1)];
+    const auto& pending = returns[static_cast<std::size_t>(receiver)];
+    for (std::size_t i = 0; i < pending.size(); ++i) {
+      const Returns& run = pending[i];
+      if (static_cast<std::uint64_t>(missing) <= run.count) return run.from + static_cast<std::uint64_t>(missing) - 1;
+      missing -= static_cast<int>(run.count);
+    }
+    return UINT64_MAX;
   }
   // Puts a packet copy into a router input, its head arriving at `arrival`.
   void arrive(int router, int port, std::size_t instance, std::uint64_t arrival) {
@@ -532,7 +548,7 @@ struct FastNetwork::State {
   // Flits leaving input `receiver` at t .. t+f-1 return credits at t+1 .. t+f; the sender looks
   // again from t+1 on.
   void leave(int receiver, std::uint64_t t, int flits) {
-    for (int i = 1; i <= flits; ++i) returns[static_cast<std::size_t>(receiver)].push_back(t + static_cast<std::uint64_t>(i));
+    returns[static_cast<std::size_t>(receiver)].push_back(Returns{t + 1, static_cast<std::uint64_t>(flits)});
     int sender = sender_of[static_cast<std::size_t>(receiver)];
     if (sender >= 0 && sender_waits[static_cast<std::size_t>(receiver)]) {
       sender_waits[static_cast<std::size_t>(receiver)] = false;
