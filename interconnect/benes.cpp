@@ -49,6 +49,7 @@ class Benes : public Topology {
                        return packet_random_bit(p.id, stage);
                      },
                      out);
+    if (!choices_.empty()) out[0].alternative = -1;  // a permutation's routes are set: keep them
   }
 
   // The looping algorithm: at free stage b, packets whose positions meet in one router (same

@@ -8,7 +8,8 @@
 // downstream buffer has room for the whole packet (the sender reserves `packet_flits` credits);
 // the allocator visits input ports round-robin from the port after the last one granted and
 // grants a head packet all the outputs it needs (several for multicast) when they are all free
-// and have the credits; a granted packet sends one flit per cycle, head at the grant cycle, and
+// and have the credits (with adaptive routing, a copy at a free-choice stage may take the
+// router's other output instead); a granted packet sends one flit per cycle, head at the grant cycle, and
 // its head reaches the next router (or terminal) `hop_latency` cycles later. A flit leaving an
 // input buffer returns its credit to the sender one cycle later. Terminals inject the same way
 // through their router input port. A bus is one router that carries one packet at a time.
@@ -58,12 +59,19 @@ struct Packet {
 struct RouteChoice {
   int output = 0;
   std::vector<int> destinations;  // the destinations this copy serves
+  // At a free-choice stage (butterfly expansion, Benes), the router's other output, which leads
+  // to the same destinations; -1 elsewhere. With adaptive routing the allocator grants it when
+  // `output` cannot be granted and it can.
+  int alternative = -1;
 };
 
 struct NetworkParams {
   int hop_latency = 1;    // cycles from a grant to the head's arrival downstream
   int buffer_flits = 4;   // per input port; >= packet flits (virtual cut-through)
   int flit_bytes = 32;
+  // Free-choice stages: false takes the output route() picks (at random per packet); true also
+  // takes its alternative when only that one is free and has the credits (adaptive routing).
+  bool adaptive = false;
 };
 
 struct Delivery {

@@ -302,15 +302,19 @@ struct ReferenceNetwork::State {
         if (fifo.empty() || sending[static_cast<std::size_t>(receiver)].active) continue;
         const std::size_t granted = fifo.front();
         const int flits = packet_of(granted).flits;
+        auto usable = [&](int output) {
+          const PortRef& to = router.output_to[static_cast<std::size_t>(output)];
+          return !output_busy[r][static_cast<std::size_t>(output)] &&
+                 (to.router == kTerminal || credits[static_cast<std::size_t>(inputs.at(to.router, to.port))] >= flits);
+        };
         bool ok = true;
-        for (const auto& choice : instances[granted].route) {
-          const PortRef& to = router.output_to[static_cast<std::size_t>(choice.output)];
-          ok = ok && !output_busy[r][static_cast<std::size_t>(choice.output)] &&
-               (to.router == kTerminal || credits[static_cast<std::size_t>(inputs.at(to.router, to.port))] >= flits);
-        }
+        for (const auto& choice : instances[granted].route)
+          ok = ok && (usable(choice.output) || (params.adaptive && choice.alternative >= 0 && usable(choice.alternative)));
         if (!ok) continue;
         Transmission transmission{true, granted, 0, {}, {}};
-        const std::vector<RouteChoice> route = instances[granted].route;  // instances may grow below
+        std::vector<RouteChoice> route = instances[granted].route;  // instances may grow below
+        for (auto& choice : route)
+          if (!usable(choice.output)) std::swap(choice.output, choice.alternative);
         const std::size_t packet_index = instances[granted].packet;
         const auto f = static_cast<std::uint64_t>(flits);
         for (const auto& choice : route) {
@@ -601,16 +605,20 @@ struct FastNetwork::State {
         const Instance& instance = instances[fifo.front()];
         if (instance.head_arrival > t) continue;
         const int flits = pool.records[instance.packet].packet.flits;
+        auto usable = [&](int output) {
+          const PortRef& to = router.output_to[static_cast<std::size_t>(output)];
+          return output_busy[static_cast<std::size_t>(r)][static_cast<std::size_t>(output)] <= t &&
+                 (to.router == kTerminal || available(inputs.at(to.router, to.port), t) >= flits);
+        };
         bool ok = true;
-        for (const auto& choice : instance.route) {
-          const PortRef& to = router.output_to[static_cast<std::size_t>(choice.output)];
-          ok = ok && output_busy[static_cast<std::size_t>(r)][static_cast<std::size_t>(choice.output)] <= t &&
-               (to.router == kTerminal || available(inputs.at(to.router, to.port), t) >= flits);
-        }
+        for (const auto& choice : instance.route)
+          ok = ok && (usable(choice.output) || (params.adaptive && choice.alternative >= 0 && usable(choice.alternative)));
         if (!ok) continue;
         const std::size_t granted = fifo.front();
         const auto f = static_cast<std::uint64_t>(flits);
-        const std::vector<RouteChoice>& route = instances[granted].route;
+        std::vector<RouteChoice>& route = instances[granted].route;
+        for (auto& choice : route)
+          if (!usable(choice.output)) std::swap(choice.output, choice.alternative);
         const std::size_t packet_index = instance.packet;
         stats.stall_cycles += t - std::max(front_since[static_cast<std::size_t>(receiver)], instances[granted].head_arrival);
         for (const auto& choice : route) {
@@ -650,17 +658,19 @@ struct FastNetwork::State {
       if (input_busy[static_cast<std::size_t>(receiver)] > t) next = std::min(next, input_busy[static_cast<std::size_t>(receiver)]);
       if (router.one_transfer_at_a_time && router_busy[static_cast<std::size_t>(r)] > t)
         next = std::min(next, router_busy[static_cast<std::size_t>(r)]);
-      for (const auto& choice : instance.route) {
-        std::uint64_t busy = output_busy[static_cast<std::size_t>(r)][static_cast<std::size_t>(choice.output)];
-        if (busy > t) next = std::min(next, busy);
-        const PortRef& to = router.output_to[static_cast<std::size_t>(choice.output)];
-        if (to.router != kTerminal) {
-          int receiver_down = inputs.at(to.router, to.port);
-          std::uint64_t ready = credit_time(receiver_down, pool.records[instance.packet].packet.flits);
-          if (ready > t && ready != UINT64_MAX) next = std::min(next, ready);
-          else if (ready == UINT64_MAX) sender_waits[static_cast<std::size_t>(receiver_down)] = true;
+      for (const auto& choice : instance.route)
+        for (int output : {choice.output, params.adaptive ? choice.alternative : -1}) {
+          if (output < 0) continue;
+          std::uint64_t busy = output_busy[static_cast<std::size_t>(r)][static_cast<std::size_t>(output)];
+          if (busy > t) next = std::min(next, busy);
+          const PortRef& to = router.output_to[static_cast<std::size_t>(output)];
+          if (to.router != kTerminal) {
+            int receiver_down = inputs.at(to.router, to.port);
+            std::uint64_t ready = credit_time(receiver_down, pool.records[instance.packet].packet.flits);
+            if (ready > t && ready != UINT64_MAX) next = std::min(next, ready);
+            else if (ready == UINT64_MAX) sender_waits[static_cast<std::size_t>(receiver_down)] = true;
+          }
         }
-      }
     }
     if (next != UINT64_MAX) wakes.push({next, r});
   }

@@ -140,8 +140,10 @@ void route_bit_stages(const NetworkGraph& graph, int router, const Packet& packe
   int bit = graph.bits[static_cast<std::size_t>(stage)];
   if (graph.free_choice[static_cast<std::size_t>(stage)]) {
     // Free stages come first, each on its own bit, so the position's bit is still the source's.
-    int choice = (packet.id & kStraightRoute) ? (packet.source >> bit) & 1 : free_choice(stage, packet);
+    const bool straight = (packet.id & kStraightRoute) != 0;
+    int choice = straight ? (packet.source >> bit) & 1 : free_choice(stage, packet);
     set_single_route(out, choice, destinations);
+    out[0].alternative = 1 - choice;
     return;
   }
   if (destinations.size() == 1) {
@@ -165,6 +167,7 @@ void route_bit_stages(const NetworkGraph& graph, int router, const Packet& packe
 void set_single_route(std::vector<RouteChoice>& out, int output, const std::vector<int>& destinations) {
   out.resize(1);  // keeps the element's capacity: no allocation once warm
   out[0].output = output;
+  out[0].alternative = -1;
   out[0].destinations.assign(destinations.begin(), destinations.end());
 }
 

@@ -69,6 +69,12 @@ const ComponentRegistration kInterconnectSection{{"section", "interconnect",
       "through input-buffered routers with credits, virtual cut-through and round-robin arbitration (the fast "
       "router engine, or at reference fidelity the flit-level one); ideal: tiles reach the pods at once",
       -kInf, kInf, {"contention", "routers", "ideal"}},
+     {"routing", ParamType::Choice, "", "straight_first",
+      "with transfers: routers, the output a packet takes at a free-choice stage (butterfly expansion, Benes): "
+      "straight_first: the one that keeps its source's address bit, or the other when only that one can be "
+      "granted; random_first: one picked at random per packet, or the other likewise; oblivious: the random "
+      "one, always",
+      -kInf, kInf, {"straight_first", "random_first", "oblivious"}},
      {"port_placement", ParamType::Choice, "", "spread",
       "which ports the pods (with their banks) take when the network has more ports than pods (a butterfly or "
       "Benes over a power of two): spread: evenly over all ports (pod i at port floor(i * ports / pods)); "
@@ -468,6 +474,8 @@ SimConfig load_config(const std::optional<std::string>& config_path,
   config.interconnect.hop_latency = config.interconnect.params.get_int("hop_latency");
   config.interconnect.ideal_transfers = config.interconnect.params.get_string("transfers") == "ideal";
   config.interconnect.router_transfers = config.interconnect.params.get_string("transfers") == "routers";
+  config.interconnect.adaptive_routing = config.interconnect.params.get_string("routing") != "oblivious";
+  config.interconnect.straight_first = config.interconnect.params.get_string("routing") == "straight_first";
   config.interconnect.spread_ports = config.interconnect.params.get_string("port_placement") == "spread";
 
   config.tiling.params = read_component_section(doc, "tiling", "scheduler", "scheduler", resolved["tiling"]);

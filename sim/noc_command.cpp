@@ -27,7 +27,7 @@ struct NocOptions {
                flit_bytes = 32;
   double injection_rate = 0.1;
   std::uint64_t seed = 1;
-  bool describe = false, json = false;
+  bool describe = false, json = false, adaptive = false;
 };
 
 ConfigError noc_error(const std::string& option, const std::string& problem) {
@@ -76,6 +76,7 @@ int run_noc(const NocOptions& o) {
   // Default: deep enough to stream packets back to back through a credit round trip.
   params.buffer_flits = static_cast<int>(o.buffer_flits > 0 ? o.buffer_flits : 2 * o.packet_flits + o.hop_latency);
   params.flit_bytes = static_cast<int>(o.flit_bytes);
+  params.adaptive = o.adaptive;
   if (params.hop_latency < 1) throw noc_error("--hop-latency", "expected >= 1 cycle");
   if (params.buffer_flits < o.packet_flits)
     throw noc_error("--buffer-flits", "virtual cut-through needs buffers of at least --packet-flits flits");
@@ -171,6 +172,8 @@ void add_noc_command(CLI::App& app, int& exit_code) {
   noc->add_option("--flit-bytes", o.flit_bytes, "bytes per flit, for energy");
   noc->add_option("--fidelity", o.fidelity, "fast or reference");
   noc->add_option("--seed", o.seed, "traffic seed");
+  noc->add_flag("--adaptive", o.adaptive,
+                "at free-choice stages (butterfly expansion, Benes) take the other output when only it is free");
   noc->add_flag("--describe", o.describe, "print the structure: switches, stages, links, diameter, bisection");
   noc->add_flag("--json", o.json, "print JSON");
   noc->callback([options, &exit_code] { exit_code = run_noc(*options); });

@@ -70,6 +70,8 @@ struct InterconnectSpec {
   std::int64_t hop_latency = 1;  // cycles per router on a path
   bool ideal_transfers = false;  // tiles reach pods without crossing the networks' links
   bool router_transfers = false; // tiles cross the networks through the router engines (transfers: routers)
+  bool adaptive_routing = true;  // ... taking a free-choice stage's other output when only it is free
+  bool straight_first = true;    // ... else the straight one (routing: straight_first), not a random one
   bool spread_ports = true;      // pods spread over a larger network's ports (port_placement: spread)
   ParamValues params;  // the topology's own parameters, validated against its schema
 };

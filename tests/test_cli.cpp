@@ -719,9 +719,12 @@ TEST_CASE("a reference-fidelity system run agrees with the fast run cycle for cy
       "-p interconnect.transfers=routers -p pods=16 -p interconnect.topology=mesh -p array.cols=4",
       "-p interconnect.transfers=routers -p pods=8 -p interconnect.topology=crossbar -p dram.bandwidth_gbps=1000",
       "-p interconnect.transfers=routers -p pods=8 -p interconnect.topology=benes -p interconnect.hop_latency=3 "
-      "-p dram.bandwidth_gbps=1000",
+      "-p dram.bandwidth_gbps=1000 -p interconnect.routing=random_first",
+      "-p interconnect.transfers=routers -p pods=16 -p interconnect.topology=benes -p array.rows=4 -p array.cols=4 "
+      "-p tiling.partition_size=4",
       "-p interconnect.transfers=routers -p pods=8 -p interconnect.topology=bus -p dram.bandwidth_gbps=1000",
-      "-p interconnect.transfers=routers -p pods=6 -p interconnect.expansion=4 -p dram.bandwidth_gbps=1000",
+      "-p interconnect.transfers=routers -p pods=6 -p interconnect.expansion=4 -p dram.bandwidth_gbps=1000 "
+      "-p interconnect.routing=oblivious",
       "-p interconnect.transfers=routers -p pods=8 -p tiling.k_reduction=post_processors -p dram.bandwidth_gbps=1000",
       "-p interconnect.transfers=routers -p tiling.scheduler=dynamic -p pods=8 -p tiling.k_reduction=post_processors "
       "-p workload.trace=branches.csv",

@@ -189,6 +189,7 @@ TEST_CASE("fast and reference networks agree exactly on random traffic with cont
     NetworkGraph graph = topo->build(ports);
     NetworkParams params;
     params.hop_latency = 1 + static_cast<int>(rng() % 3);
+    params.adaptive = trial % 2 == 1;
     int flits = 1 + static_cast<int>(rng() % 5);
     params.buffer_flits = flits + static_cast<int>(rng() % 4);
     const std::string pattern = traffic_patterns()[rng() % traffic_patterns().size()];
@@ -239,6 +240,7 @@ TEST_CASE("incremental engines decide each delivery at the same cycle, ahead of 
     NetworkGraph graph = topo->build(ports);
     NetworkParams params;
     params.hop_latency = 1 + static_cast<int>(rng() % 3);
+    params.adaptive = trial % 2 == 0;
     const int flits = 1 + static_cast<int>(rng() % 6);
     params.buffer_flits = flits;
     std::vector<Packet> packets = synthetic_traffic("uniform", ports, 0.05 + static_cast<double>(rng() % 60) / 100.0,

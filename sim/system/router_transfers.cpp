@@ -8,11 +8,13 @@
 namespace sosasim {
 
 RouterTransfers::RouterTransfers(const NetworkGraph& graph, const Topology& topology, RouteTable& routes,
-                                 int endpoints, int hop_latency, int buffer_flits, bool reference)
-    : routes_(routes), hop_latency_(hop_latency), multicast_(routes.multicast()) {
+                                 int endpoints, int hop_latency, int buffer_flits, bool adaptive, bool straight_first,
+                                 bool reference)
+    : routes_(routes), hop_latency_(hop_latency), straight_(straight_first), multicast_(routes.multicast()) {
   NetworkParams params;
   params.hop_latency = hop_latency;
   params.buffer_flits = buffer_flits;
+  params.adaptive = adaptive;
   for (auto& network : networks_) {
     if (reference) network = std::make_unique<ReferenceNetwork>(graph, topology, params);
     else network = std::make_unique<FastNetwork>(graph, topology, params);
@@ -53,7 +55,7 @@ bool RouterTransfers::send(Network network, int source, int destination, std::ui
     }
   }
   Packet packet;
-  packet.id = next_id_[network]++;
+  packet.id = next_id_[network]++ | (straight_ ? kStraightRoute : 0);
   packet.source = routes_.terminal_of(source);
   packet.destinations = {to};
   packet.flits = flits;

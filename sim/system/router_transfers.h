@@ -31,7 +31,7 @@ class RouterTransfers {
   // `routes` maps endpoints (pods with their banks) to terminals and gives zero-load paths.
   // Buffers hold `buffer_flits` flits per router input (at least the largest transfer).
   RouterTransfers(const NetworkGraph& graph, const Topology& topology, RouteTable& routes, int endpoints,
-                  int hop_latency, int buffer_flits, bool reference);
+                  int hop_latency, int buffer_flits, bool adaptive, bool straight_first, bool reference);
 
   // Sends tile `key` of `flits` flits from endpoint `source` to endpoint `destination`, created at
   // cycle `created` (not before the cycle the networks have reached); `tag` comes back with its
@@ -80,6 +80,7 @@ class RouterTransfers {
 
   RouteTable& routes_;
   int hop_latency_;
+  bool straight_;  // packets take the straight output of free-choice stages first (kStraightRoute)
   bool multicast_;
   std::vector<int> endpoint_of_terminal_;
   std::size_t endpoints_ = 0;

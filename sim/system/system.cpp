@@ -179,7 +179,8 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
         const auto buffer = static_cast<int>(std::max(config.partition_rows(), config.array.rows));
         routed_bytes_.assign(tasks_.size(), 0.0);
         routers_ = std::make_unique<RouterTransfers>(graph_, *topology_, *routes_, static_cast<int>(config.pods), hop,
-                                                     buffer, config.reference_fidelity);
+                                                     buffer, config.interconnect.adaptive_routing,
+                                                     config.interconnect.straight_first, config.reference_fidelity);
       } else {
         x_network_ = std::make_unique<NetworkCalendar>(*routes_, hop);
         w_network_ = std::make_unique<NetworkCalendar>(*routes_, hop);
