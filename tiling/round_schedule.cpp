@@ -109,125 +109,163 @@ RoundBanks chunk_banks(const LayerPlan& plan, const TileOp& tile_op, std::int64_
   return banks;
 }
 
-RoundSchedule schedule_rounds(const LayerPlan& plan, std::int64_t pods, std::uint64_t weight_key_base,
-                              RouteTable& routes, const RoundScheduleParams& params, std::vector<std::uint64_t>& held) {
-  const std::uint64_t ops = plan.op_count();
-  const bool share = routes.multicast();
-  RoundSchedule schedule;
-  schedule.round.resize(ops);
-  schedule.pod.resize(ops);
-  schedule.x_path.resize(ops);
-  schedule.w_path.resize(ops);
-  schedule.p_path.resize(ops);
-  held.resize(static_cast<std::size_t>(pods), kNoTile);
-  std::vector<std::int64_t> last_round(static_cast<std::size_t>(pods), -1);
+struct RoundPlanner::Open {
   std::deque<OpenRound> open;
   std::vector<OpenRound> spare;  // closed rounds, reused for their memory
-  auto open_round = [&]() {
-    OpenRound round;
-    if (!spare.empty()) {
-      round = std::move(spare.back());
-      spare.pop_back();
-    }
-    round.index = schedule.rounds++;
-    reset(round.x, routes.links());
-    reset(round.w, routes.links());
-    reset(round.p, routes.links());
-    round.pod_busy.assign(static_cast<std::size_t>((pods + 63) / 64), 0);
-    round.busy = 0;
-    open.push_back(std::move(round));
-    if (static_cast<int>(open.size()) > std::max(1, params.lookback_rounds)) {
-      spare.push_back(std::move(open.front()));
-      open.pop_front();
-    }
-  };
-  std::vector<std::uint64_t> list;  // the compiler list's ops, by position
-  if (params.compiler_list) {
-    list.reserve(ops);
-    const std::uint64_t column_blocks = ops / static_cast<std::uint64_t>(plan.k_parts() * plan.m_parts());
-    for (std::int64_t k = 0; k < plan.k_parts(); ++k)
-      for (std::int64_t m = 0; m < plan.m_parts(); ++m)
-        for (std::uint64_t cb = 0; cb < column_blocks; ++cb) list.push_back(plan.op_index(cb, k, m));
+};
+
+RoundPlanner::RoundPlanner(std::int64_t pods, RouteTable& routes, const RoundScheduleParams& params,
+                           std::vector<std::uint64_t>& held)
+    : pods_(pods), routes_(routes), params_(params), held_(held), share_(routes.multicast()),
+      last_round_(static_cast<std::size_t>(pods), -1), open_(std::make_unique<Open>()) {
+  held_.resize(static_cast<std::size_t>(pods), kNoTile);
+}
+
+RoundPlanner::~RoundPlanner() = default;
+
+void RoundPlanner::open_round() {
+  OpenRound round;
+  auto& open = open_->open;
+  auto& spare = open_->spare;
+  if (!spare.empty()) {
+    round = std::move(spare.back());
+    spare.pop_back();
   }
-  for (std::uint64_t position = 0; position < ops; ++position) {
-    const std::uint64_t op = params.compiler_list ? list[position] : position;
-    RoundBanks banks = op_banks(plan, op, weight_key_base, pods);
-    if (params.compiler_list) banks.x = banks.w = static_cast<int>(position % static_cast<std::uint64_t>(pods));
-    const std::uint64_t tile = plan.op(op).weight_tile;
-    // Keys: the tile a transfer carries (shared by multicast), or the op itself when unshared
-    // (each op's own copy, under the compiler list).
-    const bool shared = share && !params.compiler_list;
-    const std::uint64_t x_key = shared ? x_tile_index(plan, op) + 1 : op + 1;
-    const std::uint64_t w_key = shared ? tile + 1 : op + 1;
-    const std::uint64_t weight_key = weight_key_base + tile;
-    const std::uint64_t p_key = op + 1;
-    bool placed = false;
-    for (int attempt = open.empty() ? 1 : 0; attempt < 2 && !placed; ++attempt) {
-      if (attempt == 1) open_round();
-      const std::size_t first = attempt == 1 ? open.size() - 1 : 0;
-      for (std::size_t r = first; r < open.size() && !placed; ++r) {
-        OpenRound& round = open[r];
-        if (round.busy >= pods) continue;
-        // The X bank's read port (a path's first link) is the same for every pod: test it once.
-        const std::uint64_t x_port = round.x.owner[static_cast<std::size_t>(banks.x)];
-        if (x_port != 0 && !(share && x_port == x_key)) {
-          ++schedule.blocked;
-          continue;
-        }
-        int tries = 0;
-        // Free pods from the op's X bank onwards, wrapping around.
-        for (std::int64_t i = next_free(round.pod_busy, banks.x, pods); i < banks.x + pods;
-             i = next_free(round.pod_busy, i + 1, pods)) {
-          if (attempt == 0 && tries >= params.pod_tries) break;
-          const auto pod = static_cast<int>(i % pods);
-          const auto q = static_cast<std::size_t>(pod);
-          if (last_round[q] >= static_cast<std::int64_t>(round.index)) continue;
-          ++tries;
-          const auto& x_paths = routes.paths(banks.x, pod);
-          const int x = free_path(x_paths, round.x, x_key, share);
-          if (x < 0) continue;
-          // A pod keeps its weight tile: only a new tile crosses the W network.
-          const bool loads = held[q] != weight_key;
-          const auto& w_paths = routes.paths(banks.w, pod);
-          const int w = loads ? free_path(w_paths, round.w, w_key, share) : 0;
-          if (w < 0) continue;
-          const auto& p_paths = routes.paths(pod, pod);
-          const int p = free_path(p_paths, round.p, p_key, false);
-          if (p < 0) continue;
-          take(x_paths[static_cast<std::size_t>(x)], round.x, x_key);
-          if (loads) take(w_paths[static_cast<std::size_t>(w)], round.w, w_key);
-          held[q] = weight_key;
-          last_round[q] = round.index;
-          take(p_paths[static_cast<std::size_t>(p)], round.p, p_key);
-          set_bit(round.pod_busy, q);
-          ++round.busy;
-          schedule.round[op] = round.index;
-          schedule.pod[op] = static_cast<std::uint32_t>(pod);
-          schedule.x_path[op] = static_cast<std::uint16_t>(x);
-          schedule.w_path[op] = loads ? static_cast<std::uint16_t>(w) : RoundSchedule::kNoTransfer;
-          schedule.p_path[op] = static_cast<std::uint16_t>(p);
-          placed = true;
-          break;
-        }
-        if (!placed) ++schedule.blocked;
+  round.index = rounds_++;
+  reset(round.x, routes_.links());
+  reset(round.w, routes_.links());
+  reset(round.p, routes_.links());
+  round.pod_busy.assign(static_cast<std::size_t>((pods_ + 63) / 64), 0);
+  round.busy = 0;
+  open.push_back(std::move(round));
+  if (static_cast<int>(open.size()) > std::max(1, params_.lookback_rounds)) {
+    spare.push_back(std::move(open.front()));
+    open.pop_front();
+  }
+}
+
+std::vector<std::uint64_t> RoundPlanner::list(const LayerPlan& plan) const {
+  const std::uint64_t ops = plan.op_count();
+  std::vector<std::uint64_t> order;
+  order.reserve(ops);
+  if (!params_.compiler_list) {
+    for (std::uint64_t op = 0; op < ops; ++op) order.push_back(op);
+    return order;
+  }
+  const std::uint64_t column_blocks = ops / static_cast<std::uint64_t>(plan.k_parts() * plan.m_parts());
+  for (std::int64_t k = 0; k < plan.k_parts(); ++k)
+    for (std::int64_t m = 0; m < plan.m_parts(); ++m)
+      for (std::uint64_t cb = 0; cb < column_blocks; ++cb) order.push_back(plan.op_index(cb, k, m));
+  return order;
+}
+
+void RoundPlanner::place(const LayerPlan& plan, std::uint64_t op, std::uint64_t position, std::uint64_t weight_key_base,
+                         std::uint64_t layer_tag, RoundSchedule& schedule) {
+  auto& open = open_->open;
+  const std::int64_t pods = pods_;
+  if (schedule.round.size() != plan.op_count()) {
+    schedule.round.resize(plan.op_count());
+    schedule.pod.resize(plan.op_count());
+    schedule.x_path.resize(plan.op_count());
+    schedule.w_path.resize(plan.op_count());
+    schedule.p_path.resize(plan.op_count());
+  }
+  RoundBanks banks = op_banks(plan, op, weight_key_base, pods);
+  if (params_.compiler_list) banks.x = banks.w = static_cast<int>(position % static_cast<std::uint64_t>(pods));
+  const std::uint64_t tile = plan.op(op).weight_tile;
+  // Keys: the tile a transfer carries (shared by multicast), or the op itself when unshared
+  // (each op's own copy, under the compiler list); `layer_tag` keeps layers' keys apart.
+  const bool shared = share_ && !params_.compiler_list;
+  const std::uint64_t weight_key = weight_key_base + tile;
+  const std::uint64_t x_key = layer_tag << 40 | (shared ? x_tile_index(plan, op) + 1 : op + 1);
+  const std::uint64_t w_key = shared ? weight_key + 1 : layer_tag << 40 | (op + 1);
+  const std::uint64_t p_key = layer_tag << 40 | (op + 1);
+  bool placed = false;
+  for (int attempt = open.empty() ? 1 : 0; attempt < 2 && !placed; ++attempt) {
+    if (attempt == 1) open_round();
+    const std::size_t first = attempt == 1 ? open.size() - 1 : 0;
+    for (std::size_t r = first; r < open.size() && !placed; ++r) {
+      OpenRound& round = open[r];
+      if (round.busy >= pods) continue;
+      // The X bank's read port (a path's first link) is the same for every pod: test it once.
+      const std::uint64_t x_port = round.x.owner[static_cast<std::size_t>(banks.x)];
+      if (x_port != 0 && !(share_ && x_port == x_key)) {
+        ++schedule.blocked;
+        continue;
       }
+      int tries = 0;
+      // Free pods from the op's X bank onwards, wrapping around.
+      for (std::int64_t i = next_free(round.pod_busy, banks.x, pods); i < banks.x + pods;
+           i = next_free(round.pod_busy, i + 1, pods)) {
+        if (attempt == 0 && tries >= params_.pod_tries) break;
+        const auto pod = static_cast<int>(i % pods);
+        const auto q = static_cast<std::size_t>(pod);
+        if (last_round_[q] >= static_cast<std::int64_t>(round.index)) continue;
+        ++tries;
+        const auto& x_paths = routes_.paths(banks.x, pod);
+        const int x = free_path(x_paths, round.x, x_key, share_);
+        if (x < 0) continue;
+        // A pod keeps its weight tile: only a new tile crosses the W network.
+        const bool loads = held_[q] != weight_key;
+        const auto& w_paths = routes_.paths(banks.w, pod);
+        const int w = loads ? free_path(w_paths, round.w, w_key, share_) : 0;
+        if (w < 0) continue;
+        const auto& p_paths = routes_.paths(pod, pod);
+        const int p = free_path(p_paths, round.p, p_key, false);
+        if (p < 0) continue;
+        take(x_paths[static_cast<std::size_t>(x)], round.x, x_key);
+        if (loads) take(w_paths[static_cast<std::size_t>(w)], round.w, w_key);
+        held_[q] = weight_key;
+        last_round_[q] = round.index;
+        take(p_paths[static_cast<std::size_t>(p)], round.p, p_key);
+        set_bit(round.pod_busy, q);
+        ++round.busy;
+        schedule.round[op] = round.index;
+        schedule.pod[op] = static_cast<std::uint32_t>(pod);
+        schedule.x_path[op] = static_cast<std::uint16_t>(x);
+        schedule.w_path[op] = loads ? static_cast<std::uint16_t>(w) : RoundSchedule::kNoTransfer;
+        schedule.p_path[op] = static_cast<std::uint16_t>(p);
+        schedule.rounds = std::max(schedule.rounds, round.index + 1);
+        placed = true;
+        break;
+      }
+      if (!placed) ++schedule.blocked;
     }
-    if (!placed) throw std::logic_error("round scheduler: an op does not fit an empty round");
   }
+  if (!placed) throw std::logic_error("round scheduler: an op does not fit an empty round");
+}
+
+RoundSchedule schedule_rounds(const LayerPlan& plan, std::int64_t pods, std::uint64_t weight_key_base,
+                              RouteTable& routes, const RoundScheduleParams& params, std::vector<std::uint64_t>& held) {
+  RoundPlanner planner(pods, routes, params, held);
+  RoundSchedule schedule;
+  const std::vector<std::uint64_t> order = planner.list(plan);
+  for (std::uint64_t position = 0; position < order.size(); ++position)
+    planner.place(plan, order[position], position, weight_key_base, 0, schedule);
+  schedule.rounds = planner.rounds();
   return schedule;
 }
 
+// Per round: post-processors busy, and P banks read as first input, as second, and written.
+struct ReductionPlanner::Round {
+  std::uint64_t processors = 0;
+  std::vector<std::uint64_t> first, second, written, chained;
+};
+
+ReductionPlanner::ReductionPlanner(std::int64_t pods) : pods_(pods) {}
+ReductionPlanner::~ReductionPlanner() = default;
+
 ReductionRounds reduction_rounds(const LayerPlan& plan, const RoundSchedule& schedule, std::int64_t pods) {
+  return ReductionPlanner(pods).add(plan, schedule);
+}
+
+ReductionRounds ReductionPlanner::add(const LayerPlan& plan, const RoundSchedule& schedule) {
+  const std::int64_t pods = pods_;
   ReductionRounds result;
   result.rounds = schedule.rounds;
   const auto P = static_cast<std::size_t>(pods);
   const std::size_t words = (P + 63) / 64;
-  // Per round: post-processors busy, and P banks read as first input, as second, and written.
-  struct Round {
-    std::uint64_t processors = 0;
-    std::vector<std::uint64_t> first, second, written, chained;
-  };
-  std::vector<Round> rounds;
+  std::vector<Round>& rounds = rounds_;
   auto at = [&](std::uint32_t r) -> Round& {
     while (rounds.size() <= r) {
       rounds.emplace_back();

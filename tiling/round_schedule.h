@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "interconnect/route_table.h"
@@ -74,6 +75,36 @@ RoundBanks chunk_banks(const LayerPlan& plan, const TileOp& tile_op, std::int64_
 RoundSchedule schedule_rounds(const LayerPlan& plan, std::int64_t pods, std::uint64_t weight_key_base,
                               RouteTable& routes, const RoundScheduleParams& params, std::vector<std::uint64_t>& held);
 
+// The same scheduler over ops of several layers that share the rounds (layers ready together,
+// and several tenants' layers): ops are placed one at a time in the order given, each into the
+// earliest open round that takes it.
+class RoundPlanner {
+ public:
+  RoundPlanner(std::int64_t pods, RouteTable& routes, const RoundScheduleParams& params,
+               std::vector<std::uint64_t>& held);
+  ~RoundPlanner();
+  // A layer's ops in list order (the layer's op order, or the authors' compiler's list).
+  std::vector<std::uint64_t> list(const LayerPlan& plan) const;
+  // Places op `op` of `plan`, at `position` in its layer's list; `layer_tag` (> 0 when several
+  // layers share the rounds) keeps the layers' transfers apart. Fills `schedule` (per op; its
+  // `rounds` is one past the layer's last round).
+  void place(const LayerPlan& plan, std::uint64_t op, std::uint64_t position, std::uint64_t weight_key_base,
+             std::uint64_t layer_tag, RoundSchedule& schedule);
+  std::uint32_t rounds() const { return rounds_; }  // rounds opened so far
+
+ private:
+  struct Open;
+  void open_round();
+  std::int64_t pods_;
+  RouteTable& routes_;
+  RoundScheduleParams params_;
+  std::vector<std::uint64_t>& held_;
+  bool share_;
+  std::vector<std::int64_t> last_round_;  // per pod
+  std::uint32_t rounds_ = 0;
+  std::unique_ptr<Open> open_;
+};
+
 // SOSA's K reduction as the authors' compiler does it (their compiler/layer.cpp and
 // compiler.cpp): after a layer's ops are placed, each output tile's partial sums over K are
 // combined. An op placed in a later round than another op of the same output tile takes that
@@ -92,5 +123,19 @@ struct ReductionRounds {
   std::uint64_t added_values = 0;       // partial-sum values the pairwise additions produce
 };
 ReductionRounds reduction_rounds(const LayerPlan& plan, const RoundSchedule& schedule, std::int64_t pods);
+
+// The same for layers that share rounds: each layer's reduction is placed in turn, around the
+// post-processors and P bank ports the ones before it took.
+class ReductionPlanner {
+ public:
+  explicit ReductionPlanner(std::int64_t pods);
+  ~ReductionPlanner();
+  ReductionRounds add(const LayerPlan& plan, const RoundSchedule& schedule);
+
+ private:
+  struct Round;
+  std::int64_t pods_;
+  std::vector<Round> rounds_;
+};
 
 }  // namespace sosasim
