@@ -589,6 +589,52 @@ TEST_CASE("the dynamic scheduler runs independent layers and workloads at the sa
   CHECK(summary["workloads"][1]["start_cycle"] == 0);  // the tenants share the pods from the start
 }
 
+TEST_CASE("sosa_rounds with layers: concurrent lets ready layers and tenants share rounds", "[cli][system][rounds]") {
+  // Two independent branch layers of 6 ops each on 16 pods: one at a time they take a round each
+  // (a pod runs one op per round); sharing rounds, both fit in one. A second tenant's first layer
+  // is ready at the start and shares the first rounds.
+  TempDir dir;
+  dir.write("branches.csv", "layer,M,K,N,depends_on\nstem,16,8,8,none\nleft,16,8,24,stem\nright,16,8,24,stem\n"
+                            "join,16,48,8,left;right\n");
+  dir.write("other.csv", "layer,M,K,N\nsolo,16,8,24\n");
+  std::string config = dir.write("c.yaml",
+                                 "pods: 16\narray: {rows: 8, cols: 8}\ndram: {bandwidth_gbps: 1000}\n"
+                                 "tiling: {scheduler: sosa_rounds, partition_size: 8}\nworkload: {trace: branches.csv}\n");
+  auto run = [&](const std::string& extra) {
+    REQUIRE(run_sosasim("run " + config + " -q -o " + dir.path() + "/o " + extra).exit_code == 0);
+    return std::make_pair(read_json(dir.path() + "/o/summary.json"), read_text(dir.path() + "/o/layers.csv"));
+  };
+  auto start_of = [](const std::string& layers, const std::string& layer) {
+    std::stringstream in(layers);
+    std::string line;
+    while (std::getline(in, line)) {
+      std::vector<std::string> f;
+      std::stringstream fields(line);
+      for (std::string x; std::getline(fields, x, ',');) f.push_back(x);
+      if (f.size() > 9 && f[1] == layer) return std::make_pair(std::stoull(f[8]), std::stoull(f[9]));
+    }
+    FAIL("no layer " << layer);
+    return std::make_pair(0ull, 0ull);
+  };
+  auto [sequential, sequential_layers] = run("-p tiling.layers=sequential");
+  auto [concurrent, concurrent_layers] = run("-p tiling.layers=concurrent");
+  CHECK(start_of(sequential_layers, "right").first >= start_of(sequential_layers, "left").second);
+  CHECK(start_of(concurrent_layers, "right").first == start_of(concurrent_layers, "left").first);
+  CHECK(concurrent["stats"]["rounds"].get<double>() == sequential["stats"]["rounds"].get<double>() - 1);
+  CHECK(concurrent["cycles"].get<double>() < sequential["cycles"].get<double>());
+  for (const char* layers : {"sequential", "concurrent"}) {
+    INFO(layers);
+    REQUIRE(run_sosasim("run " + config + " -q -o " + dir.path() + "/m -p tiling.layers=" + layers +
+                        " -p 'workload=[{trace: branches.csv},{trace: other.csv}]'")
+                .exit_code == 0);
+    nlohmann::json summary = read_json(dir.path() + "/m/summary.json");
+    if (std::string(layers) == "concurrent")
+      CHECK(summary["workloads"][1]["start_cycle"] == 0);  // the tenants share rounds from the start
+    else
+      CHECK(summary["workloads"][1]["start_cycle"] == summary["workloads"][0]["end_cycle"]);
+  }
+}
+
 TEST_CASE("pods spread over a larger butterfly's ports block less than pods packed on its first ports", "[cli][system]") {
   // ResNet-50 on 192 pods: the butterfly has 256 ports. Packed on ports 0-191, the pods that
   // share an input tile sit at irregular distances and their transfers block each other in the
@@ -713,6 +759,10 @@ TEST_CASE("a reference-fidelity system run agrees with the fast run cycle for cy
       "-p tiling.scheduler=dynamic -p pods=4 -p interconnect.topology=mesh -p dram.bandwidth_gbps=20 "
       "-p 'workload=[{trace: branches.csv},{trace: t.csv}]'",
       // tiles through the router engines: the flit-level reference network against the fast one
+      // sosa_rounds with ready layers and two tenants sharing rounds
+      "-p tiling.scheduler=sosa_rounds -p tiling.layers=concurrent -p pods=8 -p workload.trace=branches.csv",
+      "-p tiling.scheduler=sosa_rounds -p tiling.layers=concurrent -p tiling.op_list=sosa_compiler "
+      "-p tiling.k_reduction=post_processors -p pods=16 -p 'workload=[{trace: branches.csv},{trace: t.csv}]'",
       "-p interconnect.transfers=routers -p pods=8",
       "-p interconnect.transfers=routers -p pods=16 -p array.rows=4 -p array.cols=4 -p tiling.partition_size=4 "
       "-p dram.bandwidth_gbps=1000",

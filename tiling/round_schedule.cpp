@@ -144,11 +144,11 @@ void RoundPlanner::open_round() {
   }
 }
 
-std::vector<std::uint64_t> RoundPlanner::list(const LayerPlan& plan) const {
+std::vector<std::uint64_t> round_list(const LayerPlan& plan, bool compiler_list) {
   const std::uint64_t ops = plan.op_count();
   std::vector<std::uint64_t> order;
   order.reserve(ops);
-  if (!params_.compiler_list) {
+  if (!compiler_list) {
     for (std::uint64_t op = 0; op < ops; ++op) order.push_back(op);
     return order;
   }
@@ -159,8 +159,12 @@ std::vector<std::uint64_t> RoundPlanner::list(const LayerPlan& plan) const {
   return order;
 }
 
+std::uint64_t RoundPlanner::bank_span(const LayerPlan& plan) const {
+  return params_.compiler_list ? plan.op_count() : plan.op_count() / static_cast<std::uint64_t>(plan.n_parts());
+}
+
 void RoundPlanner::place(const LayerPlan& plan, std::uint64_t op, std::uint64_t position, std::uint64_t weight_key_base,
-                         std::uint64_t layer_tag, RoundSchedule& schedule) {
+                         std::uint64_t layer_tag, std::uint64_t bank_offset, RoundSchedule& schedule) {
   auto& open = open_->open;
   const std::int64_t pods = pods_;
   if (schedule.round.size() != plan.op_count()) {
@@ -170,8 +174,10 @@ void RoundPlanner::place(const LayerPlan& plan, std::uint64_t op, std::uint64_t 
     schedule.w_path.resize(plan.op_count());
     schedule.p_path.resize(plan.op_count());
   }
+  const auto pod_count = static_cast<std::uint64_t>(pods);
   RoundBanks banks = op_banks(plan, op, weight_key_base, pods);
-  if (params_.compiler_list) banks.x = banks.w = static_cast<int>(position % static_cast<std::uint64_t>(pods));
+  banks.x = static_cast<int>((x_tile_index(plan, op) + bank_offset) % pod_count);
+  if (params_.compiler_list) banks.x = banks.w = static_cast<int>((position + bank_offset) % pod_count);
   const std::uint64_t tile = plan.op(op).weight_tile;
   // Keys: the tile a transfer carries (shared by multicast), or the op itself when unshared
   // (each op's own copy, under the compiler list); `layer_tag` keeps layers' keys apart.
@@ -241,7 +247,7 @@ RoundSchedule schedule_rounds(const LayerPlan& plan, std::int64_t pods, std::uin
   RoundSchedule schedule;
   const std::vector<std::uint64_t> order = planner.list(plan);
   for (std::uint64_t position = 0; position < order.size(); ++position)
-    planner.place(plan, order[position], position, weight_key_base, 0, schedule);
+    planner.place(plan, order[position], position, weight_key_base, 0, 0, schedule);
   schedule.rounds = planner.rounds();
   return schedule;
 }

@@ -75,6 +75,10 @@ RoundBanks chunk_banks(const LayerPlan& plan, const TileOp& tile_op, std::int64_
 RoundSchedule schedule_rounds(const LayerPlan& plan, std::int64_t pods, std::uint64_t weight_key_base,
                               RouteTable& routes, const RoundScheduleParams& params, std::vector<std::uint64_t>& held);
 
+// A layer's ops in the scheduler's list order: the layer's op order (weight-major), or the authors'
+// compiler's list (K block, then row partition, then column block).
+std::vector<std::uint64_t> round_list(const LayerPlan& plan, bool compiler_list);
+
 // The same scheduler over ops of several layers that share the rounds (layers ready together,
 // and several tenants' layers): ops are placed one at a time in the order given, each into the
 // earliest open round that takes it.
@@ -83,13 +87,17 @@ class RoundPlanner {
   RoundPlanner(std::int64_t pods, RouteTable& routes, const RoundScheduleParams& params,
                std::vector<std::uint64_t>& held);
   ~RoundPlanner();
-  // A layer's ops in list order (the layer's op order, or the authors' compiler's list).
-  std::vector<std::uint64_t> list(const LayerPlan& plan) const;
+  // A layer's ops in list order (round_list()).
+  std::vector<std::uint64_t> list(const LayerPlan& plan) const { return round_list(plan, params_.compiler_list); }
   // Places op `op` of `plan`, at `position` in its layer's list; `layer_tag` (> 0 when several
-  // layers share the rounds) keeps the layers' transfers apart. Fills `schedule` (per op; its
-  // `rounds` is one past the layer's last round).
+  // layers share the rounds) keeps the layers' transfers apart, and `bank_offset` shifts the
+  // layer's input tiles (and, in the compiler's list, its copies) over the banks so that layers
+  // sharing rounds do not start in the same bank. Fills `schedule` (per op; its `rounds` is one
+  // past the layer's last round).
   void place(const LayerPlan& plan, std::uint64_t op, std::uint64_t position, std::uint64_t weight_key_base,
-             std::uint64_t layer_tag, RoundSchedule& schedule);
+             std::uint64_t layer_tag, std::uint64_t bank_offset, RoundSchedule& schedule);
+  // The offset after a layer's tiles: its input tiles (weight-major list) or ops (compiler's list).
+  std::uint64_t bank_span(const LayerPlan& plan) const;
   std::uint32_t rounds() const { return rounds_; }  // rounds opened so far
 
  private:

@@ -1,8 +1,10 @@
 // The sosa_rounds scheduler: SOSA's greedy list scheduler in lock-step rounds. Each op goes into
 // the earliest open round with a free pod for which its X, W and P transfers find free routes
 // and bank ports (tiling/round_schedule.h); a round lasts as long as its longest op, and at least
-// 2L + 1 cycles for a network latency of L (the tile goes to the pod and the result comes back);
-// layers run one after another. With `tiling.k_reduction: post_processors` a layer's partial sums
+// 2L + 1 cycles for a network latency of L (the tile goes to the pod and the result comes back).
+// Layers run one at a time in trace order (workloads in turn), or, with `layers: concurrent`, the
+// layers ready when a sequence of rounds is planned share it, their ops interleaved in the list,
+// and the next sequence is planned when they are all done. With `tiling.k_reduction: post_processors` a layer's partial sums
 // are reduced as the SOSA authors' compiler does, in rounds after its ops (reduction_rounds).
 #include <limits>
 
@@ -44,7 +46,12 @@ const SchedulerRegistration kSosaRounds{
        "weight_major: ops in the layer's order, tiles interleaved over the banks by tile number; sosa_compiler: "
        "the SOSA authors' compiler's list (K block, then row partition, then column block; op q reads its own "
        "tile copies from bank q mod N)",
-       -kInf, kInf, {"weight_major", "sosa_compiler"}}}},
+       -kInf, kInf, {"weight_major", "sosa_compiler"}},
+      {"layers", ParamType::Choice, "", "sequential",
+       "concurrent: the layers ready when a round sequence is planned (independent branches, other tenants' "
+       "layers) share its rounds, their ops interleaved one by one; the next sequence starts when they are "
+       "all done; sequential: one layer at a time, in trace order, workloads in turn",
+       -kInf, kInf, {"concurrent", "sequential"}}}},
     [](const ParamValues& params) {
       RoundPolicy policy;
       policy.lockstep = true;
@@ -53,6 +60,7 @@ const SchedulerRegistration kSosaRounds{
       policy.pod_tries = static_cast<int>(params.get_int("pod_tries"));
       policy.route_choices = static_cast<int>(params.get_int("route_choices"));
       policy.compiler_list = params.get_string("op_list") == "sosa_compiler";
+      policy.concurrent_layers = params.get_string("layers") == "concurrent";
       return std::make_unique<SosaRounds>(policy);
     }};
 

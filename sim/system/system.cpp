@@ -97,6 +97,8 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     TileShape shape{config.partition_rows(), config.array.rows, config.array.cols};
     std::uint64_t weight_key = 0;
     dynamic_ = scheduler_->dynamic();
+    round_policy_ = scheduler_->rounds();
+    const bool graph_order = dynamic_ || (round_policy_.lockstep && round_policy_.concurrent_layers);
     for (std::size_t w = 0; w < workloads.size(); ++w) {
       result_.workloads.push_back(WorkloadResult{workloads[w].name, workloads[w].path, 0, 0, 0});
       // Tasks in an order that respects the layer graph (the file order when it does); layers
@@ -105,7 +107,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       for (std::size_t l : topological_order(workloads[w])) {
         task_of_layer[l] = tasks_.size();
         std::vector<std::size_t> depends;
-        if (!dynamic_) {
+        if (!graph_order) {
           if (!tasks_.empty()) depends.push_back(tasks_.size() - 1);  // one layer at a time, workloads in turn
         } else {
           for (std::size_t d : workloads[w].layers[l].depends) depends.push_back(task_of_layer[d]);
@@ -166,7 +168,8 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     topology_ = make_topology(config.interconnect.params);
     graph_ = topology_->build(config.pods);
     network_latency_ = static_cast<std::uint64_t>(graph_.stages * config.interconnect.hop_latency);
-    round_policy_ = scheduler_->rounds();
+    task_rounds_end_.assign(tasks_.size(), 0);
+    claimed_group_.assign(static_cast<std::size_t>(config.pods), 0);
     routes_ = std::make_unique<RouteTable>(*topology_, graph_, round_policy_.route_choices, static_cast<int>(config.pods),
                                            config.interconnect.spread_ports);
     if (!round_policy_.lockstep && !config.interconnect.ideal_transfers) {
@@ -290,6 +293,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
         idle_since_[p] = kNotArrived;
       }
     }
+    if (round_policy_.lockstep) pod_task_[static_cast<std::size_t>(pod)] = pod_ops_[static_cast<std::size_t>(pod)][range.begin].task;
     const std::size_t active = pod_task_[static_cast<std::size_t>(pod)];
     const LayerTask& task = tasks_[active];
     LayerData& data = data_[active];
@@ -320,7 +324,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     op.useful_macs = tile_op.useful_macs();
     op.operands_ready = operands_ready(active, tile);
     if (round_policy_.lockstep)
-      op.operands_ready = std::max(op.operands_ready, round_starts_[schedule_.round[op_index]]);
+      op.operands_ready = std::max(op.operands_ready, round_starts_[schedules_.at(active).round[op_index]]);
     if (networks_) {
       // The op's tiles are requested at R = max(cycle, operands ready): when the pod could begin
       // its weight load. Requests are booked two cycles later, all of cycle R at once in pod
@@ -476,7 +480,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
         if (reductions_pending_[op.layer] == 0) finish_layer(op.layer);
         return;
       }
-      complete(op.layer, round_policy_.lockstep ? std::max(cycle, rounds_end_) : cycle);
+      complete(op.layer, round_policy_.lockstep ? std::max(cycle, task_rounds_end_[op.layer]) : cycle);
     }
   }
 
@@ -527,6 +531,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     pump(0);
     for (std::size_t t = 0; t < tasks_.size(); ++t)
       if (pending_[t] == 0) make_ready(t, 0);
+    if (round_policy_.lockstep) plan_rounds(0);
   }
 
   PeekResult wait_for(int pod, std::uint64_t tag) {
@@ -548,7 +553,10 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     WorkloadResult& workload = result_.workloads[task.workload];
     if (!workload_started_.count(task.workload) || cycle < workload.start_cycle) workload.start_cycle = cycle;
     workload_started_.insert(task.workload);
-    if (round_policy_.lockstep) plan_rounds(index, cycle);
+    if (round_policy_.lockstep) {  // it waits for the next sequence of rounds (plan_rounds())
+      unplanned_.insert(index);
+      return;
+    }
     open_.insert(index);
     if (dynamic_) chunk_claimed_[index].assign(chunk_count(index), 0);
     for (const auto& pod : pods_) {
@@ -584,6 +592,10 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     }
     for (std::size_t next : dependents_[index])
       if (--pending_[next] == 0) make_ready(next, cycle);
+    if (round_policy_.lockstep) {
+      group_end_ = std::max(group_end_, cycle);
+      if (--group_left_ == 0) plan_rounds(group_end_);
+    }
   }
 
   // Gives pod `pod` its next range of ops: under a barrier scheduler its own range of the one
@@ -668,12 +680,19 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       pod_task_[p] = task;
       return true;  // (a chunk is never empty: chunks <= ops)
     }
+    if (round_policy_.lockstep) {  // its ops of the current sequence of rounds
+      if (group_ == 0 || claimed_group_[p] == group_) return false;
+      claimed_group_[p] = group_;
+      if (pod_ops_[p].empty()) return false;
+      cursors_[p] = OpRange{0, pod_ops_[p].size(), 1};
+      pod_task_[p] = pod_ops_[p][0].task;
+      return true;
+    }
     if (open_.empty()) return false;
     const std::size_t task = *open_.begin();
     if (claimed_[p] == task) return false;  // this pod's share of the layer is done
     claimed_[p] = task;
-    OpRange range = round_policy_.lockstep ? OpRange{0, pod_ops_[p].size(), 1}
-                                           : scheduler_->ops_for_pod(tasks_[task].plan, pod, config_.pods);
+    OpRange range = scheduler_->ops_for_pod(tasks_[task].plan, pod, config_.pods);
     if (range.empty()) return false;
     cursors_[p] = range;
     pod_task_[p] = task;
@@ -1027,65 +1046,110 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
 
   // The op a pod executes at position `position` of its share of the active layer.
   std::uint64_t op_at(int pod, std::uint64_t position) const {
-    return round_policy_.lockstep ? pod_ops_[static_cast<std::size_t>(pod)][position] : position;
+    return round_policy_.lockstep ? pod_ops_[static_cast<std::size_t>(pod)][position].op : position;
   }
 
-  // Lock-step rounds of a layer released at `cycle`: SOSA's greedy list scheduler places each op
-  // in a round and on a pod where its routes and bank ports are free (tiling/round_schedule.h);
-  // a round lasts its longest op (streamed rows, plus weight load, fill and drain unless ideal)
-  // and at least 2L + 1 cycles.
-  void plan_rounds(std::size_t index, std::uint64_t cycle) {
-    const LayerTask& task = tasks_[index];
-    const std::uint64_t ops = task.plan.op_count();
+  // Lock-step rounds, planned at `cycle` for the layers waiting for them (unplanned_): SOSA's
+  // greedy list scheduler places each op in a round and on a pod where its routes and bank ports
+  // are free (tiling/round_schedule.h); under `layers: concurrent` the waiting layers share the
+  // rounds, their lists interleaved op by op. A round lasts its longest op (streamed rows, plus
+  // weight load, fill and drain unless ideal) and at least 2L + 1 cycles; the next sequence is
+  // planned when these layers are all done. Taken are the oldest waiting layer and the others
+  // whose weights DRAM has been asked for already: a layer further on could wait for W bank
+  // space that only later layers' ops free.
+  void plan_rounds(std::uint64_t cycle) {
+    std::vector<std::size_t> group;
+    for (std::size_t task : unplanned_)
+      if (group.empty() || task < fetch_layer_) group.push_back(task);
+    if (group.empty()) return;
+    for (std::size_t task : group) unplanned_.erase(task);
+    ++group_;
+    group_left_ = group.size();
+    group_end_ = cycle;
     const auto R = static_cast<std::uint64_t>(config_.array.rows), C = static_cast<std::uint64_t>(config_.array.cols);
-    schedule_ = schedule_rounds(task.plan, config_.pods, task.first_weight_key, *routes_,
-                                RoundScheduleParams{round_policy_.lookback_rounds, round_policy_.pod_tries,
-                                                    round_policy_.compiler_list},
-                                held_weights_);
-    result_.round_placements_blocked += schedule_.blocked;
-    // With post_processors, the authors' K reduction adds rounds of pairwise additions.
-    ReductionRounds reduction;
-    reduction.rounds = schedule_.rounds;
-    if (config_.tiling.reduce_on_post_processors) {
-      reduction = reduction_rounds(task.plan, schedule_, config_.pods);
-      result_.round_chained_partial_sums += reduction.chained;
-      result_.round_post_processor_ops += reduction.additions;
-      // Bytes: an op counts a P_in read (bank and network) for every K block after the first as it
-      // starts; per output tile, u partial sums left unchained (u - 1 additions) make that one
-      // read per addition too few in the banks (the additions read 2(u - 1) partial tiles and
-      // write u - 1 sums; chained ops read the rest) and two per addition too few on the
-      // networks (three tiles per addition cross them, where u - 1 unchained ops read none).
-      const double bytes = static_cast<double>(reduction.added_values) * task.psum_bytes;
-      ActivityCounts& activity = result_.layers[index].activity;
-      activity.sram_bytes += 2 * bytes;
-      activity.network_bytes += 2 * bytes;
-      result_.bytes.sram_p_in_read += bytes;
-      result_.bytes.sram_p_out_write += bytes;
-    }
-    result_.rounds += reduction.rounds;
-    std::vector<std::uint64_t> longest(reduction.rounds, 0);
-    for (std::size_t r = 0; r < reduction.longest.size(); ++r) longest[r] = reduction.longest[r];
+    RoundPlanner planner(config_.pods, *routes_,
+                         RoundScheduleParams{round_policy_.lookback_rounds, round_policy_.pod_tries,
+                                             round_policy_.compiler_list},
+                         held_weights_);
+    schedules_.clear();
     for (auto& list : pod_ops_) list.clear();
     pod_ops_.resize(static_cast<std::size_t>(config_.pods));
-    for (std::uint64_t op = 0; op < ops; ++op) {
-      auto rows = static_cast<std::uint64_t>(task.plan.op(op).m_rows);
-      std::uint64_t& round_longest = longest[schedule_.round[op]];
-      round_longest = std::max(round_longest, config_.array.ideal_fill_drain ? rows : R + rows + R + C - 2);
-      pod_ops_[schedule_.pod[op]].push_back(static_cast<std::uint32_t>(op));
+    std::vector<std::vector<std::uint64_t>> lists;
+    for (std::size_t task : group) lists.push_back(planner.list(tasks_[task].plan));
+    std::vector<std::uint64_t> placed(group.size(), 0);  // per layer: ops placed so far
+    std::vector<std::uint64_t> offset(group.size(), 0);  // per layer: where its tiles start in the banks
+    for (std::size_t i = 1; i < group.size(); ++i) offset[i] = offset[i - 1] + planner.bank_span(tasks_[group[i - 1]].plan);
+    for (bool more = true; more;) {
+      more = false;
+      for (std::size_t i = 0; i < group.size(); ++i) {
+        if (placed[i] >= lists[i].size()) continue;
+        more = true;
+        const std::size_t task = group[i];
+        RoundSchedule& schedule = schedules_[task];
+        const std::uint64_t op = lists[i][placed[i]];
+        planner.place(tasks_[task].plan, op, placed[i]++, tasks_[task].first_weight_key,
+                      group.size() > 1 ? i + 1 : 0, offset[i], schedule);
+        pod_ops_[schedule.pod[op]].push_back(RoundOp{static_cast<std::uint32_t>(task), static_cast<std::uint32_t>(op)});
+      }
     }
-    round_starts_.assign(reduction.rounds, 0);
+    std::uint32_t rounds = planner.rounds();
+    std::vector<std::uint64_t> longest(rounds, 0);
+    std::vector<std::uint32_t> last_round;  // per task of the group: one past its last round
+    ReductionPlanner reducer(config_.pods);
+    for (std::size_t task : group) {
+      RoundSchedule& schedule = schedules_[task];
+      result_.round_placements_blocked += schedule.blocked;
+      const LayerPlan& plan = tasks_[task].plan;
+      // With post_processors, the authors' K reduction adds rounds of pairwise additions.
+      ReductionRounds reduction;
+      reduction.rounds = schedule.rounds;
+      if (config_.tiling.reduce_on_post_processors) {
+        reduction = reducer.add(plan, schedule);
+        result_.round_chained_partial_sums += reduction.chained;
+        result_.round_post_processor_ops += reduction.additions;
+        // Bytes: an op counts a P_in read (bank and network) for every K block after the first as it
+        // starts; per output tile, u partial sums left unchained (u - 1 additions) make that one
+        // read per addition too few in the banks (the additions read 2(u - 1) partial tiles and
+        // write u - 1 sums; chained ops read the rest) and two per addition too few on the
+        // networks (three tiles per addition cross them, where u - 1 unchained ops read none).
+        const double bytes = static_cast<double>(reduction.added_values) * tasks_[task].psum_bytes;
+        ActivityCounts& activity = result_.layers[task].activity;
+        activity.sram_bytes += 2 * bytes;
+        activity.network_bytes += 2 * bytes;
+        result_.bytes.sram_p_in_read += bytes;
+        result_.bytes.sram_p_out_write += bytes;
+      }
+      last_round.push_back(reduction.rounds);
+      if (reduction.rounds > rounds) {
+        rounds = reduction.rounds;
+        longest.resize(rounds, 0);
+      }
+      for (std::size_t r = 0; r < reduction.longest.size(); ++r) longest[r] = std::max(longest[r], reduction.longest[r]);
+      for (std::uint64_t op = 0; op < plan.op_count(); ++op) {
+        auto m_rows = static_cast<std::uint64_t>(plan.op(op).m_rows);
+        std::uint64_t& round_longest = longest[schedule.round[op]];
+        round_longest = std::max(round_longest, config_.array.ideal_fill_drain ? m_rows : R + m_rows + R + C - 2);
+      }
+      result_.layers[task].start_cycle = cycle;
+    }
+    result_.rounds += rounds;
+    round_starts_.assign(rounds, 0);
+    std::vector<std::uint64_t> round_ends(rounds, cycle);
     std::uint64_t start = cycle;
-    for (std::uint32_t round = 0; round < reduction.rounds; ++round) {
-      std::uint64_t length = std::max(longest[round], 2 * network_latency_ + 1);
+    for (std::uint32_t round = 0; round < rounds; ++round) {
+      const std::uint64_t length = std::max(longest[round], 2 * network_latency_ + 1);
       round_starts_[round] = start;
       start += length;
+      round_ends[round] = start;
       last_round_cycles_ = length;
     }
-    rounds_end_ = start;
+    for (std::size_t i = 0; i < group.size(); ++i)
+      task_rounds_end_[group[i]] = last_round[i] > 0 ? round_ends[last_round[i] - 1] : cycle;
+    for (const auto& pod : pods_) pod->wake();
   }
 
   // The order in which a layer's weight tiles are fetched: the order the pods will use them.
-  // Lock-step rounds consume tiles in weight-major order; pods that each own a contiguous range
+  // Lock-step rounds consume tiles in the order of their list; pods that each own a contiguous range
   // (or chunk) of the ops consume them in parallel, so their first tiles come first, then their
   // second tiles, and so on. Otherwise a layer with more weights than the banks hold would leave
   // the pods with the last ranges waiting for the window to slide to them.
@@ -1093,8 +1157,14 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     const std::uint64_t tiles = task.plan.weight_tiles();
     std::vector<std::uint32_t> order;
     order.reserve(tiles);
-    if (round_policy_.lockstep) {
-      for (std::uint64_t t = 0; t < tiles; ++t) order.push_back(static_cast<std::uint32_t>(t));
+    if (round_policy_.lockstep) {  // in the order the list first uses them (a pod runs its ops in list order)
+      std::vector<bool> seen(tiles, false);
+      for (std::uint64_t op : round_list(task.plan, round_policy_.compiler_list)) {
+        const std::uint64_t t = task.plan.op(op).weight_tile;
+        if (seen[t]) continue;
+        seen[t] = true;
+        order.push_back(static_cast<std::uint32_t>(t));
+      }
       return order;
     }
     const auto chunks = std::min<std::uint64_t>(static_cast<std::uint64_t>(config_.pods), task.plan.op_count());
@@ -1267,10 +1337,20 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   sc_core::sc_event completion_event_;
   sc_core::sc_event booking_event_;
   std::vector<std::uint64_t> pod_weight_key_;     // per pod: the newest weight tile booked for it
-  RoundSchedule schedule_;                        // of the active layer (lock-step rounds)
+  // Lock-step rounds: the current sequence's schedules (per task), and per pod its ops in round order.
+  std::unordered_map<std::size_t, RoundSchedule> schedules_;
+  struct RoundOp {
+    std::uint32_t task, op;
+  };
+  std::set<std::size_t> unplanned_;           // ready layers waiting for a sequence of rounds
+  std::vector<std::uint64_t> task_rounds_end_;  // per task: the end of its last round
+  std::vector<std::uint64_t> claimed_group_;    // per pod: the last sequence it took its ops of
+  std::uint64_t group_ = 0;                     // sequences planned
+  std::size_t group_left_ = 0;                  // layers of the current sequence not done
+  std::uint64_t group_end_ = 0;                 // the latest end among its layers done
   std::vector<std::uint64_t> held_weights_;       // per pod: the weight tile it holds, for the round scheduler
-  std::vector<std::vector<std::uint32_t>> pod_ops_;  // per pod: its ops of the active layer, in round order
-  std::uint64_t rounds_end_ = 0, last_round_cycles_ = 0;
+  std::vector<std::vector<RoundOp>> pod_ops_;  // per pod: its ops of the current sequence, in round order
+  std::uint64_t last_round_cycles_ = 0;
   std::size_t fetch_layer_ = 0;
   std::uint64_t fetch_tile_ = 0;
   double resident_bytes_ = 0;
