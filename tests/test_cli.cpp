@@ -633,6 +633,14 @@ TEST_CASE("sosa_rounds with layers: concurrent lets ready layers and tenants sha
     else
       CHECK(summary["workloads"][1]["start_cycle"] == summary["workloads"][0]["end_cycle"]);
   }
+  // One 512x512 pod whose W bank holds one weight tile: a branch layer released early must not
+  // be placed ahead of older layers whose tiles would fill the bank (InceptionV3 deadlocked so).
+  const std::string root = SOSASIM_SOURCE_DIR;
+  Outcome inception = run_sosasim("run " + root + "/configs/sosa_compat.yaml -q -o " + dir.path() +
+                                  "/i -p workload.trace=" + root +
+                                  "/workloads/models/inception_299.csv -p array.rows=512 -p array.cols=512 -p pods=1");
+  CHECK(inception.exit_code == 0);
+  CHECK_THAT(inception.output, !Contains("stalled"));
 }
 
 TEST_CASE("pods spread over a larger butterfly's ports block less than pods packed on its first ports", "[cli][system]") {

@@ -164,7 +164,9 @@ std::uint64_t RoundPlanner::bank_span(const LayerPlan& plan) const {
 }
 
 void RoundPlanner::place(const LayerPlan& plan, std::uint64_t op, std::uint64_t position, std::uint64_t weight_key_base,
-                         std::uint64_t layer_tag, std::uint64_t bank_offset, RoundSchedule& schedule) {
+                         std::uint64_t layer_tag, std::uint64_t bank_offset, RoundSchedule& schedule,
+                         std::uint32_t min_round) {
+  if (min_round > rounds_) rounds_ = min_round;  // (rounds in between hold other layers' additions)
   auto& open = open_->open;
   const std::int64_t pods = pods_;
   if (schedule.round.size() != plan.op_count()) {
@@ -187,12 +189,13 @@ void RoundPlanner::place(const LayerPlan& plan, std::uint64_t op, std::uint64_t 
   const std::uint64_t w_key = shared ? weight_key + 1 : layer_tag << 40 | (op + 1);
   const std::uint64_t p_key = layer_tag << 40 | (op + 1);
   bool placed = false;
-  for (int attempt = open.empty() ? 1 : 0; attempt < 2 && !placed; ++attempt) {
+  const bool fits_open = !open.empty() && open.back().index >= min_round;
+  for (int attempt = fits_open ? 0 : 1; attempt < 2 && !placed; ++attempt) {
     if (attempt == 1) open_round();
     const std::size_t first = attempt == 1 ? open.size() - 1 : 0;
     for (std::size_t r = first; r < open.size() && !placed; ++r) {
       OpenRound& round = open[r];
-      if (round.busy >= pods) continue;
+      if (round.busy >= pods || round.index < min_round) continue;
       // The X bank's read port (a path's first link) is the same for every pod: test it once.
       const std::uint64_t x_port = round.x.owner[static_cast<std::size_t>(banks.x)];
       if (x_port != 0 && !(share_ && x_port == x_key)) {
@@ -265,14 +268,25 @@ ReductionRounds reduction_rounds(const LayerPlan& plan, const RoundSchedule& sch
   return ReductionPlanner(pods).add(plan, schedule);
 }
 
+void ReductionPlanner::forget_before(std::uint32_t round) {
+  while (base_ < round && !rounds_.empty()) {
+    rounds_.pop_front();
+    ++base_;
+  }
+  if (rounds_.empty()) base_ = std::max(base_, round);
+}
+
 ReductionRounds ReductionPlanner::add(const LayerPlan& plan, const RoundSchedule& schedule) {
   const std::int64_t pods = pods_;
   ReductionRounds result;
   result.rounds = schedule.rounds;
   const auto P = static_cast<std::size_t>(pods);
   const std::size_t words = (P + 63) / 64;
-  std::vector<Round>& rounds = rounds_;
+  std::deque<Round>& rounds = rounds_;
+  const std::uint32_t base = base_;
   auto at = [&](std::uint32_t r) -> Round& {
+    if (r < base) throw std::logic_error("reduction planner: a round that has begun");
+    r -= base;
     while (rounds.size() <= r) {
       rounds.emplace_back();
       Round& fresh = rounds.back();

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <vector>
 
@@ -94,8 +95,10 @@ class RoundPlanner {
   // layer's input tiles (and, in the compiler's list, its copies) over the banks so that layers
   // sharing rounds do not start in the same bank. Fills `schedule` (per op; its `rounds` is one
   // past the layer's last round).
+  // Only rounds from `min_round` on take it (the rounds after its layer's dependencies', and not
+  // those that have begun).
   void place(const LayerPlan& plan, std::uint64_t op, std::uint64_t position, std::uint64_t weight_key_base,
-             std::uint64_t layer_tag, std::uint64_t bank_offset, RoundSchedule& schedule);
+             std::uint64_t layer_tag, std::uint64_t bank_offset, RoundSchedule& schedule, std::uint32_t min_round = 0);
   // The offset after a layer's tiles: its input tiles (weight-major list) or ops (compiler's list).
   std::uint64_t bank_span(const LayerPlan& plan) const;
   std::uint32_t rounds() const { return rounds_; }  // rounds opened so far
@@ -139,11 +142,14 @@ class ReductionPlanner {
   explicit ReductionPlanner(std::int64_t pods);
   ~ReductionPlanner();
   ReductionRounds add(const LayerPlan& plan, const RoundSchedule& schedule);
+  // Rounds before `round` will take no more additions: forget them.
+  void forget_before(std::uint32_t round);
 
  private:
   struct Round;
   std::int64_t pods_;
-  std::vector<Round> rounds_;
+  std::deque<Round> rounds_;  // from round base_ on
+  std::uint32_t base_ = 0;
 };
 
 }  // namespace sosasim

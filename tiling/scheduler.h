@@ -30,7 +30,7 @@ struct RoundPolicy {
   int pod_tries = 32;            // free pods tried per open round
   int route_choices = 8;         // paths tried per transfer on networks with free-choice stages
   bool compiler_list = false;    // the SOSA compiler's op list and bank placement (RoundScheduleParams)
-  bool concurrent_layers = false;  // ready layers (branches, tenants) share rounds; false: one layer at a time
+  bool concurrent_layers = false;  // layers share rounds after their dependencies'; false: one at a time
 };
 
 class Scheduler {

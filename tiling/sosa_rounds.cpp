@@ -2,9 +2,10 @@
 // the earliest open round with a free pod for which its X, W and P transfers find free routes
 // and bank ports (tiling/round_schedule.h); a round lasts as long as its longest op, and at least
 // 2L + 1 cycles for a network latency of L (the tile goes to the pod and the result comes back).
-// Layers run one at a time in trace order (workloads in turn), or, with `layers: concurrent`, the
-// layers ready when a sequence of rounds is planned share it, their ops interleaved in the list,
-// and the next sequence is planned when they are all done. With `tiling.k_reduction: post_processors` a layer's partial sums
+// Layers run one at a time in trace order (workloads in turn), or, with `layers: concurrent`, each
+// layer's ops go into rounds from the one after its dependencies' last round on, shared with any
+// other layer's (the controller places a layer's ops when it is released, into rounds that have
+// not begun, and begins each round when the one before is over). With `tiling.k_reduction: post_processors` a layer's partial sums
 // are reduced as the SOSA authors' compiler does, in rounds after its ops (reduction_rounds).
 #include <limits>
 
@@ -48,9 +49,10 @@ const SchedulerRegistration kSosaRounds{
        "tile copies from bank q mod N)",
        -kInf, kInf, {"weight_major", "sosa_compiler"}},
       {"layers", ParamType::Choice, "", "sequential",
-       "concurrent: the layers ready when a round sequence is planned (independent branches, other tenants' "
-       "layers) share its rounds, their ops interleaved one by one; the next sequence starts when they are "
-       "all done; sequential: one layer at a time, in trace order, workloads in turn",
+       "concurrent: as the SOSA authors' compiler, a layer's ops go into rounds from the one after its "
+       "dependencies' last round on, into rounds other layers (independent branches, other tenants) use too "
+       "(layers released together have their lists interleaved); sequential: one layer at a time, in trace "
+       "order, workloads in turn",
        -kInf, kInf, {"concurrent", "sequential"}}}},
     [](const ParamValues& params) {
       RoundPolicy policy;

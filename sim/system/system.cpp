@@ -23,6 +23,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <deque>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -113,6 +114,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
           for (std::size_t d : workloads[w].layers[l].depends) depends.push_back(task_of_layer[d]);
         }
         pending_.push_back(depends.size());
+        depends_on_.push_back(depends);
         dependents_.emplace_back();
         for (std::size_t d : depends) dependents_[d].push_back(tasks_.size());
         const Layer& layer = workloads[w].layers[l];
@@ -168,8 +170,13 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     topology_ = make_topology(config.interconnect.params);
     graph_ = topology_->build(config.pods);
     network_latency_ = static_cast<std::uint64_t>(graph_.stages * config.interconnect.hop_latency);
-    task_rounds_end_.assign(tasks_.size(), 0);
-    claimed_group_.assign(static_cast<std::size_t>(config.pods), 0);
+    if (round_policy_.lockstep) {
+      task_last_round_.assign(tasks_.size(), 0);
+      finished_at_.assign(tasks_.size(), kNotArrived);
+      pod_ops_.resize(static_cast<std::size_t>(config.pods));
+      waiting_round_.assign(static_cast<std::size_t>(config.pods), false);
+      reducer_ = std::make_unique<ReductionPlanner>(config.pods);
+    }
     routes_ = std::make_unique<RouteTable>(*topology_, graph_, round_policy_.route_choices, static_cast<int>(config.pods),
                                            config.interconnect.spread_ports);
     if (!round_policy_.lockstep && !config.interconnect.ideal_transfers) {
@@ -204,6 +211,11 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       pods_.push_back(std::make_unique<PodModule>(("pod_" + std::to_string(p)).c_str(), static_cast<int>(p),
                                                   array, *this, *pod_clock_, config.reference_fidelity));
     SC_METHOD(start);
+    if (round_policy_.lockstep) {
+      SC_METHOD(run_rounds);
+      sensitive << round_event_;
+      dont_initialize();
+    }
     if (networks_) {
       SC_METHOD(book_requests);
       sensitive << booking_event_;
@@ -324,7 +336,14 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     op.useful_macs = tile_op.useful_macs();
     op.operands_ready = operands_ready(active, tile);
     if (round_policy_.lockstep)
-      op.operands_ready = std::max(op.operands_ready, round_starts_[schedules_.at(active).round[op_index]]);
+    if (round_policy_.lockstep) {
+      const std::uint32_t round = schedules_.at(active).round[op_index];
+      if (round >= next_round_) {  // it has not begun: run_rounds() wakes the pod when it does
+        waiting_round_[static_cast<std::size_t>(pod)] = true;
+        return PeekResult::Waiting;
+      }
+      op.operands_ready = std::max(op.operands_ready, round_start_[round]);
+    }
     if (networks_) {
       // The op's tiles are requested at R = max(cycle, operands ready): when the pod could begin
       // its weight load. Requests are booked two cycles later, all of cycle R at once in pod
@@ -480,7 +499,16 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
         if (reductions_pending_[op.layer] == 0) finish_layer(op.layer);
         return;
       }
-      complete(op.layer, round_policy_.lockstep ? std::max(cycle, task_rounds_end_[op.layer]) : cycle);
+      if (round_policy_.lockstep) {  // done when its last round (of ops or additions) is over too
+        const std::uint32_t last = task_last_round_[op.layer];
+        if (last >= next_round_) {
+          finished_at_[op.layer] = cycle;  // run_rounds() completes it when that round begins
+          return;
+        }
+        complete(op.layer, std::max(cycle, round_end_[last]));
+        return;
+      }
+      complete(op.layer, cycle);
     }
   }
 
@@ -553,7 +581,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     WorkloadResult& workload = result_.workloads[task.workload];
     if (!workload_started_.count(task.workload) || cycle < workload.start_cycle) workload.start_cycle = cycle;
     workload_started_.insert(task.workload);
-    if (round_policy_.lockstep) {  // it waits for the next sequence of rounds (plan_rounds())
+    if (round_policy_.lockstep) {  // its ops go into rounds (plan_rounds())
       unplanned_.insert(index);
       return;
     }
@@ -593,8 +621,8 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     for (std::size_t next : dependents_[index])
       if (--pending_[next] == 0) make_ready(next, cycle);
     if (round_policy_.lockstep) {
-      group_end_ = std::max(group_end_, cycle);
-      if (--group_left_ == 0) plan_rounds(group_end_);
+      schedules_.erase(index);
+      plan_rounds(cycle);
     }
   }
 
@@ -680,12 +708,12 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       pod_task_[p] = task;
       return true;  // (a chunk is never empty: chunks <= ops)
     }
-    if (round_policy_.lockstep) {  // its ops of the current sequence of rounds
-      if (group_ == 0 || claimed_group_[p] == group_) return false;
-      claimed_group_[p] = group_;
-      if (pod_ops_[p].empty()) return false;
-      cursors_[p] = OpRange{0, pod_ops_[p].size(), 1};
-      pod_task_[p] = pod_ops_[p][0].task;
+    if (round_policy_.lockstep) {  // its ops placed since it last asked, in round order
+      auto& ops = pod_ops_[p];
+      ops.erase(ops.begin(), ops.begin() + static_cast<std::ptrdiff_t>(cursors_[p].begin));  // the ones it ran
+      cursors_[p] = OpRange{0, ops.size(), 1};
+      if (ops.empty()) return false;
+      pod_task_[p] = ops.front().task;
       return true;
     }
     if (open_.empty()) return false;
@@ -1049,36 +1077,42 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     return round_policy_.lockstep ? pod_ops_[static_cast<std::size_t>(pod)][position].op : position;
   }
 
-  // Lock-step rounds, planned at `cycle` for the layers waiting for them (unplanned_): SOSA's
-  // greedy list scheduler places each op in a round and on a pod where its routes and bank ports
-  // are free (tiling/round_schedule.h); under `layers: concurrent` the waiting layers share the
-  // rounds, their lists interleaved op by op. A round lasts its longest op (streamed rows, plus
-  // weight load, fill and drain unless ideal) and at least 2L + 1 cycles; the next sequence is
-  // planned when these layers are all done. Taken are the oldest waiting layer and the others
-  // whose weights DRAM has been asked for already: a layer further on could wait for W bank
-  // space that only later layers' ops free.
+  // Lock-step rounds (SOSA's greedy list scheduler, tiling/round_schedule.h): a layer's ops are
+  // placed when it is released, at `cycle`, each in a round and on a pod where its routes and
+  // bank ports are free, from the round after its dependencies' last round on (as the SOSA
+  // authors' compiler does) and never in a round that has begun. Under `layers: sequential` a
+  // layer depends on the one before it. Layers released together have their lists interleaved
+  // op by op, each with its input tiles from its own offset in the banks, so that they share
+  // rounds. A layer is placed once DRAM has been asked for all its weights, or once every layer
+  // before it is done: a pod runs its ops in round order, and an op whose weight tile waits for W
+  // bank space must not hold up ops that would free it. The rest wait for a later release,
+  // completion or fetch. run_rounds() begins the rounds.
   void plan_rounds(std::uint64_t cycle) {
+    while (oldest_unfinished_ < tasks_.size() && completed_[oldest_unfinished_]) ++oldest_unfinished_;
     std::vector<std::size_t> group;
     for (std::size_t task : unplanned_)
-      if (group.empty() || task < fetch_layer_) group.push_back(task);
+      if (task < fetch_layer_ || task == oldest_unfinished_) group.push_back(task);
     if (group.empty()) return;
     for (std::size_t task : group) unplanned_.erase(task);
-    ++group_;
-    group_left_ = group.size();
-    group_end_ = cycle;
+    if (!planner_)
+      planner_ = std::make_unique<RoundPlanner>(
+          config_.pods, *routes_,
+          RoundScheduleParams{round_policy_.lookback_rounds, round_policy_.pod_tries, round_policy_.compiler_list},
+          held_weights_);
+    const bool concurrent = round_policy_.concurrent_layers;
     const auto R = static_cast<std::uint64_t>(config_.array.rows), C = static_cast<std::uint64_t>(config_.array.cols);
-    RoundPlanner planner(config_.pods, *routes_,
-                         RoundScheduleParams{round_policy_.lookback_rounds, round_policy_.pod_tries,
-                                             round_policy_.compiler_list},
-                         held_weights_);
-    schedules_.clear();
-    for (auto& list : pod_ops_) list.clear();
-    pod_ops_.resize(static_cast<std::size_t>(config_.pods));
     std::vector<std::vector<std::uint64_t>> lists;
-    for (std::size_t task : group) lists.push_back(planner.list(tasks_[task].plan));
+    std::vector<std::uint32_t> first_round;  // per layer: the round after its dependencies'
+    std::vector<std::uint64_t> offset;       // per layer: where its tiles start in the banks
+    for (std::size_t task : group) {
+      lists.push_back(planner_->list(tasks_[task].plan));
+      std::uint32_t first = next_round_;
+      for (std::size_t dep : depends_on_[task]) first = std::max(first, task_last_round_[dep] + 1);
+      first_round.push_back(first);
+      offset.push_back(concurrent ? bank_offset_ : 0);
+      if (concurrent) bank_offset_ += planner_->bank_span(tasks_[task].plan);
+    }
     std::vector<std::uint64_t> placed(group.size(), 0);  // per layer: ops placed so far
-    std::vector<std::uint64_t> offset(group.size(), 0);  // per layer: where its tiles start in the banks
-    for (std::size_t i = 1; i < group.size(); ++i) offset[i] = offset[i - 1] + planner.bank_span(tasks_[group[i - 1]].plan);
     for (bool more = true; more;) {
       more = false;
       for (std::size_t i = 0; i < group.size(); ++i) {
@@ -1087,16 +1121,14 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
         const std::size_t task = group[i];
         RoundSchedule& schedule = schedules_[task];
         const std::uint64_t op = lists[i][placed[i]];
-        planner.place(tasks_[task].plan, op, placed[i]++, tasks_[task].first_weight_key,
-                      group.size() > 1 ? i + 1 : 0, offset[i], schedule);
+        planner_->place(tasks_[task].plan, op, placed[i]++, tasks_[task].first_weight_key, concurrent ? task + 1 : 0,
+                        offset[i], schedule, first_round[i]);
         pod_ops_[schedule.pod[op]].push_back(RoundOp{static_cast<std::uint32_t>(task), static_cast<std::uint32_t>(op)});
       }
     }
-    std::uint32_t rounds = planner.rounds();
-    std::vector<std::uint64_t> longest(rounds, 0);
-    std::vector<std::uint32_t> last_round;  // per task of the group: one past its last round
-    ReductionPlanner reducer(config_.pods);
-    for (std::size_t task : group) {
+    reducer_->forget_before(next_round_);
+    for (std::size_t i = 0; i < group.size(); ++i) {
+      const std::size_t task = group[i];
       RoundSchedule& schedule = schedules_[task];
       result_.round_placements_blocked += schedule.blocked;
       const LayerPlan& plan = tasks_[task].plan;
@@ -1104,7 +1136,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       ReductionRounds reduction;
       reduction.rounds = schedule.rounds;
       if (config_.tiling.reduce_on_post_processors) {
-        reduction = reducer.add(plan, schedule);
+        reduction = reducer_->add(plan, schedule);
         result_.round_chained_partial_sums += reduction.chained;
         result_.round_post_processor_ops += reduction.additions;
         // Bytes: an op counts a P_in read (bank and network) for every K block after the first as it
@@ -1119,33 +1151,61 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
         result_.bytes.sram_p_in_read += bytes;
         result_.bytes.sram_p_out_write += bytes;
       }
-      last_round.push_back(reduction.rounds);
-      if (reduction.rounds > rounds) {
-        rounds = reduction.rounds;
-        longest.resize(rounds, 0);
+      const std::uint32_t rounds = std::max(reduction.rounds, planner_->rounds());
+      if (round_longest_.size() < rounds) {
+        round_longest_.resize(rounds, 0);
+        round_ready_.resize(rounds, 0);
       }
-      for (std::size_t r = 0; r < reduction.longest.size(); ++r) longest[r] = std::max(longest[r], reduction.longest[r]);
+      task_last_round_[task] = reduction.rounds - 1;
+      for (std::size_t r = 0; r < reduction.longest.size(); ++r)
+        round_longest_[r] = std::max(round_longest_[r], reduction.longest[r]);
       for (std::uint64_t op = 0; op < plan.op_count(); ++op) {
-        auto m_rows = static_cast<std::uint64_t>(plan.op(op).m_rows);
-        std::uint64_t& round_longest = longest[schedule.round[op]];
-        round_longest = std::max(round_longest, config_.array.ideal_fill_drain ? m_rows : R + m_rows + R + C - 2);
+        const auto m_rows = static_cast<std::uint64_t>(plan.op(op).m_rows);
+        const std::uint32_t round = schedule.round[op];
+        round_longest_[round] = std::max(round_longest_[round], config_.array.ideal_fill_drain ? m_rows : R + m_rows + R + C - 2);
       }
-      result_.layers[task].start_cycle = cycle;
+      // (released at start_cycle by make_ready(), placed now)
+      const std::uint64_t release = std::max(result_.layers[task].start_cycle, cycle);
+      for (std::uint32_t r = first_round[i]; r <= task_last_round_[task]; ++r)
+        round_ready_[r] = std::max(round_ready_[r], release);
+      result_.layers[task].start_cycle = release;
     }
-    result_.rounds += rounds;
-    round_starts_.assign(rounds, 0);
-    std::vector<std::uint64_t> round_ends(rounds, cycle);
-    std::uint64_t start = cycle;
-    for (std::uint32_t round = 0; round < rounds; ++round) {
-      const std::uint64_t length = std::max(longest[round], 2 * network_latency_ + 1);
-      round_starts_[round] = start;
-      start += length;
-      round_ends[round] = start;
-      last_round_cycles_ = length;
-    }
-    for (std::size_t i = 0; i < group.size(); ++i)
-      task_rounds_end_[group[i]] = last_round[i] > 0 ? round_ends[last_round[i] - 1] : cycle;
     for (const auto& pod : pods_) pod->wake();
+    if (next_round_ < round_longest_.size()) round_event_.notify(sc_core::SC_ZERO_TIME);
+  }
+
+  // Begins the rounds in order: round r when round r - 1 is over and the layers with ops in it
+  // have been released. Its length is fixed then: its longest op (streamed rows, plus weight
+  // load, fill and drain unless ideal) or post-processor op, and at least 2L + 1 cycles.
+  void run_rounds() {
+    const std::uint64_t now = current_cycle();
+    while (next_round_ < round_longest_.size()) {
+      const std::uint32_t round = next_round_;
+      const std::uint64_t start = std::max(rounds_clock_, round_ready_[round]);
+      if (start > now) {
+        round_event_.notify(cycles(start - now));
+        return;
+      }
+      const std::uint64_t length = std::max(round_longest_[round], 2 * network_latency_ + 1);
+      round_start_.push_back(start);
+      round_end_.push_back(start + length);
+      rounds_clock_ = start + length;
+      last_round_cycles_ = length;
+      ++result_.rounds;
+      ++next_round_;
+      for (std::size_t p = 0; p < pods_.size(); ++p)
+        if (waiting_round_[p]) {
+          waiting_round_[p] = false;
+          pods_[p]->wake();
+        }
+      // Layers whose ops have all finished and whose last round this is are done at its end.
+      for (std::size_t task = 0; task < finished_at_.size(); ++task)
+        if (finished_at_[task] != kNotArrived && task_last_round_[task] == round) {
+          const std::uint64_t finish = finished_at_[task];
+          finished_at_[task] = kNotArrived;
+          complete(task, std::max(finish, round_end_[round]));
+        }
+    }
   }
 
   // The order in which a layer's weight tiles are fetched: the order the pods will use them.
@@ -1246,6 +1306,8 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       if (fetch_tile_ == task.plan.weight_tiles()) {
         ++fetch_layer_;
         fetch_tile_ = 0;
+        // A released layer waiting for its weights to be asked for can be placed now.
+        if (round_policy_.lockstep && unplanned_.count(fetch_layer_ - 1)) plan_rounds(cycle);
         continue;
       }
       const std::uint64_t tile = data.fetch_order[fetch_tile_];
@@ -1279,6 +1341,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   std::map<std::uint64_t, std::vector<int>> waiters_;
   bool dynamic_ = false;
   std::vector<std::size_t> pending_;                  // per task: dependencies not finished
+  std::vector<std::vector<std::size_t>> depends_on_;  // per task: the tasks it waits for
   std::vector<std::vector<std::size_t>> dependents_;  // per task
   std::set<std::size_t> open_;                        // ready tasks with ops to hand out, oldest first
   std::vector<std::uint64_t> next_chunk_;             // per task, dynamic scheduling: chunks claimed
@@ -1293,7 +1356,6 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   std::size_t tasks_done_ = 0;
   RoundPolicy round_policy_;
   std::uint64_t network_latency_ = 0;
-  std::vector<std::uint64_t> round_starts_;  // of the active layer's rounds
   std::unique_ptr<Topology> topology_;
   NetworkGraph graph_;
   std::unique_ptr<RouteTable> routes_;            // lock-step rounds reserve routes in it
@@ -1342,14 +1404,21 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   struct RoundOp {
     std::uint32_t task, op;
   };
-  std::set<std::size_t> unplanned_;           // ready layers waiting for a sequence of rounds
-  std::vector<std::uint64_t> task_rounds_end_;  // per task: the end of its last round
-  std::vector<std::uint64_t> claimed_group_;    // per pod: the last sequence it took its ops of
-  std::uint64_t group_ = 0;                     // sequences planned
-  std::size_t group_left_ = 0;                  // layers of the current sequence not done
-  std::uint64_t group_end_ = 0;                 // the latest end among its layers done
+  std::set<std::size_t> unplanned_;             // released layers whose ops are not placed yet
+  std::vector<std::uint32_t> task_last_round_;  // per task: its last round (of ops or additions)
+  std::vector<std::uint64_t> finished_at_;      // per task: its ops finished then, its last round not begun
+  std::unique_ptr<RoundPlanner> planner_;
+  std::unique_ptr<ReductionPlanner> reducer_;
+  std::uint64_t bank_offset_ = 0;               // layers: concurrent: where the next layer's tiles start
+  // Per round: its longest op so far and the latest release of a layer with ops in it (until it
+  // begins); its start and end once it has.
+  std::vector<std::uint64_t> round_longest_, round_ready_, round_start_, round_end_;
+  std::uint32_t next_round_ = 0;                // the next round to begin
+  std::uint64_t rounds_clock_ = 0;              // the end of the last round begun
+  std::vector<bool> waiting_round_;             // per pod: its next op's round has not begun
+  sc_core::sc_event round_event_;
   std::vector<std::uint64_t> held_weights_;       // per pod: the weight tile it holds, for the round scheduler
-  std::vector<std::vector<RoundOp>> pod_ops_;  // per pod: its ops of the current sequence, in round order
+  std::vector<std::deque<RoundOp>> pod_ops_;  // per pod: its placed ops not yet run, in round order
   std::uint64_t last_round_cycles_ = 0;
   std::size_t fetch_layer_ = 0;
   std::uint64_t fetch_tile_ = 0;
