@@ -812,6 +812,16 @@ TEST_CASE("a reference-fidelity system run agrees with the fast run cycle for cy
   }
 }
 
+TEST_CASE("router transfers under lock-step rounds are refused with the key named", "[cli][system][errors]") {
+  Outcome outcome = run_sosasim("run -q -p tiling.scheduler=sosa_rounds -p interconnect.transfers=routers");
+  CHECK(outcome.exit_code == 2);
+  CHECK_THAT(outcome.output, Contains("interconnect.transfers"));
+  CHECK_THAT(outcome.output, Contains("sosa_rounds"));
+  Outcome routing = run_sosasim("run -q -p interconnect.routing=zigzag");
+  CHECK(routing.exit_code == 2);
+  CHECK_THAT(routing.output, Contains("interconnect.routing"));
+}
+
 TEST_CASE("reference fidelity refuses what it does not model", "[cli][system][fidelity][errors]") {
   Outcome ideal = run_sosasim("run -q -p simulation.fidelity=reference -p array.ideal_fill_drain=true");
   CHECK(ideal.exit_code == 2);
