@@ -209,3 +209,38 @@ TEST_CASE("SOSA's K reduction: partial sums chain across rounds, the rest add up
     CHECK(r.rounds == 3);
   }
 }
+
+TEST_CASE("layers sharing a planner share rounds, from the round after their dependencies'", "[rounds]") {
+  // Two 4-op layers on a 16-port crossbar: placed one after another, the second fills the
+  // first's round; told to start later (min_round), it opens a round of its own. Layers keep
+  // their transfers apart (tags) and, with a bank offset, their input tiles in other banks.
+  auto topo = topology("crossbar", 1);
+  NetworkGraph graph = topo->build(16);
+  RouteTable routes(*topo, graph, 8);
+  LayerPlan a(gemm(8, 8, 32), TileShape{8, 8, 8}), b(gemm(8, 8, 32), TileShape{8, 8, 8});
+  REQUIRE(a.op_count() == 4);
+  auto place_all = [&](std::uint32_t b_first_round, std::uint64_t b_offset) {
+    std::vector<std::uint64_t> held;
+    RoundPlanner planner(16, routes, RoundScheduleParams{}, held);
+    RoundSchedule sa, sb;
+    for (std::uint64_t op : planner.list(a)) planner.place(a, op, op, 0, 1, 0, sa);
+    for (std::uint64_t op : planner.list(b)) planner.place(b, op, op, 100, 2, b_offset, sb, b_first_round);
+    return std::make_tuple(sa, sb, planner.rounds());
+  };
+  auto [sa, sb, rounds] = place_all(0, 0);
+  CHECK(rounds == 2);  // b's input tiles sit in a's banks: their ports are taken in round 0
+  std::set<std::uint32_t> a_pods(sa.pod.begin(), sa.pod.end());
+  std::vector<std::uint64_t> unused;
+  const std::uint64_t span = RoundPlanner(16, routes, RoundScheduleParams{}, unused).bank_span(a);
+  CHECK(span == 1);  // a's one input tile (one row and K block, read by its four column blocks)
+  auto [sa2, sb2, rounds2] = place_all(0, span);
+  CHECK(rounds2 == 1);  // offset past a's input tile, b shares round 0
+  for (std::uint64_t op = 0; op < 4; ++op) {
+    CHECK(sb2.round[op] == 0);
+    CHECK(!a_pods.count(sb2.pod[op]));  // one op per pod and round
+  }
+  auto [sa3, sb3, rounds3] = place_all(1, span);
+  CHECK(rounds3 == 2);
+  for (std::uint64_t op = 0; op < 4; ++op) CHECK(sb3.round[op] == 1);
+  CHECK(sb3.rounds == 2);  // one past its last round
+}
