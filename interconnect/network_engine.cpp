@@ -466,14 +466,44 @@ struct FastNetwork::State {
     instance.destinations.assign(destinations.begin(), destinations.end());
     return slot;
   }
-  std::vector<int> credits;
   // Credits on their way back per router input: runs of one credit a cycle from `from` on
-  // (a packet's flits leave one a cycle), oldest first.
+  // (a packet's flits leave one a cycle), oldest first. The first few runs sit inline beside the
+  // input's credit count (one cache line per input), any further ones in a ring.
   struct Returns {
     std::uint64_t from;
     std::uint64_t count;
   };
-  std::vector<Ring<Returns>> returns;  // (rings: a few entries each, in cache, unlike std::deque's blocks)
+  struct Credits {
+    static constexpr std::size_t kInline = 2;
+    int credits = 0;
+    std::uint32_t head = 0, size = 0;  // of `inline_runs`
+    Returns inline_runs[kInline];
+    Ring<Returns> more;  // runs after the inline ones
+    bool empty() const { return size == 0; }
+    std::size_t count() const { return size + more.size(); }
+    Returns& front() { return inline_runs[head]; }
+    const Returns& at(std::size_t i) const {
+      return i < size ? inline_runs[(head + i) % kInline] : more[i - size];
+    }
+    void pop_front() {
+      head = (head + 1) % kInline;
+      --size;
+      if (!more.empty()) {  // keep the inline runs the oldest
+        inline_runs[(head + size) % kInline] = more.front();
+        more.pop_front();
+        ++size;
+      }
+    }
+    void push_back(const Returns& run) {
+      if (size < kInline && more.empty()) {
+        inline_runs[(head + size) % kInline] = run;
+        ++size;
+      } else {
+        more.push_back(run);
+      }
+    }
+  };
+  std::vector<Credits> credits;  // per router input
   std::vector<int> sender_of;                      // node feeding each router input: router, or R + terminal
   std::vector<bool> sender_waits;                  // the sender found too few credits and no returns pending
   std::vector<Ring<std::size_t>> fifos;
@@ -491,8 +521,8 @@ struct FastNetwork::State {
     check_params(p);
     const auto total = static_cast<std::size_t>(inputs.total);
     stats.output_busy_cycles.assign(out_offset.back(), 0);
-    credits.assign(total, p.buffer_flits);
-    returns.resize(total);
+    credits.resize(total);
+    for (Credits& input : credits) input.credits = p.buffer_flits;
     sender_of.assign(total, -1);
     sender_waits.assign(total, false);
     for (int r = 0; r < R; ++r)
@@ -517,25 +547,25 @@ struct FastNetwork::State {
   }
 
   int available(int receiver, std::uint64_t t) {
-    auto& pending = returns[static_cast<std::size_t>(receiver)];
+    Credits& pending = credits[static_cast<std::size_t>(receiver)];
     while (!pending.empty() && pending.front().from <= t) {
       Returns& run = pending.front();
       const std::uint64_t back = std::min(run.count, t - run.from + 1);
-      credits[static_cast<std::size_t>(receiver)] += static_cast<int>(back);
+      pending.credits += static_cast<int>(back);
       run.from += back;
       run.count -= back;
       if (run.count > 0) break;
       pending.pop_front();
     }
-    return credits[static_cast<std::size_t>(receiver)];
+    return pending.credits;
   }
   // The first cycle at which `receiver` will have `needed` credits from returns already known.
   std::uint64_t credit_time(int receiver, int needed) const {
-    int missing = needed - credits[static_cast<std::size_t>(receiver)];
+    const Credits& pending = credits[static_cast<std::size_t>(receiver)];
+    int missing = needed - pending.credits;
     if (missing <= 0) return 0;
-    const auto& pending = returns[static_cast<std::size_t>(receiver)];
-    for (std::size_t i = 0; i < pending.size(); ++i) {
-      const Returns& run = pending[i];
+    for (std::size_t i = 0; i < pending.count(); ++i) {
+      const Returns& run = pending.at(i);
       if (static_cast<std::uint64_t>(missing) <= run.count) return run.from + static_cast<std::uint64_t>(missing) - 1;
       missing -= static_cast<int>(run.count);
     }
@@ -552,7 +582,7 @@ struct FastNetwork::State {
   // Flits leaving input `receiver` at t .. t+f-1 return credits at t+1 .. t+f; the sender looks
   // again from t+1 on.
   void leave(int receiver, std::uint64_t t, int flits) {
-    returns[static_cast<std::size_t>(receiver)].push_back(Returns{t + 1, static_cast<std::uint64_t>(flits)});
+    credits[static_cast<std::size_t>(receiver)].push_back(Returns{t + 1, static_cast<std::uint64_t>(flits)});
     int sender = sender_of[static_cast<std::size_t>(receiver)];
     if (sender >= 0 && sender_waits[static_cast<std::size_t>(receiver)]) {
       sender_waits[static_cast<std::size_t>(receiver)] = false;
@@ -584,7 +614,7 @@ struct FastNetwork::State {
       else sender_waits[static_cast<std::size_t>(receiver)] = true;
       return;
     }
-    credits[static_cast<std::size_t>(receiver)] -= packet.flits;
+    credits[static_cast<std::size_t>(receiver)].credits -= packet.flits;
     terminal_busy[static_cast<std::size_t>(terminal)] = t + static_cast<std::uint64_t>(packet.flits);
     pool.inject(terminal, t);
     arrive(port.router, port.port, new_instance(queue.front(), packet.destinations), t + L);
@@ -630,7 +660,7 @@ struct FastNetwork::State {
           if (to.router == kTerminal) {
             deliver(packet_index, choice.destinations.front(), t + L, t + L + f - 1);
           } else {
-            credits[static_cast<std::size_t>(inputs.at(to.router, to.port))] -= flits;
+            credits[static_cast<std::size_t>(inputs.at(to.router, to.port))].credits -= flits;
             arrive(to.router, to.port, new_instance(packet_index, choice.destinations), t + L);
           }
         }
