@@ -1,9 +1,10 @@
 // The system top level (SystemC): the controller, N pod modules and the DRAM module.
 //
 // Model (docs/model.md):
-// - Layers are released when their dependencies have finished (layer_static and sosa_rounds: one
-//   at a time, in trace order; dynamic: every ready layer at once). Workloads run one after
-//   another unless dynamic shares the pods among them.
+// - Layers are released when their dependencies have finished (layer_static, and sosa_rounds
+//   with layers: sequential: one at a time, in trace order; dynamic and sosa_rounds with layers:
+//   concurrent: every ready layer at once). Workloads run one after another unless those two
+//   share the pods among them.
 // - The scheduler gives each pod its ops of a layer (its contiguous range, which dynamic hands
 //   out when the pod frees up, or the ops the round scheduler placed on it); pods execute them
 //   in order with the fast per-op array model (arch/pod_timing.h) or, at reference fidelity, the
@@ -13,7 +14,9 @@
 //   has finished. Layers without producers also fetch their input X from DRAM first.
 // - Tiles reach the pods through the networks: under sosa_rounds, routes are reserved per round
 //   (tiling/round_schedule.h); otherwise each op's input tile and each new weight tile are booked
-//   on the X and W networks' links (interconnect/network_calendar.h) when the pod asks for the op.
+//   on the X and W networks' links (interconnect/network_calendar.h) when the pod asks for the op,
+//   or, with interconnect.transfers: routers, sent through the router engines
+//   (sim/system/router_transfers.h), and the pod learns when they arrive.
 // - Partial sums accumulate in each pod's own P bank. K blocks of one output tile computed on
 //   several pods are added for free (tiling.k_reduction: free) or by post-processor reduction
 //   trees over a third network (post_processors), which a layer's completion waits for; under
@@ -1399,7 +1402,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   sc_core::sc_event completion_event_;
   sc_core::sc_event booking_event_;
   std::vector<std::uint64_t> pod_weight_key_;     // per pod: the newest weight tile booked for it
-  // Lock-step rounds: the current sequence's schedules (per task), and per pod its ops in round order.
+  // Lock-step rounds: the schedules of the layers placed and not done (per task).
   std::unordered_map<std::size_t, RoundSchedule> schedules_;
   struct RoundOp {
     std::uint32_t task, op;
