@@ -37,7 +37,7 @@ bool RouterTransfers::send(Network network, int source, int destination, std::ui
     auto queued = queued_[network].find({source, key});
     if (queued != queued_[network].end()) {
       if (networks_[network]->join(queued->second, to)) {
-        in_flight_[network].find(queued->second)->second.tags.emplace_back(to, tag);
+        in_flight_[network].find(queued->second)->second.copies.push_back({to, tag, created});
         ++use_[network].joined;
         return true;
       }
@@ -49,7 +49,7 @@ bool RouterTransfers::send(Network network, int source, int destination, std::ui
       if (std::find(packet.destinations.begin(), packet.destinations.end(), to) != packet.destinations.end())
         throw ModelError(created, "router networks", "tile " + std::to_string(key) + " sent twice to one pod in a cycle");
       packet.destinations.push_back(to);
-      staged_info_[network][at->second].tags.emplace_back(to, tag);
+      staged_info_[network][at->second].copies.push_back({to, tag, created});
       ++use_[network].joined;
       return true;
     }
@@ -67,7 +67,7 @@ bool RouterTransfers::send(Network network, int source, int destination, std::ui
   info.source = source;
   info.created = created;
   info.key = key;
-  info.tags.emplace_back(to, tag);
+  info.copies.push_back({to, tag, created});
   staged_info_[network].push_back(std::move(info));
   return false;
 }
@@ -126,21 +126,25 @@ void RouterTransfers::advance(std::uint64_t now, std::vector<Arrival>& out) {
       const int pod = endpoint_of_terminal_[static_cast<std::size_t>(delivery.destination)];
       Arrival arrival;
       arrival.network = static_cast<Network>(n);
-      for (const auto& [terminal, tag] : info.tags)
-        if (terminal == delivery.destination) arrival.tag = tag;
+      std::uint64_t sent = info.created;
+      for (const auto& copy : info.copies)
+        if (copy.terminal == delivery.destination) {
+          arrival.tag = copy.tag;
+          sent = copy.sent;
+        }
       arrival.head = delivery.head_cycle;
       arrival.tail = delivery.tail_cycle;
-      arrival.created = info.created;
+      arrival.created = sent;
       arrival.injected = delivery.injected;
       Use& use = use_[n];
       ++use.transfers;
-      const std::uint64_t zero_load = info.created + zero_load_head(info.source, pod);
+      const std::uint64_t zero_load = sent + zero_load_head(info.source, pod);
       use.wait_cycles += delivery.head_cycle > zero_load ? delivery.head_cycle - zero_load : 0;
-      use.bank_port_wait_cycles += delivery.injected - info.created;
+      use.bank_port_wait_cycles += delivery.injected - sent;
       if (delivery.packet_flit_hops > 0)  // (reported with the copy decided last)
         arrival.network_bytes = info.bytes * static_cast<double>(delivery.packet_flit_hops) /
                                 (static_cast<double>(info.flits) * routers_on_path(info.source, pod));
-      if (++info.arrived == info.tags.size()) {  // its last copy: the packet is done
+      if (++info.arrived == info.copies.size()) {  // its last copy: the packet is done
         auto queued = queued_[n].find({info.source, info.key});
         if (queued != queued_[n].end() && queued->second == delivery.id) queued_[n].erase(queued);
         in_flight_[n].erase(it);

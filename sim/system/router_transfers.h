@@ -45,7 +45,8 @@ class RouterTransfers {
     Network network = X;
     std::uint64_t tag = 0;
     std::uint64_t head = 0, tail = 0;  // at the destination pod
-    std::uint64_t created = 0, injected = 0;
+    std::uint64_t created = 0;   // this copy was asked for (sent)
+    std::uint64_t injected = 0;  // its packet left the bank
     // On a packet's last arrival: its bytes times the links its copies took over the links of one
     // copy's path (a multicast's shared links count once); 0 on the others.
     double network_bytes = 0;
@@ -72,8 +73,13 @@ class RouterTransfers {
     int source = 0;                          // endpoint
     std::uint64_t created = 0;
     std::uint64_t key = 0;
-    std::vector<std::pair<int, std::uint64_t>> tags;  // per destination terminal
-    std::size_t arrived = 0;                          // copies whose arrival is known
+    struct Copy {
+      int terminal;
+      std::uint64_t tag;
+      std::uint64_t sent;  // when this copy was asked for (a copy that joined a queued packet: later)
+    };
+    std::vector<Copy> copies;
+    std::size_t arrived = 0;  // copies whose arrival is known
   };
   std::uint64_t zero_load_head(int source, int destination);  // endpoints
   int routers_on_path(int source, int destination);
