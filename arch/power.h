@@ -43,11 +43,12 @@ struct ActivityCounts {
   double sram_bytes = 0;         // bank reads and writes
   double network_bytes = 0;      // bytes injected into the bank-pod networks
   double dram_bytes = 0;
+  std::uint64_t additions = 0;   // partial-sum values added by the post-processors (K reduction)
 };
 
 struct EnergyBreakdown {
-  double mac_j = 0, sram_j = 0, interconnect_j = 0, dram_j = 0;
-  double total_j() const { return mac_j + sram_j + interconnect_j + dram_j; }
+  double mac_j = 0, sram_j = 0, interconnect_j = 0, dram_j = 0, post_processor_j = 0;
+  double total_j() const { return mac_j + sram_j + interconnect_j + dram_j + post_processor_j; }
 };
 
 EnergyBreakdown activity_energy(const PowerInputs& in, const TechTable& tech, const ActivityCounts& counts);

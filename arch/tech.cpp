@@ -87,6 +87,11 @@ class TechReader {
     table.interconnect_w_per_byte_switch =
         number(child(root, "interconnect", ""), "w_per_byte_switch", "interconnect");
     table.dram_pj_per_byte = number(child(root, "dram", ""), "energy_pj_per_byte", "dram");
+    if (root["post_processor"].IsDefined()) {
+      YAML::Node adds = root["post_processor"];
+      table.int32_add_pj = number(adds, "int32_add_pj", "post_processor");
+      table.fp32_add_pj = number(adds, "fp32_add_pj", "post_processor");
+    }
     return table;
   }
 

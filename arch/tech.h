@@ -24,6 +24,8 @@ struct TechTable {
   double sram_area_mm2_per_kib = 0;
   double interconnect_w_per_byte_switch = 0;
   double dram_pj_per_byte = 0;
+  // Post-processor additions of partial sums (optional in a table: absent, they cost nothing).
+  double int32_add_pj = 0, fp32_add_pj = 0;
 
   // Cost of one MAC of `format` (BFP: interpolated in mantissa bits).
   MacCost mac_cost(const FormatSpec& format) const;

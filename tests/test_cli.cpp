@@ -812,6 +812,23 @@ TEST_CASE("a reference-fidelity system run agrees with the fast run cycle for cy
   }
 }
 
+TEST_CASE("post-processor reduction counts its additions and their energy", "[cli][system]") {
+  // One output tile of 8 x 8 with four K blocks, one on each of 4 pods: the reduction tree adds
+  // three partial tiles of 64 values on the post-processors; free reduction adds none.
+  TempDir dir;
+  dir.write("k.csv", "layer,M,K,N\nk,8,32,8\n");
+  std::string config = dir.write("c.yaml", "pods: 4\narray: {rows: 8, cols: 8}\ntiling: {partition_size: 8, "
+                                           "scheduler: layer_static}\nworkload: {trace: k.csv}\n");
+  for (const char* reduction : {"free", "post_processors"}) {
+    INFO(reduction);
+    REQUIRE(run_sosasim("run " + config + " -q -o " + dir.path() + "/o -p tiling.k_reduction=" + reduction).exit_code == 0);
+    nlohmann::json summary = read_json(dir.path() + "/o/summary.json");
+    const double additions = summary["activity"]["post_processor_additions"].get<double>();
+    CHECK(additions == (std::string(reduction) == "free" ? 0.0 : 192.0));
+    CHECK(summary["energy_breakdown_j"]["post_processor"].get<double>() == Approx(additions * 0.1e-12));
+  }
+}
+
 TEST_CASE("router transfers under lock-step rounds are refused with the key named", "[cli][system][errors]") {
   Outcome outcome = run_sosasim("run -q -p tiling.scheduler=sosa_rounds -p interconnect.transfers=routers");
   CHECK(outcome.exit_code == 2);

@@ -106,3 +106,20 @@ TEST_CASE("sparse weights pay for their index bits in SRAM traffic", "[power]") 
   SimConfig config = load_config(std::nullopt, {"sparsity.pattern=2:4"});
   CHECK(peak_sram_bytes_per_pod_cycle(power_inputs(config, 0)) == Approx(32 + 5 * 32 + 32 * 2 / 8.0));
 }
+
+TEST_CASE("post-processor additions cost an integer or a floating-point add each", "[power]") {
+  SimConfig config = load_config(std::nullopt, {});
+  PowerInputs in = power_inputs(config, 0);
+  TechTable tech = load_tech_table("");
+  REQUIRE(tech.int32_add_pj == Approx(0.1));
+  REQUIRE(tech.fp32_add_pj == Approx(0.9));
+  ActivityCounts counts;
+  counts.additions = 1000000;
+  EnergyBreakdown energy = activity_energy(in, tech, counts);  // int8: 32-bit integer partial sums
+  CHECK(energy.post_processor_j == Approx(1e6 * 0.1e-12));
+  CHECK(energy.total_j() == Approx(energy.post_processor_j));
+  in.format.type = "bf16";  // FP32 partial sums
+  CHECK(activity_energy(in, tech, counts).post_processor_j == Approx(1e6 * 0.9e-12));
+  counts.additions = 0;
+  CHECK(activity_energy(in, tech, counts).post_processor_j == 0.0);
+}

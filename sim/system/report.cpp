@@ -78,6 +78,7 @@ RunReport build_report(const SimConfig& config, const SimulationResult& result) 
     energy.sram_j += part.sram_j;
     energy.interconnect_j += part.interconnect_j;
     energy.dram_j += part.dram_j;
+    energy.post_processor_j += part.post_processor_j;
   }
   Area area = chip_area(inputs, tech);
   MachineShape shape = shape_of(config);
@@ -104,10 +105,12 @@ RunReport build_report(const SimConfig& config, const SimulationResult& result) 
   s["tops_per_mm2"] = area.total_mm2() > 0 ? m.effective_tops / area.total_mm2() : 0.0;
   s["peak_power_breakdown_w"] = {{"sram", peak.sram_w}, {"mac", peak.mac_w}, {"interconnect", peak.interconnect_w}};
   s["energy_breakdown_j"] = {{"mac", energy.mac_j}, {"sram", energy.sram_j},
-                             {"interconnect", energy.interconnect_j}, {"dram", energy.dram_j}};
+                             {"interconnect", energy.interconnect_j}, {"dram", energy.dram_j},
+                             {"post_processor", energy.post_processor_j}};
   s["area_breakdown_mm2"] = {{"mac", area.mac_mm2}, {"sram", area.sram_mm2}};
   s["activity"] = {{"macs", result.activity.macs}, {"sram_bytes", result.activity.sram_bytes},
-                   {"network_bytes", result.activity.network_bytes}, {"dram_bytes", result.activity.dram_bytes}};
+                   {"network_bytes", result.activity.network_bytes}, {"dram_bytes", result.activity.dram_bytes},
+                   {"post_processor_additions", result.activity.additions}};
   double pod_cycles = static_cast<double>(result.cycles) * static_cast<double>(config.pods);
   s["stats"] = {{"tile_ops", result.tile_ops},
                 {"weight_loads", result.weight_loads},

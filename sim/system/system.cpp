@@ -289,6 +289,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       result_.activity.sram_bytes += layer.activity.sram_bytes;
       result_.activity.network_bytes += layer.activity.network_bytes;
       result_.activity.dram_bytes += layer.activity.dram_bytes;
+      result_.activity.additions += layer.activity.additions;
     }
   }
 
@@ -932,8 +933,10 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     reduction_arrived(reduction, booking.tail);
   }
 
-  // A partial tile's last row reaches its parent at `tail`.
+  // A partial tile's last row reaches its parent at `tail`; its post-processor adds it.
   void reduction_arrived(const Reduction& reduction, std::uint64_t tail) {
+    result_.layers[reduction.layer].activity.additions +=
+        static_cast<std::uint64_t>(reduction.bytes / tasks_[reduction.layer].psum_bytes + 0.5);
     // The receiver's post-processor adds each row the cycle after it arrives.
     TreeNode& parent = trees_[reduction.layer].find(reduction.tile)->second[static_cast<std::size_t>(reduction.node & (reduction.node - 1))];
     parent.ready = std::max(parent.ready, tail + 2);
@@ -1149,6 +1152,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
         // networks (three tiles per addition cross them, where u - 1 unchained ops read none).
         const double bytes = static_cast<double>(reduction.added_values) * tasks_[task].psum_bytes;
         ActivityCounts& activity = result_.layers[task].activity;
+        activity.additions += reduction.added_values;
         activity.sram_bytes += 2 * bytes;
         activity.network_bytes += 2 * bytes;
         result_.bytes.sram_p_in_read += bytes;
