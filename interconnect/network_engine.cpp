@@ -21,6 +21,29 @@ struct Instance {
   std::uint64_t head_arrival = 0;
 };
 
+// A slot of `items` for a new element: the last one freed, or a new one at the end. Both engines
+// reuse their packet records and packet copies this way, so memory follows what is in flight.
+template <typename Items>
+std::size_t reuse_slot(Items& items, std::vector<std::size_t>& free) {
+  if (free.empty()) {
+    items.emplace_back();
+    return items.size() - 1;
+  }
+  const std::size_t slot = free.back();
+  free.pop_back();
+  return slot;
+}
+
+// A copy of packet `packet` for `destinations`, in a reused slot of `instances`.
+template <typename Instances>
+std::size_t new_copy(Instances& instances, std::vector<std::size_t>& free, std::size_t packet,
+                     const std::vector<int>& destinations) {
+  const std::size_t slot = reuse_slot(instances, free);
+  instances[slot].packet = packet;
+  instances[slot].destinations.assign(destinations.begin(), destinations.end());
+  return slot;
+}
+
 // Numbering of router input ports (the receivers of credits).
 struct Inputs {
   std::vector<int> offset;
@@ -80,22 +103,12 @@ struct PacketPool {
     check_packet(params, packet);
     if (packet.source < 0 || packet.source >= graph.terminals)
       throw ModelError(packet.created, "network", "packet source " + std::to_string(packet.source) + " is not a terminal");
-    for (int destination : packet.destinations)
-      if (destination < 0 || destination >= graph.terminals)
-        throw ModelError(packet.created, "network",
-                         "packet destination " + std::to_string(destination) + " is not a terminal");
+    for (int destination : packet.destinations) check_destination(graph, destination, packet.created);
     if (packet.created < reached)
       throw ModelError(packet.created, "network",
                        "packet " + std::to_string(packet.id) + " added after cycle " + std::to_string(reached) +
                            " was simulated");
-    std::size_t slot;
-    if (!free.empty()) {
-      slot = free.back();
-      free.pop_back();
-    } else {
-      slot = records.size();
-      records.emplace_back();
-    }
+    const std::size_t slot = reuse_slot(records, free);
     Record& record = records[slot];
     record.packet = packet;
     record.undecided = record.unarrived = static_cast<int>(packet.destinations.size());
@@ -109,8 +122,7 @@ struct PacketPool {
   bool join(const NetworkGraph& graph, std::uint64_t id, int destination) {
     auto it = queued.find(id);
     if (it == queued.end()) return false;
-    if (destination < 0 || destination >= graph.terminals)
-      throw ModelError(reached, "network", "packet destination " + std::to_string(destination) + " is not a terminal");
+    check_destination(graph, destination, reached);
     Record& record = records[it->second];
     auto& destinations = record.packet.destinations;
     if (std::find(destinations.begin(), destinations.end(), destination) != destinations.end()) return false;
@@ -121,12 +133,14 @@ struct PacketPool {
     return true;
   }
   // The packet at the front of `source`'s queue leaves it at cycle t.
-  Record& inject(int source, std::uint64_t t) {
-    auto& queue = by_source[static_cast<std::size_t>(source)];
-    Record& record = records[queue.front()];
+  void inject(int source, std::uint64_t t) {
+    Record& record = records[by_source[static_cast<std::size_t>(source)].front()];
     record.injected = t;
     queued.erase(record.packet.id);
-    return record;
+  }
+  static void check_destination(const NetworkGraph& graph, int destination, std::uint64_t cycle) {
+    if (destination < 0 || destination >= graph.terminals)
+      throw ModelError(cycle, "network", "packet destination " + std::to_string(destination) + " is not a terminal");
   }
   // A copy of packet `slot` will reach `destination` at head .. tail: decided now.
   Delivery decide(std::size_t slot, int destination, std::uint64_t head, std::uint64_t tail) {
@@ -208,17 +222,8 @@ struct ReferenceNetwork::State {
   }
 
   std::size_t new_instance(std::size_t packet, const std::vector<int>& destinations) {
-    std::size_t slot;
-    if (!free_instances.empty()) {
-      slot = free_instances.back();
-      free_instances.pop_back();
-    } else {
-      slot = instances.size();
-      instances.emplace_back();
-      expected_tail.push_back(0);
-    }
-    instances[slot].packet = packet;
-    instances[slot].destinations.assign(destinations.begin(), destinations.end());
+    const std::size_t slot = new_copy(instances, free_instances, packet, destinations);
+    if (expected_tail.size() < instances.size()) expected_tail.resize(instances.size(), 0);
     instances[slot].route.clear();
     ++live;
     return slot;
@@ -453,18 +458,7 @@ struct FastNetwork::State {
   std::deque<Instance> instances;
   std::vector<std::size_t> free_instances;
   std::size_t new_instance(std::size_t packet, const std::vector<int>& destinations) {
-    std::size_t slot;
-    if (!free_instances.empty()) {
-      slot = free_instances.back();
-      free_instances.pop_back();
-    } else {
-      slot = instances.size();
-      instances.emplace_back();
-    }
-    Instance& instance = instances[slot];
-    instance.packet = packet;
-    instance.destinations.assign(destinations.begin(), destinations.end());
-    return slot;
+    return new_copy(instances, free_instances, packet, destinations);
   }
   // Credits on their way back per router input: runs of one credit a cycle from `from` on
   // (a packet's flits leave one a cycle), oldest first. The first few runs sit inline beside the
