@@ -134,7 +134,6 @@ void RouterTransfers::advance(std::uint64_t now, std::vector<Arrival>& out) {
         }
       arrival.head = delivery.head_cycle;
       arrival.tail = delivery.tail_cycle;
-      arrival.created = sent;
       arrival.injected = delivery.injected;
       Use& use = use_[n];
       ++use.transfers;

@@ -45,7 +45,6 @@ class RouterTransfers {
     Network network = X;
     std::uint64_t tag = 0;
     std::uint64_t head = 0, tail = 0;  // at the destination pod
-    std::uint64_t created = 0;   // this copy was asked for (sent)
     std::uint64_t injected = 0;  // its packet left the bank
     // On a packet's last arrival: its bytes times the links its copies took over the links of one
     // copy's path (a multicast's shared links count once); 0 on the others.

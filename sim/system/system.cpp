@@ -175,7 +175,6 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     network_latency_ = static_cast<std::uint64_t>(graph_.stages * config.interconnect.hop_latency);
     if (round_policy_.lockstep) {
       task_last_round_.assign(tasks_.size(), 0);
-      finished_at_.assign(tasks_.size(), kNotArrived);
       pod_ops_.resize(static_cast<std::size_t>(config.pods));
       waiting_round_.assign(static_cast<std::size_t>(config.pods), false);
       reducer_ = std::make_unique<ReductionPlanner>(config.pods);
@@ -506,7 +505,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       if (round_policy_.lockstep) {  // done when its last round (of ops or additions) is over too
         const std::uint32_t last = task_last_round_[op.layer];
         if (last >= next_round_) {
-          finished_at_[op.layer] = cycle;  // run_rounds() completes it when that round begins
+          finished_at_.emplace(last, std::make_pair(op.layer, cycle));  // run_rounds() completes it then
           return;
         }
         complete(op.layer, std::max(cycle, round_end_[last]));
@@ -783,7 +782,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       timeline_.span(kTimelineNetworks, weights ? 1 : 0,
                      std::string(weights ? "W" : "X") + " tile to pod " + std::to_string(pod), arrival.injected,
                      arrival.tail + 1 - arrival.injected);
-    if (--booked.in_flight > 0) return;
+    if (booked.weights_ready == PodOp::kUnknown || booked.stream_ready == PodOp::kUnknown) return;
     booked.state = Booked::Resolved;
     if (!booked.pulled) pods_[static_cast<std::size_t>(pod)]->wake();
   }
@@ -1047,10 +1046,8 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     const LayerTask& task = tasks_[booked.layer];
     ActivityCounts& activity = result_.layers[booked.layer].activity;
     booked.state = Booked::Sent;
-    booked.in_flight = 0;
     auto send = [&](RouterTransfers::Network network, int bank, std::uint64_t key, std::int64_t flits, double bytes,
                     double& bank_reads) {
-      ++booked.in_flight;
       (network == RouterTransfers::W ? booked.weights_ready : booked.stream_ready) = PodOp::kUnknown;
       if (routers_->send(network, bank, pod, key, static_cast<int>(flits), created, static_cast<std::uint64_t>(pod), bytes))
         return;  // joined a multicast: the bank is read once
@@ -1206,12 +1203,12 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
           pods_[p]->wake();
         }
       // Layers whose ops have all finished and whose last round this is are done at its end.
-      for (std::size_t task = 0; task < finished_at_.size(); ++task)
-        if (finished_at_[task] != kNotArrived && task_last_round_[task] == round) {
-          const std::uint64_t finish = finished_at_[task];
-          finished_at_[task] = kNotArrived;
-          complete(task, std::max(finish, round_end_[round]));
-        }
+      for (auto due = finished_at_.find(round); due != finished_at_.end() && due->first == round;
+           due = finished_at_.find(round)) {
+        const auto [task, finish] = due->second;
+        finished_at_.erase(due);
+        complete(task, std::max(finish, round_end_[round]));
+      }
     }
   }
 
@@ -1384,8 +1381,9 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     std::uint64_t weights_ready = 0, stream_ready = 0;  // the W and X tiles' heads reach the pod
     TileOp tile_op;
     std::uint64_t weight_key = 0;
-    int in_flight = 0;    // Sent: tiles not yet arrived (their times kUnknown)
-    bool pulled = false;  // a reference pod took the op before they arrived
+    // Sent: the tiles not yet arrived have their times kUnknown; `pulled`: a reference pod took
+    // the op before they arrived.
+    bool pulled = false;
     bool is(std::size_t of_layer, std::uint64_t of_op) const { return state != None && layer == of_layer && op == of_op; }
   };
   std::vector<Booked> booked_;
@@ -1413,7 +1411,8 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   };
   std::set<std::size_t> unplanned_;             // released layers whose ops are not placed yet
   std::vector<std::uint32_t> task_last_round_;  // per task: its last round (of ops or additions)
-  std::vector<std::uint64_t> finished_at_;      // per task: its ops finished then, its last round not begun
+  // Last round -> (task, cycle its ops finished) for layers whose last round has not begun.
+  std::multimap<std::uint32_t, std::pair<std::size_t, std::uint64_t>> finished_at_;
   std::unique_ptr<RoundPlanner> planner_;
   std::unique_ptr<ReductionPlanner> reducer_;
   std::uint64_t bank_offset_ = 0;               // layers: concurrent: where the next layer's tiles start
