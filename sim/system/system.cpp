@@ -505,7 +505,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       if (round_policy_.lockstep) {  // done when its last round (of ops or additions) is over too
         const std::uint32_t last = task_last_round_[op.layer];
         if (last >= next_round_) {
-          finished_at_.emplace(last, std::make_pair(op.layer, cycle));  // run_rounds() completes it then
+          finished_at_.emplace(std::make_pair(last, op.layer), cycle);  // run_rounds() completes it then
           return;
         }
         complete(op.layer, std::max(cycle, round_end_[last]));
@@ -1203,10 +1203,12 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
           pods_[p]->wake();
         }
       // Layers whose ops have all finished and whose last round this is are done at its end.
-      for (auto due = finished_at_.find(round); due != finished_at_.end() && due->first == round;
-           due = finished_at_.find(round)) {
-        const auto [task, finish] = due->second;
-        finished_at_.erase(due);
+      // (in task order; completing one places released layers in later rounds only)
+      auto due = finished_at_.lower_bound({round, 0});
+      while (due != finished_at_.end() && due->first.first == round) {
+        const std::size_t task = due->first.second;
+        const std::uint64_t finish = due->second;
+        due = finished_at_.erase(due);
         complete(task, std::max(finish, round_end_[round]));
       }
     }
@@ -1411,8 +1413,8 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   };
   std::set<std::size_t> unplanned_;             // released layers whose ops are not placed yet
   std::vector<std::uint32_t> task_last_round_;  // per task: its last round (of ops or additions)
-  // Last round -> (task, cycle its ops finished) for layers whose last round has not begun.
-  std::multimap<std::uint32_t, std::pair<std::size_t, std::uint64_t>> finished_at_;
+  // (last round, task) -> the cycle its ops finished, for layers whose last round has not begun.
+  std::map<std::pair<std::uint32_t, std::size_t>, std::uint64_t> finished_at_;
   std::unique_ptr<RoundPlanner> planner_;
   std::unique_ptr<ReductionPlanner> reducer_;
   std::uint64_t bank_offset_ = 0;               // layers: concurrent: where the next layer's tiles start
