@@ -29,8 +29,10 @@ class Trace:
         self.batch = batch
         self.rows = []  # dicts: name, M, K, N, count, deps (list of names), w (weight|activation), fmt
 
-    def gemm(self, name, M, K, N, deps, count=1, w="weight"):
-        self.rows.append(dict(name=name, M=M, K=K, N=N, count=count, deps=sorted(set(deps)), w=w, fmt=""))
+    def gemm(self, name, M, K, N, deps, count=1, w="weight", inputs=""):
+        """inputs: elements of the input tensor before lowering, for a convolution (else M K count)."""
+        self.rows.append(dict(name=name, M=M, K=K, N=N, count=count, deps=sorted(set(deps)), w=w, fmt="",
+                              inputs=inputs))
         return [name]
 
     def write(self, path, conv_rows=None):
@@ -45,11 +47,13 @@ class Trace:
                     out.write("," + (";".join(r["deps"]) if r["deps"] else "none") + "\n")
                 return
             formats = any(r["fmt"] for r in self.rows)
-            out.write("layer,M,K,N,count,depends_on,w_operand" + (",format" if formats else "") + "\n")
+            inputs = any(r.get("inputs") for r in self.rows)
+            out.write("layer,M,K,N,count,depends_on,w_operand" + (",format" if formats else "") +
+                      (",input_elements" if inputs else "") + "\n")
             for r in self.rows:
                 deps = ";".join(r["deps"]) if r["deps"] else "none"
                 line = f"{r['name']},{r['M']},{r['K']},{r['N']},{r['count']},{deps},{r['w']}"
-                out.write(line + (f",{r['fmt']}" if formats else "") + "\n")
+                out.write(line + (f",{r['fmt']}" if formats else "") + (f",{r.get('inputs', '')}" if inputs else "") + "\n")
 
 
 class Tensor:
@@ -78,7 +82,8 @@ class Cnn:
         kw = kh if kw is None else kw
         H = out_size(x.H, kh, stride, padding)
         W = out_size(x.W, kw, stride, padding)
-        deps = self.t.gemm(name, self.t.batch * H * W, kh * kw * x.C // groups, out // groups, x.deps, count=groups)
+        deps = self.t.gemm(name, self.t.batch * H * W, kh * kw * x.C // groups, out // groups, x.deps, count=groups,
+                           inputs=self.t.batch * x.H * x.W * x.C)
         pad = padding if isinstance(padding, int) else (0 if padding == "valid" else (kh - 1) // 2)
         self.conv_rows.append(dict(name=name, H=x.H, W=x.W, C=x.C, R=kh, S=kw, out=out, stride=stride, pad=pad,
                                    groups=groups, batch=self.t.batch, deps=x.deps))

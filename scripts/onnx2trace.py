@@ -1,10 +1,10 @@
 #!/usr/bin/python3
-"""Turns an ONNX model into a sosasim native trace (layer,M,K,N,count,depends_on,w_operand).
+"""Turns an ONNX model into a sosasim native trace (layer,M,K,N,count,depends_on,w_operand,input_elements).
 
     scripts/onnx2trace.py MODEL.onnx OUT.csv [--batch B]
 
 Lowered: Conv (grouped and depthwise: count = groups, K = kh kw C/groups, N = out/groups, M = batch
-x output pixels), Gemm (transA/transB honoured) and MatMul (leading dimensions become the count;
+x output pixels, input_elements = the input tensor's size before lowering), Gemm (transA/transB honoured) and MatMul (leading dimensions become the count;
 W is a weight when it is an initializer, an activation otherwise). Every other node passes its
 inputs' producers on, so depends_on lists the GEMM layers a layer's inputs come from. Shapes come
 from ONNX shape inference; a dynamic batch dimension takes --batch. Uses Debian's python3-onnx.
@@ -48,12 +48,16 @@ def convert(model, batch):
             if out is None or len(out) != 4:
                 raise SystemExit(f"error: {name}: output shape of Conv unknown (run shape inference first)")
             groups = int(attrs.get("group", 1))
-            gemm = (out[0] * out[2] * out[3], weight[1] * weight[2] * weight[3], weight[0] // groups, groups, "weight")
+            tensor = 1
+            for d in shapes.get(node.input[0], []):
+                tensor *= d
+            gemm = (out[0] * out[2] * out[3], weight[1] * weight[2] * weight[3], weight[0] // groups, groups, "weight",
+                    tensor if node.input[0] in shapes else "")
         elif node.op_type == "Gemm":
             a, b = shapes[node.input[0]], shapes[node.input[1]]
             m, k = (a[1], a[0]) if attrs.get("transA", 0) else (a[0], a[1])
             n = b[0] if attrs.get("transB", 0) else b[1]
-            gemm = (m, k, n, 1, "weight" if node.input[1] in initializers else "activation")
+            gemm = (m, k, n, 1, "weight" if node.input[1] in initializers else "activation", "")
         elif node.op_type == "MatMul":
             a, b = shapes[node.input[0]], shapes[node.input[1]]
             if len(a) < 2 or len(b) < 2:
@@ -62,7 +66,7 @@ def convert(model, batch):
             count = 1
             for d in batch_dims:
                 count *= d
-            gemm = (a[-2], a[-1], b[-1], count, "weight" if node.input[1] in initializers else "activation")
+            gemm = (a[-2], a[-1], b[-1], count, "weight" if node.input[1] in initializers else "activation", "")
         if gemm:
             used_names.add(name)
             rows.append((name,) + gemm + (deps,))
@@ -91,9 +95,9 @@ def main():
         return 2
     with open(args.out, "w") as out:
         out.write(f"# converted from {args.model} by scripts/onnx2trace.py, batch {args.batch}\n")
-        out.write("layer,M,K,N,count,depends_on,w_operand\n")
-        for name, m, k, n, count, operand, deps in rows:
-            out.write(f"{name},{m},{k},{n},{count},{';'.join(deps) if deps else 'none'},{operand}\n")
+        out.write("layer,M,K,N,count,depends_on,w_operand,input_elements\n")
+        for name, m, k, n, count, operand, inputs, deps in rows:
+            out.write(f"{name},{m},{k},{n},{count},{';'.join(deps) if deps else 'none'},{operand},{inputs}\n")
     print(f"wrote {len(rows)} layers to {args.out}")
     return 0
 

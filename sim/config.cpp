@@ -56,7 +56,12 @@ const ComponentRegistration kSramSection{{"section", "sram",
 const ComponentRegistration kDramSection{{"section", "dram",
     "off-chip memory feeding weights and first-layer inputs",
     {{"bandwidth_gbps", ParamType::Float, "GB/s (2^30 B)", "1200", "sustained bandwidth", 1e-3, 1e9, {}},
-     {"latency_cycles", ParamType::Int, "cycles", "100", "latency of a request", 0, 1e9, {}}}}};
+     {"latency_cycles", ParamType::Int, "cycles", "100", "latency of a request", 0, 1e9, {}},
+     {"inputs", ParamType::Choice, "", "tensor",
+      "what a first layer reads from DRAM: tensor: its input tensor as stored (a convolution's H x W x C, "
+      "lowered by im2col on its way into the X banks); im2col: the lowered M x K matrix, as the SOSA "
+      "authors' cycle model fetches X tiles",
+      -kInf, kInf, {"tensor", "im2col"}}}}};
 
 const ComponentRegistration kInterconnectSection{{"section", "interconnect",
     "networks between SRAM banks and pods; `topology` selects a registered topology",
@@ -467,6 +472,7 @@ SimConfig load_config(const std::optional<std::string>& config_path,
   ParamValues dram = read_section(doc, child(doc.root(), "dram"), "dram", section_defs("dram"), resolved["dram"]);
   config.dram.bandwidth_gbps = dram.get_double("bandwidth_gbps");
   config.dram.latency_cycles = dram.get_int("latency_cycles");
+  config.dram.lowered_inputs = dram.get_string("inputs") == "im2col";
 
   config.interconnect.params =
       read_component_section(doc, "interconnect", "topology", "topology", resolved["interconnect"]);

@@ -15,14 +15,17 @@ namespace {
 
 // Element counts: multiply by the bytes per element of a format (int8: 1).
 nlohmann::ordered_json describe(const Workload& workload) {
-  std::uint64_t calls = 0, weights = 0, outputs = 0, inputs = 0, depthwise = 0, on_chip = 0;
+  std::uint64_t calls = 0, weights = 0, outputs = 0, inputs = 0, lowered_inputs = 0, depthwise = 0, on_chip = 0;
   for (const auto& layer : workload.layers) {
     auto count = static_cast<std::uint64_t>(layer.count);
     calls += count;
     if (layer.weights_on_chip) ++on_chip;
     else weights += static_cast<std::uint64_t>(layer.K * layer.N) * count;
     outputs += static_cast<std::uint64_t>(layer.M * layer.N) * count;
-    if (layer.depends.empty()) inputs += static_cast<std::uint64_t>(layer.M * layer.K) * count;
+    if (layer.depends.empty()) {  // the workload's inputs: read from DRAM as tensors, lowered on chip
+      inputs += layer.input_tensor_elements();
+      lowered_inputs += layer.lowered_input_elements();
+    }
     if (layer.depthwise) ++depthwise;
   }
   CriticalPath path = critical_path(workload);
@@ -36,6 +39,7 @@ nlohmann::ordered_json describe(const Workload& workload) {
   out["weight_bytes_int8"] = weights;
   out["output_activation_elements"] = outputs;
   out["input_elements"] = inputs;
+  out["lowered_input_elements"] = lowered_inputs;
   out["depthwise_layers"] = depthwise;
   out["layers_with_weights_on_chip"] = on_chip;
   out["critical_path_macs"] = path.macs;

@@ -710,6 +710,27 @@ TEST_CASE("outputs that do not fit on chip spill to DRAM and come back", "[cli][
   CHECK_FALSE(read_json(dir.path() + "/r/summary.json")["bytes_by_operand"].contains("dram_spill_write"));
 }
 
+TEST_CASE("a first convolution reads its input tensor from DRAM and writes its lowering to the banks", "[cli][system]") {
+  TempDir dir;
+  // 3x3 convolution, padding 1, of a 32 x 32 x 8 input: the tensor is 8,192 bytes, its im2col
+  // lowering 1,024 x 72 = 73,728.
+  dir.write("c.csv", "layer,H,W,C,R,S,out_channels,stride,padding,groups\nstem,32,32,8,3,3,16,1,1,1\n");
+  std::string config = dir.write("c.yaml", "pods: 4\narray: {rows: 8, cols: 8}\ndram: {bandwidth_gbps: 8}\n"
+                                           "workload: {trace: c.csv}\n");
+  auto run = [&](const std::string& inputs, const std::string& out) {
+    REQUIRE(run_sosasim("run " + config + " -p dram.inputs=" + inputs + " -q -o " + dir.path() + "/" + out).exit_code == 0);
+    return read_json(dir.path() + "/" + out + "/summary.json");
+  };
+  nlohmann::json tensor = run("tensor", "t"), lowered = run("im2col", "l");
+  CHECK(tensor["bytes_by_operand"]["dram_x_read"].get<double>() == Approx(8192));
+  CHECK(lowered["bytes_by_operand"]["dram_x_read"].get<double>() == Approx(73728));
+  CHECK(tensor["bytes_by_operand"]["sram_x_write"].get<double>() == Approx(73728));
+  CHECK(lowered["bytes_by_operand"]["sram_x_write"].get<double>() == Approx(73728));
+  // At 8 GB/s (8.6 B per cycle) the lowered input alone takes 8,590 cycles to arrive.
+  CHECK(lowered["cycles"].get<double>() > 73728 / (8 * 1.073741824));
+  CHECK(tensor["cycles"].get<double>() < lowered["cycles"].get<double>() - 6000);
+}
+
 TEST_CASE("weights stream in the order the pods use them, so a small window keeps every pod busy", "[cli][system]") {
   TempDir dir;
   dir.write("t.csv", "layer,M,K,N\nbig,256,256,256\n");  // 64 weight tiles of 32 x 32, 8 ops each

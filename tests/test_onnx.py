@@ -56,14 +56,14 @@ def main():
         for line in open(trace):
             if line.startswith("#") or line.startswith("layer,"):
                 continue
-            name, m, k, n, count, deps, operand = line.strip().split(",")
-            rows[name] = (int(m), int(k), int(n), int(count), deps, operand)
+            name, m, k, n, count, deps, operand, inputs = line.strip().split(",")
+            rows[name] = (int(m), int(k), int(n), int(count), deps, operand, int(inputs) if inputs else None)
         expected = {
-            "stem": (256, 27, 16, 1, "none", "weight"),        # 32x32 -> 16x16, 3x3x3 -> 16
-            "dw": (256, 9, 1, 16, "stem", "weight"),            # depthwise: 16 groups of one channel
-            "grouped": (256, 4, 4, 4, "dw", "weight"),          # 4 groups of 4 -> 4
-            "scores": (16, 256, 16, 1, "grouped;stem", "activation"),
-            "fc": (16, 256, 10, 1, "grouped;stem", "weight"),
+            "stem": (256, 27, 16, 1, "none", "weight", 3 * 32 * 32),  # 32x32 -> 16x16, 3x3x3 -> 16
+            "dw": (256, 9, 1, 16, "stem", "weight", 16 * 16 * 16),     # depthwise: 16 groups of one channel
+            "grouped": (256, 4, 4, 4, "dw", "weight", 16 * 16 * 16),   # 4 groups of 4 -> 4
+            "scores": (16, 256, 16, 1, "grouped;stem", "activation", None),
+            "fc": (16, 256, 10, 1, "grouped;stem", "weight", None),
         }
         for name, want in expected.items():
             ok = rows.get(name) == want

@@ -46,6 +46,10 @@ TEST_CASE("SCALE-Sim conv rows give SCALE-Sim's own M, K, N", "[workloads][scale
   CHECK(alexnet.layers[0].N == 96);
   CHECK(alexnet.layers[1].M == 23 * 23);  // 27 - 5 + 1
   CHECK(alexnet.layers[1].K == 5 * 5 * 96);
+  // The input tensor, not its lowering: 224 x 224 x 3 (im2col would be 55 x 55 x 363).
+  CHECK(alexnet.layers[0].input_elements == 224 * 224 * 3);
+  CHECK(alexnet.layers[0].input_tensor_elements() == 224u * 224 * 3);
+  CHECK(alexnet.layers[0].lowered_input_elements() == 55u * 55 * 363);
   Workload mobilenet = read_trace(reference("mobilenet.csv"), "m");
   CHECK(mobilenet.layers[1].M == 110 * 110);  // SCALE-Sim lowers a depthwise row as one filter
   CHECK(mobilenet.layers[1].K == 3 * 3 * 32);
@@ -93,19 +97,24 @@ TEST_CASE("our convolution CSV: padding, groups and depthwise", "[workloads]") {
   CHECK(w.layers[2].N == 16);
   CHECK(w.layers[2].count == 4);
   CHECK_FALSE(w.layers[2].depthwise);
+  CHECK(w.layers[0].input_elements == 224 * 224 * 3 * 2);  // the unpadded input of both batch images
+  CHECK(w.layers[2].input_tensor_elements() == 112u * 112 * 32);
   CHECK_THAT(trace_error("layer,H,W,C,R,S,out_channels,stride,padding,groups\nx,8,8,6,3,3,8,1,1,4\n"),
              Contains("field 'groups'"));
 }
 
-TEST_CASE("native optional columns: depends_on, format, sparsity, w_operand", "[workloads]") {
+TEST_CASE("native optional columns: depends_on, format, sparsity, w_operand, input_elements", "[workloads]") {
   test::TempDir dir;
   std::string path = dir.write("t.csv",
-                               "layer,M,K,N,count,depends_on,format,sparsity,w_operand\n"
-                               "a,8,8,8,1,none,bfp:5,,weight\n"
-                               "b,8,8,8,1,a,,2:4,\n"
-                               "c,8,8,8,2,a,int8,none,activation\n"
+                               "layer,M,K,N,count,depends_on,format,sparsity,w_operand,input_elements\n"
+                               "a,8,8,8,1,none,bfp:5,,weight,20\n"
+                               "b,8,8,8,1,a,,2:4,,\n"
+                               "c,8,8,8,2,a,int8,none,activation,1000\n"
                                "d,8,8,8,1,b;c,bfp:3:32,,\n");
   Workload w = read_trace(path, "t");
+  CHECK(w.layers[0].input_tensor_elements() == 20);
+  CHECK(w.layers[1].input_tensor_elements() == 64);     // not given: M x K
+  CHECK(w.layers[2].input_tensor_elements() == 2 * 64);  // never more than the lowering reads
   CHECK(w.layers[0].depends.empty());
   CHECK(w.layers[3].depends == std::vector<std::size_t>{1, 2});
   CHECK(w.layers[0].format == "bfp:5");
@@ -140,6 +149,7 @@ TEST_CASE("malformed graphs and columns name the file and line", "[workloads][er
   CHECK_THAT(message, Contains("field 'format'"));
   CHECK_THAT(trace_error("layer,M,K,N,sparsity\na,1,1,1,5:4\n"), Contains("field 'sparsity'"));
   CHECK_THAT(trace_error("layer,M,K,N,w_operand\na,1,1,1,param\n"), Contains("field 'w_operand'"));
+  CHECK_THAT(trace_error("layer,M,K,N,input_elements\na,1,1,1,0\n"), Contains("field 'input_elements'"));
   CHECK_THAT(trace_error("layer,M,K,N\na,1,-3,1\n"), Contains("field 'K'"));
   CHECK_THAT(trace_error("Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\n"
                          "c,4,4,5,5,3,8,1,\n"),

@@ -69,15 +69,17 @@ void read_layer_options(Layer& layer, const CsvRow& row, const std::map<std::str
   if (!operand.empty() && operand != "weight" && operand != "activation")
     throw ConfigError(where, "", "field 'w_operand': expected weight or activation, found '" + operand + "'");
   layer.weights_on_chip = operand == "activation";
+  std::string input = field_or_empty(row, columns, "input_elements");
+  if (!input.empty()) layer.input_elements = parse_positive(input, where, "input_elements");
 }
 
-const std::vector<std::string> kOptionalColumns = {"depends_on", "format", "sparsity", "w_operand"};
+const std::vector<std::string> kOptionalColumns = {"depends_on", "format", "sparsity", "w_operand", "input_elements"};
 
 Workload read_native(const CsvTable& table, const std::string& name) {
   Workload workload{name, table.path, {}};
   std::vector<std::string> known = {"layer", "layer_name", "m", "k", "n", "count"};
   known.insert(known.end(), kOptionalColumns.begin(), kOptionalColumns.end());
-  const std::string hint = "layer,M,K,N[,count][,depends_on][,format][,sparsity][,w_operand]";
+  const std::string hint = "layer,M,K,N[,count][,depends_on][,format][,sparsity][,w_operand][,input_elements]";
   std::map<std::string, std::size_t> columns;
   std::size_t minimum = 4, maximum = 5;
   if (!table.header.fields.empty()) {
@@ -144,6 +146,7 @@ Workload read_scalesim_conv(const CsvTable& table, const std::string& name) {
     layer.M = out_h * out_w * batch;
     layer.K = R * S * C;
     layer.N = filters;
+    layer.input_elements = H * W * C * batch;
     layer.sparsity = field_or_empty(row, columns, "sparsity");
     std::int64_t keep = 0, group = 0;
     if (!layer.sparsity.empty() && layer.sparsity != "none" && !parse_sparsity_pattern(layer.sparsity, keep, group))
@@ -186,6 +189,7 @@ Workload read_conv(const CsvTable& table, const std::string& name) {
     layer.N = out / groups;
     layer.count = groups;
     layer.depthwise = groups > 1 && groups == C;
+    layer.input_elements = H * W * C * batch;
     read_layer_options(layer, row, columns, where);
     workload.layers.push_back(layer);
   }

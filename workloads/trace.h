@@ -6,6 +6,7 @@
 // ConfigError naming the file, the line and the field.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -28,10 +29,24 @@ struct Layer {
   std::string sparsity;  // per-layer N:M override ("" = the config's, "none" = dense)
   bool weights_on_chip = false;  // W is an activation computed on chip (attention), not a parameter
   bool depthwise = false;        // lowered from a depthwise convolution (informational)
+  // Elements of the layer's input tensor before lowering, all `count` instances together (a
+  // convolution's H x W x C x batch, which im2col turns into M x K); 0: not known, taken as
+  // M x K x count.
+  std::int64_t input_elements = 0;
 
   std::uint64_t macs() const {
     return static_cast<std::uint64_t>(M) * static_cast<std::uint64_t>(K) * static_cast<std::uint64_t>(N) *
            static_cast<std::uint64_t>(count);
+  }
+  // Elements of the lowered input X (M x K per instance).
+  std::uint64_t lowered_input_elements() const {
+    return static_cast<std::uint64_t>(M) * static_cast<std::uint64_t>(K) * static_cast<std::uint64_t>(count);
+  }
+  // Elements a read of the input tensor brings from memory: the tensor, but never more than its
+  // lowering uses (a strided 1x1 convolution skips pixels).
+  std::uint64_t input_tensor_elements() const {
+    std::uint64_t lowered = lowered_input_elements();
+    return input_elements > 0 ? std::min(static_cast<std::uint64_t>(input_elements), lowered) : lowered;
   }
 };
 

@@ -1294,11 +1294,15 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
         if (task.input_spill_bytes > 0) data.inputs_arrival = spill_read_arrival_[fetch_layer_];
         if (task.fetches_input) {
           data.inputs_arrival = kNotArrived;
-          double input_bytes = static_cast<double>(task.layer.M * task.layer.K * task.layer.count) * task.operand_bytes;
-          result_.layers[fetch_layer_].activity.sram_bytes += input_bytes;
+          // DRAM holds the input tensor; the X banks hold its lowering (im2col tiles).
+          const double lowered_bytes = static_cast<double>(task.layer.lowered_input_elements()) * task.operand_bytes;
+          const double input_bytes =
+              config_.dram.lowered_inputs ? lowered_bytes
+                                          : static_cast<double>(task.layer.input_tensor_elements()) * task.operand_bytes;
+          result_.layers[fetch_layer_].activity.sram_bytes += lowered_bytes;
           result_.layers[fetch_layer_].activity.dram_bytes += input_bytes;
           result_.bytes.dram_x_read += input_bytes;
-          result_.bytes.sram_x_write += input_bytes;
+          result_.bytes.sram_x_write += lowered_bytes;
           dram_->request(input_bytes, layer_tag | kInputTile);
           if (timeline_.enabled()) dram_requested_[layer_tag | kInputTile] = current_cycle();
         }
