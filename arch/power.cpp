@@ -5,6 +5,10 @@
 namespace sosasim {
 
 PowerInputs power_inputs(const SimConfig& config, double switch_factor) {
+  return power_inputs(config, {switch_factor, switch_factor, switch_factor});
+}
+
+PowerInputs power_inputs(const SimConfig& config, const std::array<double, 3>& switch_factors) {
   PowerInputs in;
   in.rows = config.array.rows;
   in.cols = config.array.cols;
@@ -12,16 +16,21 @@ PowerInputs power_inputs(const SimConfig& config, double switch_factor) {
   in.frequency_ghz = config.frequency_ghz;
   in.format = config.format;
   in.bank_kib = config.sram.bank_kib;
-  in.switch_factor = switch_factor;
+  in.switch_factors = switch_factors;
   in.weight_index_bits = config.sparsity.index_bits();
   return in;
 }
 
+std::array<double, 3> peak_network_bytes_per_pod_cycle(const PowerInputs& in) {
+  const double operand_bytes = operand_bits(in.format) / 8.0;
+  return {static_cast<double>(in.rows) * operand_bytes,
+          static_cast<double>(in.cols) * operand_bytes + static_cast<double>(in.cols) * in.weight_index_bits / 8.0,
+          2.0 * static_cast<double>(in.cols) * partial_sum_bytes(in.format)};
+}
+
 double peak_sram_bytes_per_pod_cycle(const PowerInputs& in) {
-  double operand_bytes = operand_bits(in.format) / 8.0;
-  return static_cast<double>(in.rows + in.cols) * operand_bytes +
-         static_cast<double>(in.cols) * in.weight_index_bits / 8.0 +
-         2.0 * static_cast<double>(in.cols) * partial_sum_bytes(in.format);
+  const auto bytes = peak_network_bytes_per_pod_cycle(in);
+  return bytes[0] + bytes[1] + bytes[2];
 }
 
 PeakPower peak_power(const PowerInputs& in, const TechTable& tech) {
@@ -32,7 +41,10 @@ PeakPower peak_power(const PowerInputs& in, const TechTable& tech) {
   power.sram_w = bytes * pods * tech.sram_energy_pj_per_byte(static_cast<double>(in.bank_kib)) * 1e-12 * f_hz;
   power.mac_w = static_cast<double>(in.rows * in.cols) * pods * tech.mac_cost(in.format).energy_pj * 1e-12 * f_hz;
   // SOSA's constant is in W per (byte per cycle) per switch unit at 1 GHz; it scales with f.
-  power.interconnect_w = tech.interconnect_w_per_byte_switch * bytes * in.switch_factor * in.frequency_ghz;
+  const auto by_network = peak_network_bytes_per_pod_cycle(in);
+  for (std::size_t n = 0; n < by_network.size(); ++n)
+    power.interconnect_w +=
+        tech.interconnect_w_per_byte_switch * by_network[n] * in.switch_factors[n] * in.frequency_ghz;
   return power;
 }
 
@@ -42,9 +54,9 @@ EnergyBreakdown activity_energy(const PowerInputs& in, const TechTable& tech, co
   energy.sram_j = counts.sram_bytes * tech.sram_energy_pj_per_byte(static_cast<double>(in.bank_kib)) * 1e-12;
   // At peak, B * pods bytes per cycle dissipate w * B * K(N) * f_GHz watts, so one byte costs
   // w * K(N) / pods / 1e9 joules, whatever the clock.
-  double joules_per_byte = tech.interconnect_w_per_byte_switch * in.switch_factor /
-                           static_cast<double>(in.pods) / 1e9;
-  energy.interconnect_j = counts.network_bytes * joules_per_byte;
+  for (std::size_t n = 0; n < counts.network_bytes.size(); ++n)
+    energy.interconnect_j += counts.network_bytes[n] * tech.interconnect_w_per_byte_switch * in.switch_factors[n] /
+                             static_cast<double>(in.pods) / 1e9;
   energy.dram_j = counts.dram_bytes * tech.dram_pj_per_byte * 1e-12;
   // int8 partial sums are 32-bit integers; every other format's are FP32.
   const double add_pj = in.format.type == "int8" ? tech.int32_add_pj : tech.fp32_add_pj;

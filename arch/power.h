@@ -3,12 +3,15 @@
 // Peak power is SOSA's TDP model: every pod and SRAM port busy every cycle.
 //   B = (r + c) * operand bytes + 2 c * partial-sum bytes   (int8: r + 5c bytes per pod per cycle)
 //   P_sram = B N e_sram f,  P_mac = r c N e_mac f,  P_ict = w_per_byte_switch * B * K(N)
+// With a topology per network, each network's share of B (X: r operands, W: c operands and their
+// index bits, P: 2c partial sums) is charged at its own K(N).
 // Energy is activity based: counted MACs, SRAM bytes, network bytes and DRAM bytes times the
 // technology table's per-action energies. A byte that crosses a network costs the same share
 // of K(N) that the peak model charges: w_per_byte_switch * K(N) / pods / 1e9 J per byte.
 // Leakage is not modelled.
 #pragma once
 
+#include <array>
 #include <cstdint>
 
 #include "arch/tech.h"
@@ -21,13 +24,16 @@ struct PowerInputs {
   double frequency_ghz = 1.0;
   FormatSpec format;
   std::int64_t bank_kib = 256;
-  double switch_factor = 0;  // K(N) of the topology
+  std::array<double, 3> switch_factors{};  // K(N) of each network's topology (X, W, P)
   int weight_index_bits = 0; // sparse weights: index bits stored with every kept weight
 };
 
+PowerInputs power_inputs(const SimConfig& config, const std::array<double, 3>& switch_factors);
+// ... every network with the same K(N).
 PowerInputs power_inputs(const SimConfig& config, double switch_factor);
 
-// SRAM bytes one pod moves per cycle at peak.
+// SRAM bytes one pod moves per cycle at peak, per network (X, W, P) and in all.
+std::array<double, 3> peak_network_bytes_per_pod_cycle(const PowerInputs& in);
 double peak_sram_bytes_per_pod_cycle(const PowerInputs& in);
 
 struct PeakPower {
@@ -41,7 +47,8 @@ PeakPower peak_power(const PowerInputs& in, const TechTable& tech);
 struct ActivityCounts {
   std::uint64_t macs = 0;        // MACs executed on active PEs
   double sram_bytes = 0;         // bank reads and writes
-  double network_bytes = 0;      // bytes injected into the bank-pod networks
+  std::array<double, 3> network_bytes{};  // bytes injected into the X, W and P networks
+  double network_total() const { return network_bytes[0] + network_bytes[1] + network_bytes[2]; }
   double dram_bytes = 0;
   std::uint64_t additions = 0;   // partial-sum values added by the post-processors (K reduction)
 };

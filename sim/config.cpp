@@ -6,6 +6,7 @@
 // add the parameters of the component their selector key names.
 #include "sim/config.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -64,7 +65,9 @@ const ComponentRegistration kDramSection{{"section", "dram",
       -kInf, kInf, {"tensor", "im2col"}}}}};
 
 const ComponentRegistration kInterconnectSection{{"section", "interconnect",
-    "networks between SRAM banks and pods; `topology` selects a registered topology",
+    "networks between SRAM banks and pods; `topology` selects a registered topology for all of them; "
+    "`x`, `w` or `p` (a section: `topology` and its parameters) gives the input, weight or partial-sum "
+    "network one of its own",
     {{"topology", ParamType::String, "", "butterfly", "a registered topology (see kind 'topology')",
       -kInf, kInf, {}},
      {"hop_latency", ParamType::Int, "cycles", "1", "cycles per router on a path (switch and link)", 1, 64, {}},
@@ -233,19 +236,24 @@ std::string unknown_key_message(const std::string& key, const std::vector<std::s
 }
 
 // Checks a map section against `defs` and returns its values (defaults filled in).
+// `subsections`: keys of the section that are sections of their own, read by the caller.
 ParamValues read_section(const ConfigDocument& doc, const YAML::Node& node, const std::string& path,
-                         const std::vector<ParamDef>& defs, nlohmann::ordered_json& resolved) {
+                         const std::vector<ParamDef>& defs, nlohmann::ordered_json& resolved,
+                         const std::vector<std::string>& subsections = {}) {
   if (node.IsDefined() && !node.IsNull() && !node.IsMap())
     throw ConfigError(doc.where(path, node), path, "expected a section (a map of keys), found a " +
                                                        std::string(node.IsSequence() ? "list" : "value"));
   if (node.IsMap()) {
     for (const auto& entry : node) {
       std::string key = entry.first.as<std::string>();
-      bool known = false;
+      bool known = std::find(subsections.begin(), subsections.end(), key) != subsections.end();
       for (const auto& def : defs) known = known || def.name == key;
-      if (!known)
+      if (!known) {
+        std::vector<std::string> names = def_names(defs);
+        names.insert(names.end(), subsections.begin(), subsections.end());
         throw ConfigError(doc.where(join_path(path, key), entry.first), join_path(path, key),
-                          unknown_key_message(key, def_names(defs)));
+                          unknown_key_message(key, names));
+      }
     }
   }
   ParamValues values;
@@ -276,13 +284,12 @@ const std::vector<ParamDef>& section_defs(const std::string& name) {
   return info->params;
 }
 
-// A component section: the selector key picks a component of `kind`, whose parameters are
-// then allowed beside the section's own keys.
-ParamValues read_component_section(const ConfigDocument& doc, const std::string& section,
-                                   const std::string& selector, const std::string& kind,
-                                   nlohmann::ordered_json& resolved) {
-  YAML::Node node = child(doc.root(), section);
-  std::vector<ParamDef> defs = section_defs(section);
+// A component section at `path` (map `node`, keys `defs`): the selector key picks a component
+// of `kind`, whose parameters are then allowed beside the section's own keys.
+ParamValues read_component_map(const ConfigDocument& doc, const YAML::Node& node, const std::string& path,
+                               std::vector<ParamDef> defs, const std::string& selector, const std::string& kind,
+                               nlohmann::ordered_json& resolved, const std::vector<std::string>& subsections = {}) {
+  const std::string section = path;
   std::string chosen;
   for (const auto& def : defs)
     if (def.name == selector) chosen = def.default_text;
@@ -304,8 +311,18 @@ ParamValues read_component_section(const ConfigDocument& doc, const std::string&
     throw ConfigError(doc.where(key_path, selector_node), key_path, message);
   }
   defs.insert(defs.end(), component->params.begin(), component->params.end());
-  return read_section(doc, node, section, defs, resolved);
+  return read_section(doc, node, section, defs, resolved, subsections);
 }
+
+ParamValues read_component_section(const ConfigDocument& doc, const std::string& section,
+                                   const std::string& selector, const std::string& kind,
+                                   nlohmann::ordered_json& resolved, const std::vector<std::string>& subsections = {}) {
+  return read_component_map(doc, child(doc.root(), section), section, section_defs(section), selector, kind, resolved,
+                            subsections);
+}
+
+// The networks that may have a topology of their own: `interconnect.x`, `.w`, `.p`.
+const std::vector<std::string> kNetworkKeys = {"x", "w", "p"};
 
 std::string resolve_input_file(const ConfigDocument& doc, const std::string& what, const std::string& trace,
                                const SourceLocation& where, const std::string& key_path) {
@@ -475,7 +492,24 @@ SimConfig load_config(const std::optional<std::string>& config_path,
   config.dram.lowered_inputs = dram.get_string("inputs") == "im2col";
 
   config.interconnect.params =
-      read_component_section(doc, "interconnect", "topology", "topology", resolved["interconnect"]);
+      read_component_section(doc, "interconnect", "topology", "topology", resolved["interconnect"], kNetworkKeys);
+  for (std::size_t n = 0; n < kNetworkKeys.size(); ++n) {
+    // A network's own section is a whole topology: its `topology` (default: the section's) and
+    // that topology's parameters (default: the topology's defaults).
+    YAML::Node own = child(child(doc.root(), "interconnect"), kNetworkKeys[n]);
+    if (!own.IsDefined() || own.IsNull()) {
+      config.interconnect.networks[n] = config.interconnect.params;
+      continue;
+    }
+    std::vector<ParamDef> defs;
+    for (const auto& def : section_defs("interconnect"))
+      if (def.name == "topology") {
+        defs.push_back(def);
+        defs.back().default_text = config.interconnect.params.get_string("topology");
+      }
+    config.interconnect.networks[n] = read_component_map(doc, own, "interconnect." + kNetworkKeys[n], defs, "topology",
+                                                         "topology", resolved["interconnect"][kNetworkKeys[n]]);
+  }
   config.interconnect.topology = config.interconnect.params.get_string("topology");
   config.interconnect.hop_latency = config.interconnect.params.get_int("hop_latency");
   config.interconnect.ideal_transfers = config.interconnect.params.get_string("transfers") == "ideal";
@@ -537,6 +571,13 @@ SimConfig load_config(const std::optional<std::string>& config_path,
 
   config.workloads = read_workloads(doc, resolved["workload"]);
   return config;
+}
+
+bool InterconnectSpec::uniform() const {
+  for (const auto& network : networks)
+    for (const auto& [name, value] : network.all())
+      if (!params.has(name) || params.all().at(name) != value) return false;
+  return true;
 }
 
 std::string resolved_yaml(const SimConfig& config) {

@@ -3,6 +3,7 @@
 // model and the sweep driver use them without building a simulation.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -75,7 +76,12 @@ struct InterconnectSpec {
   bool straight_first = true;    // ... else the straight one (routing: straight_first), not a random one
   bool spread_ports = true;      // pods spread over a larger network's ports (port_placement: spread)
   ParamValues params;  // the topology's own parameters, validated against its schema
+  // Per network (kInputNetwork, kWeightNetwork, kPartialSumNetwork): its topology and that
+  // topology's parameters; `params` unless `interconnect.x`, `.w` or `.p` gives it its own.
+  std::array<ParamValues, 3> networks;
+  bool uniform() const;  // every network has the section's topology and parameters
 };
+constexpr int kInputNetwork = 0, kWeightNetwork = 1, kPartialSumNetwork = 2;
 
 struct TilingSpec {
   std::int64_t partition_size = 0;  // p: rows of X per tile op; 0 = auto (= array rows)

@@ -809,6 +809,13 @@ TEST_CASE("a reference-fidelity system run agrees with the fast run cycle for cy
       "-p workload.trace=branches.csv",
       "-p interconnect.transfers=routers -p tiling.scheduler=dynamic -p pods=8 -p dram.bandwidth_gbps=20 "
       "-p 'workload=[{trace: branches.csv},{trace: t.csv}]'",
+      // a topology per network: X a mesh, W a crossbar, P a bus (link calendar, routers, rounds)
+      "-p pods=8 -p interconnect.x.topology=mesh -p interconnect.w.topology=crossbar -p interconnect.p.topology=bus "
+      "-p tiling.k_reduction=post_processors -p dram.bandwidth_gbps=1000",
+      "-p interconnect.transfers=routers -p pods=8 -p interconnect.x.topology=mesh -p interconnect.w.topology=crossbar "
+      "-p interconnect.p.topology=bus -p tiling.k_reduction=post_processors -p dram.bandwidth_gbps=1000",
+      "-p tiling.scheduler=sosa_rounds -p pods=8 -p 'interconnect.w={topology: butterfly, expansion: 4}' "
+      "-p interconnect.x.topology=benes",
   };
   for (const char* variant : variants) {
     INFO("variant: " << variant);
@@ -848,6 +855,39 @@ TEST_CASE("post-processor reduction counts its additions and their energy", "[cl
     CHECK(additions == (std::string(reduction) == "free" ? 0.0 : 192.0));
     CHECK(summary["energy_breakdown_j"]["post_processor"].get<double>() == Approx(additions * 0.1e-12));
   }
+}
+
+TEST_CASE("each network may have its own topology", "[cli][system][interconnect]") {
+  TempDir dir;
+  dir.write("t.csv", "layer,M,K,N\na,256,256,256\nb,256,256,64\n");
+  std::string config = dir.write("c.yaml", "pods: 16\narray: {rows: 16, cols: 16}\ntiling: {partition_size: 16}\n"
+                                           "dram: {bandwidth_gbps: 1000}\nworkload: {trace: t.csv}\n");
+  auto run = [&](const std::string& extra, const std::string& out) {
+    Outcome outcome = run_sosasim("run " + config + " -q -o " + dir.path() + "/" + out + " " + extra);
+    REQUIRE(outcome.exit_code == 0);
+    return read_json(dir.path() + "/" + out + "/summary.json");
+  };
+  nlohmann::json uniform = run("", "u");
+  nlohmann::json all_mesh = run("-p interconnect.topology=mesh", "m");
+  nlohmann::json x_mesh = run("-p interconnect.x.topology=mesh", "x");
+  // Only the X network is a mesh: no multicast of input tiles there, so it is slower than the
+  // butterfly, and its power sits between the two uniform machines'.
+  CHECK(x_mesh["cycles"].get<double>() > uniform["cycles"].get<double>());
+  CHECK(x_mesh["networks"]["w"] == uniform["networks"]["w"]);
+  CHECK(x_mesh["networks"]["x"]["joined_a_multicast"] == 0);
+  CHECK(x_mesh["peak_power_w"].get<double>() > std::min(uniform["peak_power_w"].get<double>(), all_mesh["peak_power_w"].get<double>()));
+  CHECK(x_mesh["peak_power_w"].get<double>() < std::max(uniform["peak_power_w"].get<double>(), all_mesh["peak_power_w"].get<double>()));
+  CHECK_THAT(x_mesh["topology"].get<std::string>(), Contains("X: 4x4 mesh"));
+  CHECK(x_mesh["activity"]["network_bytes_by_network"]["x"].get<double>() > 0);
+  // Giving every network the section's own topology changes nothing.
+  nlohmann::json explicit_same = run("-p interconnect.x.topology=butterfly -p interconnect.x.expansion=2 "
+                                     "-p interconnect.w.topology=butterfly -p interconnect.w.expansion=2", "s");
+  CHECK(explicit_same["cycles"] == uniform["cycles"]);
+  CHECK(explicit_same["peak_power_w"] == uniform["peak_power_w"]);
+  Outcome bad = run_sosasim("run " + config + " -q -o " + dir.path() + "/b -p interconnect.w.topolgy=mesh");
+  CHECK(bad.exit_code == 2);
+  CHECK_THAT(bad.output, Contains("interconnect.w.topolgy"));
+  CHECK_THAT(bad.output, Contains("did you mean 'topology'"));
 }
 
 TEST_CASE("router transfers under lock-step rounds are refused with the key named", "[cli][system][errors]") {

@@ -7,6 +7,7 @@
 #include "arch/tech.h"
 #include "interconnect/topology.h"
 #include "sim/config.h"
+#include "sim/system/report.h"
 
 using namespace sosasim;
 
@@ -14,8 +15,7 @@ namespace {
 
 PeakPower peak_for(const std::vector<std::string>& overrides) {
   SimConfig config = load_config(std::nullopt, overrides);
-  auto topology = make_topology(config.interconnect.params);
-  return peak_power(power_inputs(config, topology->switch_factor(config.pods)), load_tech_table(""));
+  return peak_power(power_inputs(config, switch_factors(config)), load_tech_table(""));
 }
 
 }  // namespace
@@ -34,6 +34,19 @@ TEST_CASE("peak power of the other topologies at 256 pods", "[power]") {
   // Butterfly-1 has half the switch factor of Butterfly-2.
   CHECK(peak_for({"interconnect.expansion=1"}).interconnect_w == Approx(22.6 / 2).margin(0.05));
   CHECK(peak_for({"interconnect.topology=bus"}).interconnect_w == Approx(2.875e-5 * 192));
+}
+
+TEST_CASE("a network with its own topology is charged at its own switch factor", "[power]") {
+  // A crossbar W network (K = N^2 = 65,536 against Butterfly-2's 2 N log2 N = 4,096) carries c of
+  // the r + 5c bytes: 2.875e-5 W x 32 x (65,536 - 4,096) more.
+  PeakPower uniform = peak_for({});
+  PeakPower crossbar_w = peak_for({"interconnect.w.topology=crossbar"});
+  CHECK(crossbar_w.interconnect_w - uniform.interconnect_w == Approx(2.875e-5 * 32 * (65536 - 4096)));
+  CHECK(crossbar_w.sram_w == Approx(uniform.sram_w));
+  // All three networks given the crossbar is the crossbar design point.
+  CHECK(peak_for({"interconnect.x.topology=crossbar", "interconnect.w.topology=crossbar",
+                  "interconnect.p.topology=crossbar"})
+            .total_w() == Approx(peak_for({"interconnect.topology=crossbar"}).total_w()));
 }
 
 TEST_CASE("SRAM bytes per pod per cycle are r + 5c for int8", "[power]") {
@@ -81,7 +94,8 @@ TEST_CASE("activity energy at full activity equals peak power times runtime", "[
   ActivityCounts counts;
   counts.macs = static_cast<std::uint64_t>(in.rows * in.cols * in.pods) * cycles;
   counts.sram_bytes = peak_sram_bytes_per_pod_cycle(in) * static_cast<double>(in.pods * cycles);
-  counts.network_bytes = counts.sram_bytes;
+  const auto by_network = peak_network_bytes_per_pod_cycle(in);
+  for (std::size_t n = 0; n < 3; ++n) counts.network_bytes[n] = by_network[n] * static_cast<double>(in.pods * cycles);
   EnergyBreakdown energy = activity_energy(in, tech, counts);
   double seconds = static_cast<double>(cycles) / 1e9;
   CHECK(energy.mac_j == Approx(peak.mac_w * seconds));

@@ -114,9 +114,10 @@ struct RoundPlanner::Open {
   std::vector<OpenRound> spare;  // closed rounds, reused for their memory
 };
 
-RoundPlanner::RoundPlanner(std::int64_t pods, RouteTable& routes, const RoundScheduleParams& params,
+RoundPlanner::RoundPlanner(std::int64_t pods, const std::array<RouteTable*, 3>& routes, const RoundScheduleParams& params,
                            std::vector<std::uint64_t>& held)
-    : pods_(pods), routes_(routes), params_(params), held_(held), share_(routes.multicast()),
+    : pods_(pods), routes_(routes), params_(params), held_(held), share_x_(routes[0]->multicast()),
+      share_w_(routes[1]->multicast()),
       last_round_(static_cast<std::size_t>(pods), -1), open_(std::make_unique<Open>()) {
   held_.resize(static_cast<std::size_t>(pods), kNoTile);
 }
@@ -132,9 +133,9 @@ void RoundPlanner::open_round() {
     spare.pop_back();
   }
   round.index = rounds_++;
-  reset(round.x, routes_.links());
-  reset(round.w, routes_.links());
-  reset(round.p, routes_.links());
+  reset(round.x, routes_[0]->links());
+  reset(round.w, routes_[1]->links());
+  reset(round.p, routes_[2]->links());
   round.pod_busy.assign(static_cast<std::size_t>((pods_ + 63) / 64), 0);
   round.busy = 0;
   open.push_back(std::move(round));
@@ -183,10 +184,10 @@ void RoundPlanner::place(const LayerPlan& plan, std::uint64_t op, std::uint64_t 
   const std::uint64_t tile = plan.op(op).weight_tile;
   // Keys: the tile a transfer carries (shared by multicast), or the op itself when unshared
   // (each op's own copy, under the compiler list); `layer_tag` keeps layers' keys apart.
-  const bool shared = share_ && !params_.compiler_list;
+  const bool shared_x = share_x_ && !params_.compiler_list, shared_w = share_w_ && !params_.compiler_list;
   const std::uint64_t weight_key = weight_key_base + tile;
-  const std::uint64_t x_key = layer_tag << 40 | (shared ? x_tile_index(plan, op) + 1 : op + 1);
-  const std::uint64_t w_key = shared ? weight_key + 1 : layer_tag << 40 | (op + 1);
+  const std::uint64_t x_key = layer_tag << 40 | (shared_x ? x_tile_index(plan, op) + 1 : op + 1);
+  const std::uint64_t w_key = shared_w ? weight_key + 1 : layer_tag << 40 | (op + 1);
   const std::uint64_t p_key = layer_tag << 40 | (op + 1);
   bool placed = false;
   const bool fits_open = !open.empty() && open.back().index >= min_round;
@@ -198,7 +199,7 @@ void RoundPlanner::place(const LayerPlan& plan, std::uint64_t op, std::uint64_t 
       if (round.busy >= pods || round.index < min_round) continue;
       // The X bank's read port (a path's first link) is the same for every pod: test it once.
       const std::uint64_t x_port = round.x.owner[static_cast<std::size_t>(banks.x)];
-      if (x_port != 0 && !(share_ && x_port == x_key)) {
+      if (x_port != 0 && !(share_x_ && x_port == x_key)) {
         ++schedule.blocked;
         continue;
       }
@@ -211,15 +212,15 @@ void RoundPlanner::place(const LayerPlan& plan, std::uint64_t op, std::uint64_t 
         const auto q = static_cast<std::size_t>(pod);
         if (last_round_[q] >= static_cast<std::int64_t>(round.index)) continue;
         ++tries;
-        const auto& x_paths = routes_.paths(banks.x, pod);
-        const int x = free_path(x_paths, round.x, x_key, share_);
+        const auto& x_paths = routes_[0]->paths(banks.x, pod);
+        const int x = free_path(x_paths, round.x, x_key, share_x_);
         if (x < 0) continue;
         // A pod keeps its weight tile: only a new tile crosses the W network.
         const bool loads = held_[q] != weight_key;
-        const auto& w_paths = routes_.paths(banks.w, pod);
-        const int w = loads ? free_path(w_paths, round.w, w_key, share_) : 0;
+        const auto& w_paths = routes_[1]->paths(banks.w, pod);
+        const int w = loads ? free_path(w_paths, round.w, w_key, share_w_) : 0;
         if (w < 0) continue;
-        const auto& p_paths = routes_.paths(pod, pod);
+        const auto& p_paths = routes_[2]->paths(pod, pod);
         const int p = free_path(p_paths, round.p, p_key, false);
         if (p < 0) continue;
         take(x_paths[static_cast<std::size_t>(x)], round.x, x_key);

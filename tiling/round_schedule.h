@@ -17,6 +17,7 @@
 // pod's own P bank.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -85,8 +86,12 @@ std::vector<std::uint64_t> round_list(const LayerPlan& plan, bool compiler_list)
 // earliest open round that takes it.
 class RoundPlanner {
  public:
-  RoundPlanner(std::int64_t pods, RouteTable& routes, const RoundScheduleParams& params,
+  // `routes`: the X, W and P networks' routes (one table when they share a topology).
+  RoundPlanner(std::int64_t pods, const std::array<RouteTable*, 3>& routes, const RoundScheduleParams& params,
                std::vector<std::uint64_t>& held);
+  RoundPlanner(std::int64_t pods, RouteTable& routes, const RoundScheduleParams& params,
+               std::vector<std::uint64_t>& held)
+      : RoundPlanner(pods, {&routes, &routes, &routes}, params, held) {}
   ~RoundPlanner();
   // A layer's ops in list order (round_list()).
   std::vector<std::uint64_t> list(const LayerPlan& plan) const { return round_list(plan, params_.compiler_list); }
@@ -107,10 +112,10 @@ class RoundPlanner {
   struct Open;
   void open_round();
   std::int64_t pods_;
-  RouteTable& routes_;
+  std::array<RouteTable*, 3> routes_;  // X, W, P
   RoundScheduleParams params_;
   std::vector<std::uint64_t>& held_;
-  bool share_;
+  bool share_x_, share_w_;  // the X, W networks multicast
   std::vector<std::int64_t> last_round_;  // per pod
   std::uint32_t rounds_ = 0;
   std::unique_ptr<Open> open_;

@@ -42,12 +42,28 @@ void write_atomically(const fs::path& path, const std::string& content) {
   fs::rename(temporary, path);
 }
 
+// The topology, or each network's where they differ.
+std::string describe_networks(const SimConfig& config) {
+  if (config.interconnect.uniform()) return make_topology(config.interconnect.params)->describe(config.pods);
+  std::string described;
+  for (std::size_t n = 0; n < config.interconnect.networks.size(); ++n)
+    described += std::string(n ? ", " : "") + "XWP"[n] + ": " +
+                 make_topology(config.interconnect.networks[n])->describe(config.pods);
+  return described;
+}
+
 }  // namespace
+
+std::array<double, 3> switch_factors(const SimConfig& config) {
+  std::array<double, 3> factors{};
+  for (std::size_t n = 0; n < factors.size(); ++n)
+    factors[n] = make_topology(config.interconnect.networks[n])->switch_factor(config.pods);
+  return factors;
+}
 
 nlohmann::ordered_json machine_figures(const SimConfig& config) {
   TechTable tech = load_tech_table(config.power.tech_file);
-  auto topology = make_topology(config.interconnect.params);
-  PowerInputs inputs = power_inputs(config, topology->switch_factor(config.pods));
+  PowerInputs inputs = power_inputs(config, switch_factors(config));
   PeakPower peak = peak_power(inputs, tech);
   Area area = chip_area(inputs, tech);
   nlohmann::ordered_json figures;
@@ -56,8 +72,11 @@ nlohmann::ordered_json machine_figures(const SimConfig& config) {
   figures["peak_power_breakdown_w"] = {
       {"sram", peak.sram_w}, {"mac", peak.mac_w}, {"interconnect", peak.interconnect_w}};
   figures["sram_bytes_per_pod_cycle"] = peak_sram_bytes_per_pod_cycle(inputs);
-  figures["switch_factor"] = inputs.switch_factor;
-  figures["topology"] = topology->describe(config.pods);
+  figures["switch_factor"] = inputs.switch_factors[0];
+  if (!config.interconnect.uniform())
+    figures["switch_factors"] = {{"x", inputs.switch_factors[0]}, {"w", inputs.switch_factors[1]},
+                                 {"p", inputs.switch_factors[2]}};
+  figures["topology"] = describe_networks(config);
   figures["area_mm2"] = {{"mac", area.mac_mm2}, {"sram", area.sram_mm2}, {"total", area.total_mm2()}};
   figures["technology"] = tech.name;
   return figures;
@@ -65,8 +84,7 @@ nlohmann::ordered_json machine_figures(const SimConfig& config) {
 
 RunReport build_report(const SimConfig& config, const SimulationResult& result) {
   TechTable tech = load_tech_table(config.power.tech_file);
-  auto topology = make_topology(config.interconnect.params);
-  PowerInputs inputs = power_inputs(config, topology->switch_factor(config.pods));
+  PowerInputs inputs = power_inputs(config, switch_factors(config));
   PeakPower peak = peak_power(inputs, tech);
   // Energy layer by layer: each layer's activity at its own format's per-action energies.
   EnergyBreakdown energy;
@@ -109,7 +127,11 @@ RunReport build_report(const SimConfig& config, const SimulationResult& result) 
                              {"post_processor", energy.post_processor_j}};
   s["area_breakdown_mm2"] = {{"mac", area.mac_mm2}, {"sram", area.sram_mm2}};
   s["activity"] = {{"macs", result.activity.macs}, {"sram_bytes", result.activity.sram_bytes},
-                   {"network_bytes", result.activity.network_bytes}, {"dram_bytes", result.activity.dram_bytes},
+                   {"network_bytes", result.activity.network_total()},
+                   {"network_bytes_by_network", {{"x", result.activity.network_bytes[kInputNetwork]},
+                                                 {"w", result.activity.network_bytes[kWeightNetwork]},
+                                                 {"p", result.activity.network_bytes[kPartialSumNetwork]}}},
+                   {"dram_bytes", result.activity.dram_bytes},
                    {"post_processor_additions", result.activity.additions}};
   double pod_cycles = static_cast<double>(result.cycles) * static_cast<double>(config.pods);
   s["stats"] = {{"tile_ops", result.tile_ops},
@@ -163,7 +185,7 @@ RunReport build_report(const SimConfig& config, const SimulationResult& result) 
   auto& pod_stats = s["pod_stats"] = nlohmann::ordered_json::object();
   for (const auto& stat : result.pod_stats)
     pod_stats[stat.name] = {{"value", stat.value}, {"unit", stat.unit}, {"description", stat.description}};
-  s["topology"] = topology->describe(config.pods);
+  s["topology"] = describe_networks(config);
   s["technology"] = tech.name;
 
   std::vector<double> workload_tops, workload_iso;
@@ -213,7 +235,7 @@ RunReport build_report(const SimConfig& config, const SimulationResult& result) 
       "  iso-power TOPS     {:.1f} at {:.0f} W\n"
       "  energy             {:.4g} J, average {:.1f} W\n"
       "  simulated in       {:.3f} s ({} tile ops)\n",
-      config.pods, config.array.rows, config.array.cols, config.format.type, topology->describe(config.pods),
+      config.pods, config.array.rows, config.array.cols, config.format.type, describe_networks(config),
       config.frequency_ghz, result.workloads.size(), m.cycles, m.effective_tops, m.peak_tops, 100.0 * m.utilization,
       m.peak_power_w, peak.sram_w, peak.mac_w, peak.interconnect_w, m.tops_per_watt, m.iso_power_tops,
       m.budget_w, m.energy_j, m.avg_power_w, result.wall_seconds, result.tile_ops);

@@ -3,6 +3,7 @@
 // a short text summary for the terminal. No SystemC.
 #pragma once
 
+#include <array>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -24,6 +25,9 @@ RunReport build_report(const SimConfig& config, const SimulationResult& result);
 // Writes summary.json, layers.csv and config.resolved.yaml into `outdir` (created if needed).
 // Each file is written to a temporary name and renamed, so a reader never sees half a file.
 void write_report(const RunReport& report, const SimConfig& config, const std::string& outdir);
+
+// K(N) of each network's topology (X, W, P; `interconnect.x`, `.w`, `.p`).
+std::array<double, 3> switch_factors(const SimConfig& config);
 
 // The machine-level figures that need no simulation: peak TOPS, peak power and its parts, area.
 nlohmann::ordered_json machine_figures(const SimConfig& config);

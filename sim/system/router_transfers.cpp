@@ -7,32 +7,35 @@
 
 namespace sosasim {
 
-RouterTransfers::RouterTransfers(const NetworkGraph& graph, const Topology& topology, RouteTable& routes,
-                                 int endpoints, int hop_latency, int buffer_flits, bool adaptive, bool straight_first,
-                                 bool reference)
-    : routes_(routes), hop_latency_(hop_latency), straight_(straight_first), multicast_(routes.multicast()) {
+RouterTransfers::RouterTransfers(const std::array<Setup, kNetworks>& networks, int endpoints, int hop_latency,
+                                 int buffer_flits, bool adaptive, bool straight_first, bool reference)
+    : hop_latency_(hop_latency), straight_(straight_first) {
   NetworkParams params;
   params.hop_latency = hop_latency;
   params.buffer_flits = buffer_flits;
   params.adaptive = adaptive;
-  for (auto& network : networks_) {
-    if (reference) network = std::make_unique<ReferenceNetwork>(graph, topology, params);
-    else network = std::make_unique<FastNetwork>(graph, topology, params);
-  }
-  endpoint_of_terminal_.assign(static_cast<std::size_t>(graph.terminals), -1);
-  for (int e = 0; e < endpoints; ++e) endpoint_of_terminal_[static_cast<std::size_t>(routes.terminal_of(e))] = e;
   endpoints_ = static_cast<std::size_t>(endpoints);
   const std::size_t pairs = endpoints_ * endpoints_;
-  zero_load_.assign(pairs, 0);
-  routers_.assign(pairs, 0);
+  for (int n = 0; n < kNetworks; ++n) {
+    const Setup& setup = networks[static_cast<std::size_t>(n)];
+    routes_[static_cast<std::size_t>(n)] = setup.routes;
+    multicast_[n] = setup.routes->multicast();
+    if (reference) networks_[n] = std::make_unique<ReferenceNetwork>(*setup.graph, *setup.topology, params);
+    else networks_[n] = std::make_unique<FastNetwork>(*setup.graph, *setup.topology, params);
+    endpoint_of_terminal_[n].assign(static_cast<std::size_t>(setup.graph->terminals), -1);
+    for (int e = 0; e < endpoints; ++e)
+      endpoint_of_terminal_[n][static_cast<std::size_t>(setup.routes->terminal_of(e))] = e;
+    zero_load_[n].assign(pairs, 0);
+    routers_[n].assign(pairs, 0);
+  }
 }
 
 bool RouterTransfers::send(Network network, int source, int destination, std::uint64_t key, int flits,
                            std::uint64_t created, std::uint64_t tag, double bytes) {
   ++sent_[network];
-  const int to = routes_.terminal_of(destination);
+  const int to = routes_[network]->terminal_of(destination);
   auto& staged = staged_[network];
-  if (multicast_) {
+  if (multicast_[network]) {
     // A read of a tile still queued at the bank joins it (the bank combines them).
     auto queued = queued_[network].find({source, key});
     if (queued != queued_[network].end()) {
@@ -56,7 +59,7 @@ bool RouterTransfers::send(Network network, int source, int destination, std::ui
   }
   Packet packet;
   packet.id = next_id_[network]++ | (straight_ ? kStraightRoute : 0);
-  packet.source = routes_.terminal_of(source);
+  packet.source = routes_[network]->terminal_of(source);
   packet.destinations = {to};
   packet.flits = flits;
   packet.created = created;
@@ -76,7 +79,7 @@ void RouterTransfers::flush() {
   for (int n = 0; n < kNetworks; ++n) {
     for (std::size_t i = 0; i < staged_[n].size(); ++i) {
       networks_[n]->add(staged_[n][i]);
-      if (multicast_) queued_[n][{staged_info_[n][i].source, staged_info_[n][i].key}] = staged_[n][i].id;
+      if (multicast_[n]) queued_[n][{staged_info_[n][i].source, staged_info_[n][i].key}] = staged_[n][i].id;
       in_flight_[n].emplace(staged_[n][i].id, std::move(staged_info_[n][i]));
     }
     staged_[n].clear();
@@ -85,26 +88,30 @@ void RouterTransfers::flush() {
   }
 }
 
-std::uint64_t RouterTransfers::zero_load_head(int source, int destination) {
+std::uint64_t RouterTransfers::zero_load_head(int network, int source, int destination) {
   const std::size_t at = static_cast<std::size_t>(source) * endpoints_ + static_cast<std::size_t>(destination);
-  if (zero_load_[at] == 0) {
-    routes_.paths(source, destination);
-    const auto& hops = routes_.hops(source, destination).front();
-    zero_load_[at] = (static_cast<std::uint64_t>(hops.back()) + 1) * static_cast<std::uint64_t>(hop_latency_) + 1;
+  std::uint64_t& known = zero_load_[network][at];
+  if (known == 0) {
+    RouteTable& routes = *routes_[static_cast<std::size_t>(network)];
+    routes.paths(source, destination);
+    const auto& hops = routes.hops(source, destination).front();
+    known = (static_cast<std::uint64_t>(hops.back()) + 1) * static_cast<std::uint64_t>(hop_latency_) + 1;
   }
-  return zero_load_[at] - 1;
+  return known - 1;
 }
 
-int RouterTransfers::routers_on_path(int source, int destination) {
+int RouterTransfers::routers_on_path(int network, int source, int destination) {
   const std::size_t at = static_cast<std::size_t>(source) * endpoints_ + static_cast<std::size_t>(destination);
-  if (routers_[at] == 0) {
-    const auto& path = routes_.paths(source, destination).front();
+  int& known = routers_[network][at];
+  if (known == 0) {
+    RouteTable& routes = *routes_[static_cast<std::size_t>(network)];
+    const auto& path = routes.paths(source, destination).front();
     int outputs = 0;
     for (std::size_t j = 1; j < path.size(); ++j)  // (link 0 is the source's port)
-      if (!routes_.is_body(path[j])) ++outputs;
-    routers_[at] = std::max(outputs, 1);
+      if (!routes.is_body(path[j])) ++outputs;
+    known = std::max(outputs, 1);
   }
-  return routers_[at];
+  return known;
 }
 
 void RouterTransfers::advance(std::uint64_t now, std::vector<Arrival>& out) {
@@ -123,7 +130,7 @@ void RouterTransfers::advance(std::uint64_t now, std::vector<Arrival>& out) {
         throw ModelError(now, "router networks", "a delivery of packet " + std::to_string(delivery.id) +
                                                      " that is not in flight");
       InFlight& info = it->second;
-      const int pod = endpoint_of_terminal_[static_cast<std::size_t>(delivery.destination)];
+      const int pod = endpoint_of_terminal_[n][static_cast<std::size_t>(delivery.destination)];
       Arrival arrival;
       arrival.network = static_cast<Network>(n);
       std::uint64_t sent = info.created;
@@ -137,12 +144,12 @@ void RouterTransfers::advance(std::uint64_t now, std::vector<Arrival>& out) {
       arrival.injected = delivery.injected;
       Use& use = use_[n];
       ++use.transfers;
-      const std::uint64_t zero_load = sent + zero_load_head(info.source, pod);
+      const std::uint64_t zero_load = sent + zero_load_head(n, info.source, pod);
       use.wait_cycles += delivery.head_cycle > zero_load ? delivery.head_cycle - zero_load : 0;
       use.bank_port_wait_cycles += delivery.injected - sent;
       if (delivery.packet_flit_hops > 0)  // (reported with the copy decided last)
         arrival.network_bytes = info.bytes * static_cast<double>(delivery.packet_flit_hops) /
-                                (static_cast<double>(info.flits) * routers_on_path(info.source, pod));
+                                (static_cast<double>(info.flits) * routers_on_path(n, info.source, pod));
       if (++info.arrived == info.copies.size()) {  // its last copy: the packet is done
         auto queued = queued_[n].find({info.source, info.key});
         if (queued != queued_[n].end() && queued->second == delivery.id) queued_[n].erase(queued);

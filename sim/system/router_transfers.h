@@ -12,6 +12,7 @@
 // last router grants the copy its output to the pod, one hop before its head arrives.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -28,10 +29,17 @@ class RouterTransfers {
   enum Network { X = 0, W = 1, P = 2 };
   static constexpr int kNetworks = 3;
 
-  // `routes` maps endpoints (pods with their banks) to terminals and gives zero-load paths.
-  // Buffers hold `buffer_flits` flits per router input (at least the largest transfer).
-  RouterTransfers(const NetworkGraph& graph, const Topology& topology, RouteTable& routes, int endpoints,
-                  int hop_latency, int buffer_flits, bool adaptive, bool straight_first, bool reference);
+  // One network's graph and topology; its `routes` map endpoints (pods with their banks) to
+  // terminals and give zero-load paths.
+  struct Setup {
+    const NetworkGraph* graph = nullptr;
+    const Topology* topology = nullptr;
+    RouteTable* routes = nullptr;
+  };
+  // The X, W and P networks. Buffers hold `buffer_flits` flits per router input (at least the
+  // largest transfer).
+  RouterTransfers(const std::array<Setup, kNetworks>& networks, int endpoints, int hop_latency, int buffer_flits,
+                  bool adaptive, bool straight_first, bool reference);
 
   // Sends tile `key` of `flits` flits from endpoint `source` to endpoint `destination`, created at
   // cycle `created` (not before the cycle the networks have reached); `tag` comes back with its
@@ -80,14 +88,14 @@ class RouterTransfers {
     std::vector<Copy> copies;
     std::size_t arrived = 0;  // copies whose arrival is known
   };
-  std::uint64_t zero_load_head(int source, int destination);  // endpoints
-  int routers_on_path(int source, int destination);
+  std::uint64_t zero_load_head(int network, int source, int destination);  // endpoints
+  int routers_on_path(int network, int source, int destination);
 
-  RouteTable& routes_;
+  std::array<RouteTable*, kNetworks> routes_{};
   int hop_latency_;
   bool straight_;  // packets take the straight output of free-choice stages first (kStraightRoute)
-  bool multicast_;
-  std::vector<int> endpoint_of_terminal_;
+  bool multicast_[kNetworks] = {false, false, false};
+  std::vector<int> endpoint_of_terminal_[kNetworks];
   std::size_t endpoints_ = 0;
   std::unique_ptr<IncrementalNetwork> networks_[kNetworks];
   std::vector<Packet> staged_[kNetworks];
@@ -98,8 +106,10 @@ class RouterTransfers {
   std::uint64_t next_id_[kNetworks] = {0, 0, 0};
   std::uint64_t sent_[kNetworks] = {0, 0, 0};
   Use use_[kNetworks];
-  std::vector<std::uint64_t> zero_load_;  // per (source, destination) endpoints: head latency + 1 (0: not yet)
-  std::vector<int> routers_;              // per (source, destination): router outputs on the path (0: not yet)
+  // Per network and (source, destination) endpoints: head latency + 1, router outputs on the
+  // path (0: not known yet).
+  std::vector<std::uint64_t> zero_load_[kNetworks];
+  std::vector<int> routers_[kNetworks];
 };
 
 }  // namespace sosasim

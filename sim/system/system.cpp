@@ -170,17 +170,31 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     ArrayShape array{config.array.rows, config.array.cols, config.array.double_buffer_weights, Dataflow::WS,
                      config.array.ideal_fill_drain};
     // Network latency L: routers on a path times the hop latency (for SOSA's 2L+1 round minimum).
-    topology_ = make_topology(config.interconnect.params);
-    graph_ = topology_->build(config.pods);
-    network_latency_ = static_cast<std::uint64_t>(graph_.stages * config.interconnect.hop_latency);
+    // Each network's topology (`interconnect.x`, `.w`, `.p`); networks with the same one share
+    // its graph and route table (each keeps its own reservations).
+    for (std::size_t n = 0; n < networks_of_.size(); ++n) {
+      std::size_t same = 0;
+      while (same < n && !(config.interconnect.networks[same].all() == config.interconnect.networks[n].all())) ++same;
+      if (same < n) {
+        networks_of_[n] = networks_of_[same];
+        continue;
+      }
+      auto built = std::make_unique<BuiltNetwork>();
+      built->topology = make_topology(config.interconnect.networks[n]);
+      built->graph = built->topology->build(config.pods);
+      built->routes = std::make_unique<RouteTable>(*built->topology, built->graph, round_policy_.route_choices,
+                                                   static_cast<int>(config.pods), config.interconnect.spread_ports);
+      networks_of_[n] = built.get();
+      built_networks_.push_back(std::move(built));
+      network_latency_ = std::max(network_latency_,
+                                  static_cast<std::uint64_t>(networks_of_[n]->graph.stages * config.interconnect.hop_latency));
+    }
     if (round_policy_.lockstep) {
       task_last_round_.assign(tasks_.size(), 0);
       pod_ops_.resize(static_cast<std::size_t>(config.pods));
       waiting_round_.assign(static_cast<std::size_t>(config.pods), false);
       reducer_ = std::make_unique<ReductionPlanner>(config.pods);
     }
-    routes_ = std::make_unique<RouteTable>(*topology_, graph_, round_policy_.route_choices, static_cast<int>(config.pods),
-                                           config.interconnect.spread_ports);
     if (!round_policy_.lockstep && !config.interconnect.ideal_transfers) {
       const auto hop = static_cast<int>(config.interconnect.hop_latency);
       networks_ = true;
@@ -189,14 +203,17 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
         // Each router input buffers one whole tile, the least virtual cut-through allows: input
         // and partial-sum tiles are at most p rows, weight tiles r.
         const auto buffer = static_cast<int>(std::max(config.partition_rows(), config.array.rows));
-        routed_bytes_.assign(tasks_.size(), 0.0);
-        routers_ = std::make_unique<RouterTransfers>(graph_, *topology_, *routes_, static_cast<int>(config.pods), hop,
+        routed_bytes_.assign(tasks_.size(), {0.0, 0.0, 0.0});
+        std::array<RouterTransfers::Setup, RouterTransfers::kNetworks> setups;
+        for (std::size_t n = 0; n < setups.size(); ++n)
+          setups[n] = {&networks_of_[n]->graph, networks_of_[n]->topology.get(), networks_of_[n]->routes.get()};
+        routers_ = std::make_unique<RouterTransfers>(setups, static_cast<int>(config.pods), hop,
                                                      buffer, config.interconnect.adaptive_routing,
                                                      config.interconnect.straight_first, config.reference_fidelity);
       } else {
-        x_network_ = std::make_unique<NetworkCalendar>(*routes_, hop);
-        w_network_ = std::make_unique<NetworkCalendar>(*routes_, hop);
-        if (reduces_) p_network_ = std::make_unique<NetworkCalendar>(*routes_, hop);
+        x_network_ = std::make_unique<NetworkCalendar>(*networks_of_[kInputNetwork]->routes, hop);
+        w_network_ = std::make_unique<NetworkCalendar>(*networks_of_[kWeightNetwork]->routes, hop);
+        if (reduces_) p_network_ = std::make_unique<NetworkCalendar>(*networks_of_[kPartialSumNetwork]->routes, hop);
       }
       reductions_pending_.assign(tasks_.size(), 0);
       trees_.resize(tasks_.size());
@@ -282,11 +299,12 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
         result_.networks.push_back(
             {name, use.transfers, use.joined, use.flit_hops, use.wait_cycles, use.bank_port_wait_cycles});
       }
-    for (std::size_t l = 0; l < routed_bytes_.size(); ++l) result_.layers[l].activity.network_bytes += routed_bytes_[l];
+    for (std::size_t l = 0; l < routed_bytes_.size(); ++l)
+      for (std::size_t n = 0; n < 3; ++n) result_.layers[l].activity.network_bytes[n] += routed_bytes_[l][n];
     for (const auto& layer : result_.layers) {
       result_.activity.macs += layer.activity.macs;
       result_.activity.sram_bytes += layer.activity.sram_bytes;
-      result_.activity.network_bytes += layer.activity.network_bytes;
+      for (std::size_t n = 0; n < 3; ++n) result_.activity.network_bytes[n] += layer.activity.network_bytes[n];
       result_.activity.dram_bytes += layer.activity.dram_bytes;
       result_.activity.additions += layer.activity.additions;
     }
@@ -460,6 +478,8 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     // only the links it does not share).
     const bool booked = networks_;
     double moved = (booked ? 0.0 : x_bytes) + p_bytes * (tile_op.k_part > 0 ? 2.0 : 1.0);
+    activity.network_bytes[kInputNetwork] += booked ? 0.0 : x_bytes;
+    activity.network_bytes[kPartialSumNetwork] += p_bytes * (tile_op.k_part > 0 ? 2.0 : 1.0);
     OperandBytes& by_operand = result_.bytes;
     if (!booked) by_operand.sram_x_read += x_bytes;
     by_operand.sram_p_out_write += p_bytes;
@@ -470,11 +490,11 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       double w_bytes = static_cast<double>(tile_op.k_rows * tile_op.n_cols) * task.weight_bytes;
       if (!booked) {
         moved += w_bytes;
+        activity.network_bytes[kWeightNetwork] += w_bytes;
         by_operand.sram_w_read += w_bytes;
       }
     }
     activity.sram_bytes += moved;
-    activity.network_bytes += moved;
     if (timeline_.enabled() && timing.finish > timing.start) {  // (the reference pod times ops later)
       if (timing.loads_weights)
         timeline_.span(kTimelinePods, pod, "load weights", timing.load_start, timing.load_end - timing.load_start);
@@ -765,7 +785,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       auto sent = reductions_sent_.find(arrival.tag);
       const Reduction reduction = sent->second;
       reductions_sent_.erase(sent);
-      routed_bytes_[reduction.layer] += arrival.network_bytes;
+      routed_bytes_[reduction.layer][kPartialSumNetwork] += arrival.network_bytes;
       if (timeline_.enabled())
         timeline_.span(kTimelineNetworks, 2, "partial sums to pod " + std::to_string(reduction.destination),
                        arrival.injected, arrival.tail + 1 - arrival.injected);
@@ -774,7 +794,8 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     }
     const auto pod = static_cast<int>(arrival.tag);
     Booked& booked = booked_[static_cast<std::size_t>(pod)];
-    routed_bytes_[booked.layer] += arrival.network_bytes;
+    routed_bytes_[booked.layer][arrival.network == RouterTransfers::W ? kWeightNetwork : kInputNetwork] +=
+        arrival.network_bytes;
     const bool weights = arrival.network == RouterTransfers::W;
     (weights ? booked.weights_ready : booked.stream_ready) = arrival.head;
     if (booked.pulled) pods_[static_cast<std::size_t>(pod)]->update_arrivals(booked.weights_ready, booked.stream_ready);
@@ -925,7 +946,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       return;
     }
     auto booking = p_network_->book(reduction.pod, reduction.destination, reduction.key, reduction.flits, ready, ready);
-    activity.network_bytes += reduction.bytes * booking.new_link_share;
+    activity.network_bytes[kPartialSumNetwork] += reduction.bytes * booking.new_link_share;
     if (timeline_.enabled())
       timeline_.span(kTimelineNetworks, 2, "partial sums to pod " + std::to_string(reduction.destination), booking.start,
                      booking.tail + 1 - booking.start);
@@ -1021,7 +1042,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       pod_weight_key_[p] = booked.weight_key;
       auto w = w_network_->book(banks.w, pod, booked.weight_key + 1, static_cast<int>(booked.tile_op.k_rows), ready, ready);
       booked.weights_ready = w.head;
-      count_transfer(booked.layer, w, static_cast<double>(booked.tile_op.k_rows * booked.tile_op.n_cols) * task.weight_bytes,
+      count_transfer(booked.layer, kWeightNetwork, w, static_cast<double>(booked.tile_op.k_rows * booked.tile_op.n_cols) * task.weight_bytes,
                      result_.bytes.sram_w_read);
       if (timeline_.enabled())
         timeline_.span(kTimelineNetworks, 1, "W tile to pod " + std::to_string(pod), w.start, w.tail + 1 - w.start);
@@ -1030,7 +1051,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     auto x = x_network_->book(banks.x, pod, (static_cast<std::uint64_t>(booked.layer + 1) << 40) | x_tile,
                               static_cast<int>(booked.tile_op.m_rows), ready, ready);
     booked.stream_ready = x.head;
-    count_transfer(booked.layer, x,
+    count_transfer(booked.layer, kInputNetwork, x,
                    static_cast<double>(booked.tile_op.m_rows * booked.tile_op.k_rows) * task.dense_k_per_row *
                        task.operand_bytes,
                    result_.bytes.sram_x_read);
@@ -1067,9 +1088,10 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   }
 
   // A booked tile transfer's bank read (none for a copy that shares the read) and network bytes.
-  void count_transfer(std::size_t layer, const NetworkCalendar::Booking& booking, double bytes, double& bank_reads) {
+  void count_transfer(std::size_t layer, int network, const NetworkCalendar::Booking& booking, double bytes,
+                      double& bank_reads) {
     ActivityCounts& activity = result_.layers[layer].activity;
-    activity.network_bytes += bytes * booking.new_link_share;
+    activity.network_bytes[static_cast<std::size_t>(network)] += bytes * booking.new_link_share;
     if (booking.shares_source) return;
     activity.sram_bytes += bytes;
     bank_reads += bytes;
@@ -1099,7 +1121,9 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     for (std::size_t task : group) unplanned_.erase(task);
     if (!planner_)
       planner_ = std::make_unique<RoundPlanner>(
-          config_.pods, *routes_,
+          config_.pods,
+          std::array<RouteTable*, 3>{networks_of_[kInputNetwork]->routes.get(), networks_of_[kWeightNetwork]->routes.get(),
+                                     networks_of_[kPartialSumNetwork]->routes.get()},
           RoundScheduleParams{round_policy_.lookback_rounds, round_policy_.pod_tries, round_policy_.compiler_list},
           held_weights_);
     const bool concurrent = round_policy_.concurrent_layers;
@@ -1151,7 +1175,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
         ActivityCounts& activity = result_.layers[task].activity;
         activity.additions += reduction.added_values;
         activity.sram_bytes += 2 * bytes;
-        activity.network_bytes += 2 * bytes;
+        activity.network_bytes[kPartialSumNetwork] += 2 * bytes;
         result_.bytes.sram_p_in_read += bytes;
         result_.bytes.sram_p_out_write += bytes;
       }
@@ -1366,9 +1390,13 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   std::size_t tasks_done_ = 0;
   RoundPolicy round_policy_;
   std::uint64_t network_latency_ = 0;
-  std::unique_ptr<Topology> topology_;
-  NetworkGraph graph_;
-  std::unique_ptr<RouteTable> routes_;            // lock-step rounds reserve routes in it
+  struct BuiltNetwork {
+    std::unique_ptr<Topology> topology;
+    NetworkGraph graph;
+    std::unique_ptr<RouteTable> routes;  // lock-step rounds reserve routes in it
+  };
+  std::vector<std::unique_ptr<BuiltNetwork>> built_networks_;
+  std::array<BuiltNetwork*, 3> networks_of_{};  // X, W, P: one of built_networks_
   bool networks_ = false;  // tiles cross the networks (outside lock-step rounds, unless ideal)
   bool reduces_ = false;   // ... and partial sums are reduced over the post-processor network
   std::unique_ptr<NetworkCalendar> x_network_, w_network_;  // tile transfers as link reservations
@@ -1378,7 +1406,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   std::uint64_t next_reduction_tag_ = 0;
   // Per layer: network bytes of its arrivals through the router engines, summed in arrival order
   // (the same at both fidelities) and added to its activity at the end.
-  std::vector<double> routed_bytes_;
+  std::vector<std::array<double, 3>> routed_bytes_;
   struct Booked {  // per pod: the transfers of its next op
     enum State { None, Requested, Sent, Resolved } state = None;  // (Sent: in the router engines)
     std::size_t layer = 0;
