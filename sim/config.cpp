@@ -58,6 +58,10 @@ const ComponentRegistration kDramSection{{"section", "dram",
     "off-chip memory feeding weights and first-layer inputs",
     {{"bandwidth_gbps", ParamType::Float, "GB/s (2^30 B)", "1200", "sustained bandwidth", 1e-3, 1e9, {}},
      {"latency_cycles", ParamType::Int, "cycles", "100", "latency of a request", 0, 1e9, {}},
+     {"prefetch_kib", ParamType::Int, "KiB", "0",
+      "prefetch window: weight bytes fetched ahead of the ops that use them and not yet freed (a tile frees "
+      "when its last op finishes) may not exceed it; 0: the W banks' capacity (pods x sram.bank_kib)",
+      0, 1 << 30, {}},
      {"inputs", ParamType::Choice, "", "tensor",
       "what a first layer reads from DRAM: tensor: its input tensor as stored (a convolution's H x W x C, "
       "lowered by im2col on its way into the X banks); im2col: the lowered M x K matrix, as the SOSA "
@@ -490,6 +494,7 @@ SimConfig load_config(const std::optional<std::string>& config_path,
   config.dram.bandwidth_gbps = dram.get_double("bandwidth_gbps");
   config.dram.latency_cycles = dram.get_int("latency_cycles");
   config.dram.lowered_inputs = dram.get_string("inputs") == "im2col";
+  config.dram.prefetch_kib = dram.get_int("prefetch_kib");
 
   config.interconnect.params =
       read_component_section(doc, "interconnect", "topology", "topology", resolved["interconnect"], kNetworkKeys);

@@ -65,6 +65,7 @@ struct DramSpec {
   double bandwidth_gbps = 1200;  // GB/s with GB = 2^30 bytes, as SOSA counts
   std::int64_t latency_cycles = 100;
   bool lowered_inputs = false;  // first layers read the im2col matrix, not the input tensor (inputs: im2col)
+  std::int64_t prefetch_kib = 0;  // weight bytes ahead of use, at most (0: the W banks' capacity)
 };
 
 struct InterconnectSpec {

@@ -731,6 +731,34 @@ TEST_CASE("a first convolution reads its input tensor from DRAM and writes its l
   CHECK(tensor["cycles"].get<double>() < lowered["cycles"].get<double>() - 6000);
 }
 
+TEST_CASE("the DRAM prefetch window bounds the weights fetched ahead", "[cli][system]") {
+  TempDir dir;
+  dir.write("t.csv", "layer,M,K,N\na,32,1024,1024\nb,32,1024,1024\n");
+  std::string config = dir.write("c.yaml", "pods: 16\narray: {rows: 32, cols: 32}\ntiling: {partition_size: 32}\n"
+                                           "workload: {trace: t.csv}\n");
+  auto cycles = [&](const std::string& window) {
+    Outcome outcome = run_sosasim("run " + config + " -q -o " + dir.path() + "/o -p dram.prefetch_kib=" + window);
+    REQUIRE(outcome.exit_code == 0);
+    nlohmann::json summary = read_json(dir.path() + "/o/summary.json");
+    CHECK(summary["bytes_by_operand"]["dram_w_read"].get<double>() == Approx(2 * 1024 * 1024));
+    return summary["cycles"].get<double>();
+  };
+  // 2,048 weight tiles of 1 KiB, one 32-row op each on 16 pods, 100 cycles of DRAM latency: the
+  // W banks (16 x 256 KiB, the default window) keep every pod busy; a smaller window lets fewer
+  // tiles be on their way, and at 1 KiB one tile arrives per request's round trip.
+  const double banks = cycles("0");
+  CHECK(cycles("4096") == banks);
+  const double w64 = cycles("64"), w16 = cycles("16"), w1 = cycles("1");
+  CHECK(w64 > banks);
+  CHECK(w16 > w64);
+  CHECK(w1 > 2048 * 100);
+  // A window too small for the pods' next tiles is a configuration error, not a hang.
+  Outcome stuck = run_sosasim("run -q -o " + dir.path() + "/r -p dram.prefetch_kib=64");
+  CHECK(stuck.exit_code == 2);
+  CHECK_THAT(stuck.output, Contains("dram.prefetch_kib"));
+  CHECK_THAT(stuck.output, Contains("too small"));
+}
+
 TEST_CASE("weights stream in the order the pods use them, so a small window keeps every pod busy", "[cli][system]") {
   TempDir dir;
   dir.write("t.csv", "layer,M,K,N\nbig,256,256,256\n");  // 64 weight tiles of 32 x 32, 8 ops each

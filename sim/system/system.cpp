@@ -97,7 +97,10 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
         timeline_(timeline),
         scheduler_(make_scheduler(config.tiling.params)),
         w_capacity_bytes_(static_cast<double>(config.pods) * static_cast<double>(config.sram.bank_kib) * 1024.0),
-        activation_capacity_bytes_(w_capacity_bytes_) {
+        activation_capacity_bytes_(w_capacity_bytes_),
+        prefetch_bytes_(config.dram.prefetch_kib > 0
+                            ? std::min(w_capacity_bytes_, static_cast<double>(config.dram.prefetch_kib) * 1024.0)
+                            : w_capacity_bytes_) {
     TileShape shape{config.partition_rows(), config.array.rows, config.array.cols};
     std::uint64_t weight_key = 0;
     dynamic_ = scheduler_->dynamic();
@@ -247,6 +250,12 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
 
   bool done() const { return tasks_done_ >= tasks_.size(); }
 
+  // DRAM stopped at a full prefetch window smaller than the W banks: the window, not the model,
+  // keeps the pods from the tiles they wait for.
+  bool stopped_by_prefetch_window() const {
+    return fetch_layer_ < tasks_.size() && prefetch_bytes_ < w_capacity_bytes_ && !waiters_.empty();
+  }
+
   std::string stuck_report() const {
     std::string text = std::to_string(tasks_.size() - tasks_done_) + " layers unfinished";
     for (std::size_t t = 0; t < tasks_.size(); ++t)
@@ -268,7 +277,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     if (fetch_layer_ < tasks_.size())
       text += "; DRAM fetches wait at layer '" + tasks_[fetch_layer_].layer.name + "' tile " + std::to_string(fetch_tile_) +
               " with " + std::to_string(static_cast<std::uint64_t>(resident_bytes_)) + " of " +
-              std::to_string(static_cast<std::uint64_t>(w_capacity_bytes_)) + " weight bytes on chip";
+              std::to_string(static_cast<std::uint64_t>(prefetch_bytes_)) + " weight bytes on chip (the prefetch window)";
     return text;
   }
 
@@ -1346,7 +1355,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       }
       const std::uint64_t tile = data.fetch_order[fetch_tile_];
       double bytes = tile_bytes(task, tile);
-      if (resident_bytes_ > 0 && resident_bytes_ + bytes > w_capacity_bytes_) return;
+      if (resident_bytes_ > 0 && resident_bytes_ + bytes > prefetch_bytes_) return;
       resident_bytes_ += bytes;
       result_.layers[fetch_layer_].activity.sram_bytes += bytes;
       result_.layers[fetch_layer_].activity.dram_bytes += bytes;
@@ -1365,6 +1374,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   std::unique_ptr<Scheduler> scheduler_;
   double w_capacity_bytes_;
   double activation_capacity_bytes_;  // the pods' X banks
+  double prefetch_bytes_;             // weight bytes fetched and not yet freed, at most (dram.prefetch_kib)
   std::vector<std::uint64_t> spill_read_arrival_;  // per task: when its spilled inputs are back
   std::vector<std::size_t> spill_writes_pending_;  // per task: producers whose spill is not written yet
   std::vector<LayerTask> tasks_;
@@ -1479,6 +1489,10 @@ SimulationResult run_simulation(const SimConfig& config, const std::vector<Workl
   sc_core::sc_start();
   result.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  if (!controller.done() && controller.stopped_by_prefetch_window())
+    throw ConfigError("key 'dram.prefetch_kib': the prefetch window of " + std::to_string(config.dram.prefetch_kib) +
+                      " KiB is too small for this run: it fills with weight tiles the pods cannot use yet while they "
+                      "wait for others (" + controller.stuck_report() + "); raise it, or 0 for the W banks' capacity");
   if (!controller.done()) throw ModelError(current_cycle(), "system controller", controller.stuck_report());
   controller.collect_stats();
   return result;
