@@ -54,7 +54,11 @@ void PodModule::wake() {
 
 void PodModule::wake_at(std::uint64_t cycle) {
   const std::uint64_t now = this->now();
-  if (alarm_ <= now || cycle < alarm_) alarm_ = cycle;
+  // Every alarm is kept: the clock holds only a pod's earliest, so the later ones are re-armed
+  // as the earlier ones pass (pending_alarm()).
+  while (!alarms_.empty() && alarms_.front() <= now) alarms_.erase(alarms_.begin());
+  auto at = std::lower_bound(alarms_.begin(), alarms_.end(), cycle);
+  if (at == alarms_.end() || *at != cycle) alarms_.insert(at, cycle);
   clock_.at(clock_id_, cycle);
 }
 
@@ -74,8 +78,8 @@ void PodModule::update_arrivals(std::uint64_t weights_arrive, std::uint64_t stre
 // The cycle of the earliest pending wake_at() after `cycle`, or UINT64_MAX; an earlier
 // notification replaces a later one, so every step re-arms it.
 std::uint64_t PodModule::pending_alarm(std::uint64_t cycle) {
-  if (alarm_ != UINT64_MAX && alarm_ <= cycle) alarm_ = UINT64_MAX;
-  return alarm_;
+  while (!alarms_.empty() && alarms_.front() <= cycle) alarms_.erase(alarms_.begin());
+  return alarms_.empty() ? UINT64_MAX : alarms_.front();
 }
 
 // `stall_from`: the cycle from which the X port could have streamed this op (it was free and the
@@ -202,7 +206,7 @@ void PodModule::reference_step(std::uint64_t cycle) {
   // own finished()) also counts: its delta notification would replace a timed one. A finish also
   // frees a single weight buffer, so the array may take its next op at the next cycle.
   if (reference_->busy() || offered || woken_ || finished_any) clock_.at(clock_id_, cycle + 1);
-  else if (pending_alarm(cycle) != UINT64_MAX) clock_.at(clock_id_, alarm_);
+  else if (pending_alarm(cycle) != UINT64_MAX) clock_.at(clock_id_, alarms_.front());
 }
 
 }  // namespace sosasim

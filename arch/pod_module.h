@@ -143,7 +143,7 @@ class PodModule : public sc_core::sc_module, public WakeClient {
   int pod_id_;
   int clock_id_ = 0;
   std::uint64_t next_issue_cycle_ = 0;  // the shadow buffer (or the array) frees
-  std::uint64_t alarm_ = UINT64_MAX;    // the earliest wake_at() cycle not yet reached
+  std::vector<std::uint64_t> alarms_;   // wake_at() cycles not yet reached, ascending (a few)
   std::uint64_t busy_until_ = 0;        // end of the union of [start, finish) so far
   std::unique_ptr<IncrementalArray> reference_;  // reference fidelity: the array cycle by cycle
   struct InFlight {

@@ -158,6 +158,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     chunk_claimed_.resize(tasks_.size());
     first_unclaimed_.assign(static_cast<std::size_t>(config.pods), 0);
     completed_.assign(tasks_.size(), false);
+    dependencies_done_.assign(tasks_.size(), 0);
     idle_since_.assign(static_cast<std::size_t>(config.pods), kNotArrived);
     spill_read_arrival_.assign(tasks_.size(), kNotArrived);
     spill_writes_pending_.assign(tasks_.size(), 0);
@@ -580,6 +581,11 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     } else {
       data_[layer].arrival[tile] = cycle;
     }
+    // A pod that found no claimable chunk (claim() takes a later layer only once its data is on
+    // chip) asks again from the next cycle, as a reference pod whose array is busy does anyway.
+    if (dynamic_ && open_.count(layer))
+      for (std::size_t p = 0; p < pods_.size(); ++p)
+        if (idle_since_[p] != kNotArrived) pods_[p]->offer_from(cycle + 1);
     auto it = waiters_.find(tag);
     if (it == waiters_.end()) return;
     for (int pod : it->second) pods_[static_cast<std::size_t>(pod)]->wake();
@@ -650,8 +656,12 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       result_.cycles -= last_round_cycles_;  // as the SOSA authors' simulator, which stops before its last round
       workload.end_cycle = result_.cycles;
     }
-    for (std::size_t next : dependents_[index])
-      if (--pending_[next] == 0) make_ready(next, cycle);
+    // A dependent is ready when its last dependency is done: the latest completion, which need
+    // not be the last one reported (a layer under lock-step rounds completes at its round's end).
+    for (std::size_t next : dependents_[index]) {
+      dependencies_done_[next] = std::max(dependencies_done_[next], cycle);
+      if (--pending_[next] == 0) make_ready(next, dependencies_done_[next]);
+    }
     if (round_policy_.lockstep) {
       schedules_.erase(index);
       plan_rounds(cycle);
@@ -1457,6 +1467,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   std::vector<std::uint32_t> task_last_round_;  // per task: its last round (of ops or additions)
   // (last round, task) -> the cycle its ops finished, for layers whose last round has not begun.
   std::map<std::pair<std::uint32_t, std::size_t>, std::uint64_t> finished_at_;
+  std::vector<std::uint64_t> dependencies_done_;  // per task: the latest completion of its dependencies so far
   std::unique_ptr<RoundPlanner> planner_;
   std::unique_ptr<ReductionPlanner> reducer_;
   std::uint64_t bank_offset_ = 0;               // layers: concurrent: where the next layer's tiles start
