@@ -486,6 +486,10 @@ TEST_CASE("k_reduction: post_processors sends each split output tile's partial s
   nlohmann::json free = run("free"), reduced = run("post_processors");
   CHECK(free["networks"].count("p") == 0);
   CHECK(reduced["networks"]["p"]["transfers"] == 1);
+  // The free run reports what it added at no cost: that one partial tile, 8 x 8 16-bit sums.
+  CHECK(free["stats"]["free_reduction_partial_tiles"] == 1);
+  CHECK(free["stats"]["free_reduction_partial_bytes"].get<double>() == Approx(8 * 8 * 2));
+  CHECK(reduced["stats"].count("free_reduction_partial_tiles") == 0);
   CHECK(reduced["networks"]["p"]["flit_hops"] == 8 * 3);  // 8 rows on the P bank port and 2 routers' outputs
   CHECK(reduced["cycles"].get<std::uint64_t>() > free["cycles"].get<std::uint64_t>());
   // Both pods wait behind the layer barrier from the last op's end to the reduction's end.
@@ -507,6 +511,9 @@ TEST_CASE("k_reduction: post_processors sends each split output tile's partial s
   };
   CHECK(transfers("weight_major") == 8);  // K blocks 0-1 on pod 0, 2-3 on pod 1: every tile split
   CHECK(transfers("output_blocks") == 0);
+  // ... as many as the free reduction counts it added.
+  REQUIRE(run_sosasim("run " + config + " -q -o " + dir.path() + "/f -p workload.trace=" + dir.path() + "/wide.csv").exit_code == 0);
+  CHECK(read_json(dir.path() + "/f/summary.json")["stats"]["free_reduction_partial_tiles"] == 8);
   // With ideal transfers there is no post-processor network to use (sosa_rounds places the
   // additions in rounds instead: tiling/round_schedule.h).
   CHECK(run_sosasim("run " + config + " -q -p tiling.k_reduction=post_processors -p interconnect.transfers=ideal").exit_code == 2);

@@ -151,6 +151,10 @@ RunReport build_report(const SimConfig& config, const SimulationResult& result) 
                                    {"mean_wait_cycles", network.transfers ? static_cast<double>(network.wait_cycles) /
                                                                                 static_cast<double>(network.transfers)
                                                                           : 0.0}};
+  if (result.free_partial_tiles > 0) {
+    s["stats"]["free_reduction_partial_tiles"] = result.free_partial_tiles;
+    s["stats"]["free_reduction_partial_bytes"] = result.free_partial_bytes;
+  }
   if (result.rounds > 0) {
     s["stats"]["rounds"] = result.rounds;
     s["stats"]["round_placements_blocked"] = result.round_placements_blocked;

@@ -48,6 +48,10 @@ struct SimulationResult {
   std::uint64_t round_placements_blocked = 0;  // an op refused by a round for a busy route or bank port
   std::uint64_t round_chained_partial_sums = 0;  // sosa_rounds with post_processors: passed to a later op
   std::uint64_t round_post_processor_ops = 0;    // sosa_rounds with post_processors: pairwise additions (halves)
+  // k_reduction: free outside lock-step rounds: the partial tiles a charged reduction would send
+  // (an output tile whose K blocks ran on c pods has c - 1), added here at no cost, and their bytes.
+  std::uint64_t free_partial_tiles = 0;
+  double free_partial_bytes = 0;
   struct NetworkUse {  // tile transfers through one network (outside lock-step rounds)
     std::string name;
     std::uint64_t transfers = 0, joined = 0, flit_hops = 0, wait_cycles = 0, bank_port_wait_cycles = 0;

@@ -153,6 +153,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       }
     }
     data_.resize(tasks_.size());
+    if (!round_policy_.lockstep && !config.tiling.reduce_on_post_processors) count_free_partial_tiles(config.pods);
     finished_ops_.assign(tasks_.size(), 0);
     next_chunk_.assign(tasks_.size(), 0);
     chunk_claimed_.resize(tasks_.size());
@@ -250,6 +251,32 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   }
 
   bool done() const { return tasks_done_ >= tasks_.size(); }
+
+  // What `k_reduction: free` leaves out: per output tile, one partial tile for every pod but the
+  // last among those whose chunks hold its K blocks (the transfers post_processors would make).
+  void count_free_partial_tiles(std::int64_t pods) {
+    for (const LayerTask& task : tasks_) {
+      const LayerPlan& plan = task.plan;
+      if (plan.k_parts() < 2) continue;
+      const auto chunks = static_cast<std::int64_t>(std::min<std::uint64_t>(static_cast<std::uint64_t>(pods), plan.op_count()));
+      const std::uint64_t column_blocks = plan.op_count() / static_cast<std::uint64_t>(plan.k_parts() * plan.m_parts());
+      for (std::uint64_t cb = 0; cb < column_blocks; ++cb)
+        for (std::int64_t m = 0; m < plan.m_parts(); ++m) {
+          std::uint64_t pods_on_tile = 0;
+          std::int64_t previous = -1;
+          for (std::int64_t k = 0; k < plan.k_parts(); ++k) {  // a chunk is contiguous: a change is a new pod
+            const std::int64_t chunk = chunk_of(plan, plan.op_index(cb, k, m), chunks);
+            pods_on_tile += chunk != previous;
+            previous = chunk;
+          }
+          if (pods_on_tile < 2) continue;
+          const TileOp tile_op = plan.op(plan.op_index(cb, 0, m));
+          result_.free_partial_tiles += pods_on_tile - 1;
+          result_.free_partial_bytes += static_cast<double>((pods_on_tile - 1) * static_cast<std::uint64_t>(tile_op.m_rows * tile_op.n_cols)) *
+                                        task.psum_bytes;
+        }
+    }
+  }
 
   // DRAM stopped at a full prefetch window smaller than the W banks: the window, not the model,
   // keeps the pods from the tiles they wait for.
