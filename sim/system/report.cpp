@@ -258,6 +258,10 @@ RunReport build_report(const SimConfig& config, const SimulationResult& result) 
   if (result.rounds > 0)
     lines += fmt::format("  rounds             {} ({} placements refused for a busy route or bank port)\n",
                          result.rounds, result.round_placements_blocked);
+  if (result.free_partial_tiles > 0)
+    lines += fmt::format("  partial sums       {} tiles ({:.1f} MB) of split K chains added at no cost "
+                         "(tiling.k_reduction: free)\n",
+                         result.free_partial_tiles, result.free_partial_bytes / 1e6);
   const auto insert_at = report.text.find("  simulated in");
   report.text.insert(insert_at, lines);
   return report;
