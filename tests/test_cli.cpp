@@ -790,6 +790,8 @@ TEST_CASE("a reference-fidelity system run agrees with the fast run cycle for cy
   TempDir dir;
   dir.write("t.csv", "layer,M,K,N,depends_on\na,40,20,24,none\nb,40,24,20,a\nc,17,20,30,b\n");
   dir.write("branches.csv", "layer,M,K,N,depends_on\na,40,20,24,none\nb,40,24,20,a\nc,17,20,30,a\nd,40,20,16,b;c\ne,9,16,40,d\n");
+  dir.write("conv.csv", "layer,H,W,C,R,S,out_channels,stride,padding,groups,depends_on\n"
+                        "stem,16,16,3,3,3,8,2,1,1,none\ndw,8,8,8,3,3,8,1,1,8,stem\npw,8,8,8,1,1,16,1,0,1,dw\n");
   std::string config = dir.write("c.yaml",
                                  "pods: 4\n"
                                  "array: {rows: 8, cols: 8}\n"
@@ -844,6 +846,10 @@ TEST_CASE("a reference-fidelity system run agrees with the fast run cycle for cy
       "-p workload.trace=branches.csv",
       "-p interconnect.transfers=routers -p tiling.scheduler=dynamic -p pods=8 -p dram.bandwidth_gbps=20 "
       "-p 'workload=[{trace: branches.csv},{trace: t.csv}]'",
+      // a later tenant's weight tile arriving in the cycle an idle pod asked (found by the random test)
+      "-p pods=3 -p tiling.scheduler=dynamic -p tiling.partition_size=4 -p interconnect.expansion=1 "
+      "-p dram.bandwidth_gbps=1000 -p format.type=bf16 -p sram.bank_kib=1 -p dram.inputs=im2col "
+      "-p dram.latency_cycles=50 -p 'workload=[{trace: branches.csv},{trace: conv.csv}]'",
       // a topology per network: X a mesh, W a crossbar, P a bus (link calendar, routers, rounds)
       "-p pods=8 -p interconnect.x.topology=mesh -p interconnect.w.topology=crossbar -p interconnect.p.topology=bus "
       "-p tiling.k_reduction=post_processors -p dram.bandwidth_gbps=1000",

@@ -356,6 +356,9 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       const auto p = static_cast<std::size_t>(pod);
       if (!claim(pod, cycle)) {
         if (idle_since_[p] == kNotArrived) idle_since_[p] = cycle;
+        // Data that arrived in this cycle, before the pod asked, is claimable from the next.
+        if (dynamic_ && last_open_arrival_ != kNotArrived && last_open_arrival_ >= cycle)
+          pods_[p]->offer_from(last_open_arrival_ + 1);
         return PeekResult::Idle;
       }
       if (idle_since_[p] != kNotArrived) {
@@ -610,9 +613,11 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     }
     // A pod that found no claimable chunk (claim() takes a later layer only once its data is on
     // chip) asks again from the next cycle, as a reference pod whose array is busy does anyway.
-    if (dynamic_ && open_.count(layer))
+    if (dynamic_ && open_.count(layer)) {
+      last_open_arrival_ = last_open_arrival_ == kNotArrived ? cycle : std::max(last_open_arrival_, cycle);
       for (std::size_t p = 0; p < pods_.size(); ++p)
         if (idle_since_[p] != kNotArrived) pods_[p]->offer_from(cycle + 1);
+    }
     auto it = waiters_.find(tag);
     if (it == waiters_.end()) return;
     for (int pod : it->second) pods_[static_cast<std::size_t>(pod)]->wake();
@@ -1494,6 +1499,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   std::vector<std::uint32_t> task_last_round_;  // per task: its last round (of ops or additions)
   // (last round, task) -> the cycle its ops finished, for layers whose last round has not begun.
   std::map<std::pair<std::uint32_t, std::size_t>, std::uint64_t> finished_at_;
+  std::uint64_t last_open_arrival_ = kNotArrived;  // dynamic: the latest data arrival for an open layer
   std::vector<std::uint64_t> dependencies_done_;  // per task: the latest completion of its dependencies so far
   std::unique_ptr<RoundPlanner> planner_;
   std::unique_ptr<ReductionPlanner> reducer_;
