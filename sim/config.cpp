@@ -70,8 +70,8 @@ const ComponentRegistration kDramSection{{"section", "dram",
 
 const ComponentRegistration kInterconnectSection{{"section", "interconnect",
     "networks between SRAM banks and pods; `topology` selects a registered topology for all of them; "
-    "`x`, `w` or `p` (a section: `topology` and its parameters) gives the input, weight or partial-sum "
-    "network one of its own",
+    "`x`, `w` or `p` (a section: `topology`, its parameters and `hop_latency`) gives the input, weight or "
+    "partial-sum network one of its own",
     {{"topology", ParamType::String, "", "butterfly", "a registered topology (see kind 'topology')",
       -kInf, kInf, {}},
      {"hop_latency", ParamType::Int, "cycles", "1", "cycles per router on a path (switch and link)", 1, 64, {}},
@@ -499,8 +499,8 @@ SimConfig load_config(const std::optional<std::string>& config_path,
   config.interconnect.params =
       read_component_section(doc, "interconnect", "topology", "topology", resolved["interconnect"], kNetworkKeys);
   for (std::size_t n = 0; n < kNetworkKeys.size(); ++n) {
-    // A network's own section is a whole topology: its `topology` (default: the section's) and
-    // that topology's parameters (default: the topology's defaults).
+    // A network's own section is a whole topology: its `topology` and `hop_latency` (default:
+    // the section's) and that topology's parameters (default: the topology's defaults).
     YAML::Node own = child(child(doc.root(), "interconnect"), kNetworkKeys[n]);
     if (!own.IsDefined() || own.IsNull()) {
       config.interconnect.networks[n] = config.interconnect.params;
@@ -508,9 +508,11 @@ SimConfig load_config(const std::optional<std::string>& config_path,
     }
     std::vector<ParamDef> defs;
     for (const auto& def : section_defs("interconnect"))
-      if (def.name == "topology") {
+      if (def.name == "topology" || def.name == "hop_latency") {
         defs.push_back(def);
-        defs.back().default_text = config.interconnect.params.get_string("topology");
+        defs.back().default_text = def.name == "topology"
+                                       ? config.interconnect.params.get_string("topology")
+                                       : std::to_string(config.interconnect.params.get_int("hop_latency"));
       }
     config.interconnect.networks[n] = read_component_map(doc, own, "interconnect." + kNetworkKeys[n], defs, "topology",
                                                          "topology", resolved["interconnect"][kNetworkKeys[n]]);

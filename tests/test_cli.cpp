@@ -857,6 +857,8 @@ TEST_CASE("a reference-fidelity system run agrees with the fast run cycle for cy
       "-p interconnect.p.topology=bus -p tiling.k_reduction=post_processors -p dram.bandwidth_gbps=1000",
       "-p tiling.scheduler=sosa_rounds -p pods=8 -p 'interconnect.w={topology: butterfly, expansion: 4}' "
       "-p interconnect.x.topology=benes",
+      "-p interconnect.transfers=routers -p pods=8 -p interconnect.x.hop_latency=3 -p interconnect.w.topology=crossbar "
+      "-p dram.bandwidth_gbps=1000",
   };
   for (const char* variant : variants) {
     INFO("variant: " << variant);
@@ -925,6 +927,13 @@ TEST_CASE("each network may have its own topology", "[cli][system][interconnect]
                                      "-p interconnect.w.topology=butterfly -p interconnect.w.expansion=2", "s");
   CHECK(explicit_same["cycles"] == uniform["cycles"]);
   CHECK(explicit_same["peak_power_w"] == uniform["peak_power_w"]);
+  // A network's own hop latency: a slower W network delays every weight change; under lock-step
+  // rounds a slower P network lengthens the 2L + 1 round minimum.
+  CHECK(run("-p interconnect.w.hop_latency=3", "h")["cycles"].get<double>() > uniform["cycles"].get<double>());
+  nlohmann::json rounds = run("-p tiling.scheduler=sosa_rounds -p array.ideal_fill_drain=true", "r");
+  nlohmann::json slow_p = run("-p tiling.scheduler=sosa_rounds -p array.ideal_fill_drain=true -p interconnect.p.hop_latency=8", "rp");
+  CHECK(slow_p["stats"]["rounds"] == rounds["stats"]["rounds"]);
+  CHECK(slow_p["cycles"].get<double>() > rounds["cycles"].get<double>());
   Outcome bad = run_sosasim("run " + config + " -q -o " + dir.path() + "/b -p interconnect.w.topolgy=mesh");
   CHECK(bad.exit_code == 2);
   CHECK_THAT(bad.output, Contains("interconnect.w.topolgy"));

@@ -31,6 +31,8 @@ def draw(rng, traces):
     for network in "xwp":
         if rng.random() < 0.3:
             p.append(f"interconnect.{network}={rng.choice(TOPOLOGIES)}")
+        if rng.random() < 0.1:
+            p.append(f"interconnect.{network}.hop_latency={rng.choice([2, 3])}")
     transfers = rng.choice(["contention", "routers", "ideal"])
     if scheduler == "sosa_rounds" and transfers == "routers":
         transfers = "contention"

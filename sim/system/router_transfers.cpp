@@ -7,17 +7,18 @@
 
 namespace sosasim {
 
-RouterTransfers::RouterTransfers(const std::array<Setup, kNetworks>& networks, int endpoints, int hop_latency,
-                                 int buffer_flits, bool adaptive, bool straight_first, bool reference)
-    : hop_latency_(hop_latency), straight_(straight_first) {
+RouterTransfers::RouterTransfers(const std::array<Setup, kNetworks>& networks, int endpoints, int buffer_flits,
+                                 bool adaptive, bool straight_first, bool reference)
+    : straight_(straight_first) {
   NetworkParams params;
-  params.hop_latency = hop_latency;
   params.buffer_flits = buffer_flits;
   params.adaptive = adaptive;
   endpoints_ = static_cast<std::size_t>(endpoints);
   const std::size_t pairs = endpoints_ * endpoints_;
   for (int n = 0; n < kNetworks; ++n) {
     const Setup& setup = networks[static_cast<std::size_t>(n)];
+    hop_latency_[n] = setup.hop_latency;
+    params.hop_latency = setup.hop_latency;
     routes_[static_cast<std::size_t>(n)] = setup.routes;
     multicast_[n] = setup.routes->multicast();
     if (reference) networks_[n] = std::make_unique<ReferenceNetwork>(*setup.graph, *setup.topology, params);
@@ -95,7 +96,7 @@ std::uint64_t RouterTransfers::zero_load_head(int network, int source, int desti
     RouteTable& routes = *routes_[static_cast<std::size_t>(network)];
     routes.paths(source, destination);
     const auto& hops = routes.hops(source, destination).front();
-    known = (static_cast<std::uint64_t>(hops.back()) + 1) * static_cast<std::uint64_t>(hop_latency_) + 1;
+    known = (static_cast<std::uint64_t>(hops.back()) + 1) * static_cast<std::uint64_t>(hop_latency_[network]) + 1;
   }
   return known - 1;
 }

@@ -35,11 +35,12 @@ class RouterTransfers {
     const NetworkGraph* graph = nullptr;
     const Topology* topology = nullptr;
     RouteTable* routes = nullptr;
+    int hop_latency = 1;  // cycles per router on a path
   };
   // The X, W and P networks. Buffers hold `buffer_flits` flits per router input (at least the
   // largest transfer).
-  RouterTransfers(const std::array<Setup, kNetworks>& networks, int endpoints, int hop_latency, int buffer_flits,
-                  bool adaptive, bool straight_first, bool reference);
+  RouterTransfers(const std::array<Setup, kNetworks>& networks, int endpoints, int buffer_flits, bool adaptive,
+                  bool straight_first, bool reference);
 
   // Sends tile `key` of `flits` flits from endpoint `source` to endpoint `destination`, created at
   // cycle `created` (not before the cycle the networks have reached); `tag` comes back with its
@@ -92,7 +93,7 @@ class RouterTransfers {
   int routers_on_path(int network, int source, int destination);
 
   std::array<RouteTable*, kNetworks> routes_{};
-  int hop_latency_;
+  int hop_latency_[kNetworks] = {1, 1, 1};
   bool straight_;  // packets take the straight output of free-choice stages first (kStraightRoute)
   bool multicast_[kNetworks] = {false, false, false};
   std::vector<int> endpoint_of_terminal_[kNetworks];

@@ -189,10 +189,11 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       built->graph = built->topology->build(config.pods);
       built->routes = std::make_unique<RouteTable>(*built->topology, built->graph, round_policy_.route_choices,
                                                    static_cast<int>(config.pods), config.interconnect.spread_ports);
+      built->hop_latency = static_cast<int>(config.interconnect.networks[n].get_int("hop_latency"));
       networks_of_[n] = built.get();
       built_networks_.push_back(std::move(built));
-      network_latency_ = std::max(network_latency_,
-                                  static_cast<std::uint64_t>(networks_of_[n]->graph.stages * config.interconnect.hop_latency));
+      network_latency_ = std::max(network_latency_, static_cast<std::uint64_t>(networks_of_[n]->graph.stages *
+                                                                              networks_of_[n]->hop_latency));
     }
     if (round_policy_.lockstep) {
       task_last_round_.assign(tasks_.size(), 0);
@@ -201,7 +202,6 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       reducer_ = std::make_unique<ReductionPlanner>(config.pods);
     }
     if (!round_policy_.lockstep && !config.interconnect.ideal_transfers) {
-      const auto hop = static_cast<int>(config.interconnect.hop_latency);
       networks_ = true;
       reduces_ = config.tiling.reduce_on_post_processors;
       if (config.interconnect.router_transfers) {
@@ -211,14 +211,19 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
         routed_bytes_.assign(tasks_.size(), {0.0, 0.0, 0.0});
         std::array<RouterTransfers::Setup, RouterTransfers::kNetworks> setups;
         for (std::size_t n = 0; n < setups.size(); ++n)
-          setups[n] = {&networks_of_[n]->graph, networks_of_[n]->topology.get(), networks_of_[n]->routes.get()};
-        routers_ = std::make_unique<RouterTransfers>(setups, static_cast<int>(config.pods), hop,
+          setups[n] = {&networks_of_[n]->graph, networks_of_[n]->topology.get(), networks_of_[n]->routes.get(),
+                       networks_of_[n]->hop_latency};
+        routers_ = std::make_unique<RouterTransfers>(setups, static_cast<int>(config.pods),
                                                      buffer, config.interconnect.adaptive_routing,
                                                      config.interconnect.straight_first, config.reference_fidelity);
       } else {
-        x_network_ = std::make_unique<NetworkCalendar>(*networks_of_[kInputNetwork]->routes, hop);
-        w_network_ = std::make_unique<NetworkCalendar>(*networks_of_[kWeightNetwork]->routes, hop);
-        if (reduces_) p_network_ = std::make_unique<NetworkCalendar>(*networks_of_[kPartialSumNetwork]->routes, hop);
+        auto calendar = [&](int network) {
+          return std::make_unique<NetworkCalendar>(*networks_of_[static_cast<std::size_t>(network)]->routes,
+                                                   networks_of_[static_cast<std::size_t>(network)]->hop_latency);
+        };
+        x_network_ = calendar(kInputNetwork);
+        w_network_ = calendar(kWeightNetwork);
+        if (reduces_) p_network_ = calendar(kPartialSumNetwork);
       }
       reductions_pending_.assign(tasks_.size(), 0);
       trees_.resize(tasks_.size());
@@ -1446,6 +1451,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     std::unique_ptr<Topology> topology;
     NetworkGraph graph;
     std::unique_ptr<RouteTable> routes;  // lock-step rounds reserve routes in it
+    int hop_latency = 1;                 // cycles per router on a path
   };
   std::vector<std::unique_ptr<BuiltNetwork>> built_networks_;
   std::array<BuiltNetwork*, 3> networks_of_{};  // X, W, P: one of built_networks_
