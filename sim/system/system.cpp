@@ -260,6 +260,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   // What `k_reduction: free` leaves out: per output tile, one partial tile for every pod but the
   // last among those whose chunks hold its K blocks (the transfers post_processors would make).
   void count_free_partial_tiles(std::int64_t pods) {
+    std::vector<int> contributors;
     for (const LayerTask& task : tasks_) {
       const LayerPlan& plan = task.plan;
       if (plan.k_parts() < 2) continue;
@@ -267,19 +268,25 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       const std::uint64_t column_blocks = plan.op_count() / static_cast<std::uint64_t>(plan.k_parts() * plan.m_parts());
       for (std::uint64_t cb = 0; cb < column_blocks; ++cb)
         for (std::int64_t m = 0; m < plan.m_parts(); ++m) {
-          std::uint64_t pods_on_tile = 0;
-          std::int64_t previous = -1;
-          for (std::int64_t k = 0; k < plan.k_parts(); ++k) {  // a chunk is contiguous: a change is a new pod
-            const std::int64_t chunk = chunk_of(plan, plan.op_index(cb, k, m), chunks);
-            pods_on_tile += chunk != previous;
-            previous = chunk;
-          }
-          if (pods_on_tile < 2) continue;
+          tile_contributors(plan, cb, m, chunks, contributors);
+          if (contributors.size() < 2) continue;
           const TileOp tile_op = plan.op(plan.op_index(cb, 0, m));
-          result_.free_partial_tiles += pods_on_tile - 1;
-          result_.free_partial_bytes += static_cast<double>((pods_on_tile - 1) * static_cast<std::uint64_t>(tile_op.m_rows * tile_op.n_cols)) *
-                                        task.psum_bytes;
+          const std::uint64_t sent = contributors.size() - 1;
+          result_.free_partial_tiles += sent;
+          result_.free_partial_bytes +=
+              static_cast<double>(sent * static_cast<std::uint64_t>(tile_op.m_rows * tile_op.n_cols)) * task.psum_bytes;
         }
+    }
+  }
+
+  // The chunks (one per pod) that compute the K blocks of output tile (`column_block`, `m_part`),
+  // in K order: a chunk holds consecutive ops, so each change of chunk along K is another pod.
+  static void tile_contributors(const LayerPlan& plan, std::uint64_t column_block, std::int64_t m_part,
+                                std::int64_t chunks, std::vector<int>& out) {
+    out.clear();
+    for (std::int64_t k = 0; k < plan.k_parts(); ++k) {
+      const auto c = static_cast<int>(chunk_of(plan, plan.op_index(column_block, k, m_part), chunks));
+      if (out.empty() || out.back() != c) out.push_back(c);
     }
   }
 
@@ -401,7 +408,6 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     op.stream_rows = static_cast<std::uint64_t>(tile_op.m_rows);
     op.useful_macs = tile_op.useful_macs();
     op.operands_ready = operands_ready(active, tile);
-    if (round_policy_.lockstep)
     if (round_policy_.lockstep) {
       const std::uint32_t round = schedules_.at(active).round[op_index];
       if (round >= next_round_) {  // it has not begun: run_rounds() wakes the pod when it does
@@ -939,11 +945,8 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     auto [at, created] = trees_[op.layer].try_emplace(tile);
     std::vector<TreeNode>& nodes = at->second;
     if (created) {
-      std::vector<int> contributors;  // in K order (op indices grow with K)
-      for (std::int64_t k = 0; k < kp; ++k) {
-        const auto c = static_cast<int>(chunk_of(plan, plan.op_index(tile_op.column_block, k, tile_op.m_part), chunks));
-        if (contributors.empty() || contributors.back() != c) contributors.push_back(c);
-      }
+      std::vector<int> contributors;
+      tile_contributors(plan, tile_op.column_block, tile_op.m_part, chunks, contributors);
       const auto n = static_cast<int>(contributors.size());
       nodes.resize(static_cast<std::size_t>(n));
       for (int j = 0; j < n; ++j) {
