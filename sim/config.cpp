@@ -293,7 +293,6 @@ const std::vector<ParamDef>& section_defs(const std::string& name) {
 ParamValues read_component_map(const ConfigDocument& doc, const YAML::Node& node, const std::string& path,
                                std::vector<ParamDef> defs, const std::string& selector, const std::string& kind,
                                nlohmann::ordered_json& resolved, const std::vector<std::string>& subsections = {}) {
-  const std::string section = path;
   std::string chosen;
   for (const auto& def : defs)
     if (def.name == selector) chosen = def.default_text;
@@ -311,11 +310,11 @@ ParamValues read_component_map(const ConfigDocument& doc, const YAML::Node& node
     message += " (registered:";
     for (const auto& name : known) message += " " + name;
     message += ")";
-    std::string key_path = section + "." + selector;
+    std::string key_path = path + "." + selector;
     throw ConfigError(doc.where(key_path, selector_node), key_path, message);
   }
   defs.insert(defs.end(), component->params.begin(), component->params.end());
-  return read_section(doc, node, section, defs, resolved, subsections);
+  return read_section(doc, node, path, defs, resolved, subsections);
 }
 
 ParamValues read_component_section(const ConfigDocument& doc, const std::string& section,
@@ -518,7 +517,6 @@ SimConfig load_config(const std::optional<std::string>& config_path,
                                                          "topology", resolved["interconnect"][kNetworkKeys[n]]);
   }
   config.interconnect.topology = config.interconnect.params.get_string("topology");
-  config.interconnect.hop_latency = config.interconnect.params.get_int("hop_latency");
   config.interconnect.ideal_transfers = config.interconnect.params.get_string("transfers") == "ideal";
   config.interconnect.router_transfers = config.interconnect.params.get_string("transfers") == "routers";
   config.interconnect.adaptive_routing = config.interconnect.params.get_string("routing") != "oblivious";

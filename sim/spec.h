@@ -70,7 +70,6 @@ struct DramSpec {
 
 struct InterconnectSpec {
   std::string topology = "butterfly";
-  std::int64_t hop_latency = 1;  // cycles per router on a path
   bool ideal_transfers = false;  // tiles reach pods without crossing the networks' links
   bool router_transfers = false; // tiles cross the networks through the router engines (transfers: routers)
   bool adaptive_routing = true;  // ... taking a free-choice stage's other output when only it is free
