@@ -21,7 +21,8 @@ class Dynamic : public Scheduler {
   OpRange ops_for_pod(const LayerPlan& plan, std::int64_t chunk, std::int64_t chunks) const override {
     return even_chunk(plan, chunk, chunks);
   }
-  bool dynamic() const override { return true; }
+  std::string dispatch_policy() const override { return "dynamic"; }
+  bool follows_layer_graph() const override { return true; }
   std::int64_t m_block(const LayerPlan& plan, std::int64_t pods) const override {
     return op_order_m_block(plan, pods, output_blocks_);
   }

@@ -20,6 +20,8 @@ class LayerStatic : public Scheduler {
   OpRange ops_for_pod(const LayerPlan& plan, std::int64_t pod, std::int64_t pods) const override {
     return even_chunk(plan, pod, pods);
   }
+  std::string dispatch_policy() const override { return "layer_barrier"; }
+  bool follows_layer_graph() const override { return false; }
 
   std::int64_t m_block(const LayerPlan& plan, std::int64_t pods) const override {
     return op_order_m_block(plan, pods, output_blocks_);

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 
 #include "sim/params.h"
 #include "sim/registry.h"
@@ -39,10 +40,15 @@ class Scheduler {
   // The ops that pod `pod` (of `pods`) executes, in order, for the layer planned by `plan`.
   virtual OpRange ops_for_pod(const LayerPlan& plan, std::int64_t pod, std::int64_t pods) const = 0;
   virtual RoundPolicy rounds() const { return RoundPolicy{}; }
-  // Dynamic schedulers let every layer whose dependencies are done run at once; pod p executes
-  // chunk p, `ops_for_pod(plan, p, chunks)` (chunks = min(pods, ops)), of each ready layer as it
-  // frees up. Otherwise layers run one at a time and pod p executes ops_for_pod(plan, p, pods).
-  virtual bool dynamic() const { return false; }
+  // The run-time policy that hands the plan to the pods, by its registered name (the system
+  // controller's sim/system/dispatch.h): "dynamic" (every ready layer at once; pod p executes
+  // chunk p, `ops_for_pod(plan, p, chunks)` with chunks = min(pods, ops), of each as it frees
+  // up), "layer_barrier" (one layer at a time; pod p executes ops_for_pod(plan, p, pods)) or
+  // "lockstep_rounds" (rounds()).
+  virtual std::string dispatch_policy() const = 0;
+  // Layers follow the layer graph (a layer waits for its producers only); false: one at a time in
+  // trace order, workloads in turn.
+  virtual bool follows_layer_graph() const = 0;
   // Row partitions per row block of the op order (LayerPlan::set_m_block); m_parts = weight-major.
   virtual std::int64_t m_block(const LayerPlan& plan, std::int64_t /*pods*/) const { return plan.m_parts(); }
 };

@@ -24,6 +24,8 @@ class SosaRounds : public Scheduler {
     return OpRange{static_cast<std::uint64_t>(pod), plan.op_count(), static_cast<std::uint64_t>(pods)};
   }
   RoundPolicy rounds() const override { return policy_; }
+  std::string dispatch_policy() const override { return "lockstep_rounds"; }
+  bool follows_layer_graph() const override { return policy_.concurrent_layers; }
 
  private:
   RoundPolicy policy_;

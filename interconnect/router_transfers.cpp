@@ -1,4 +1,4 @@
-#include "sim/system/router_transfers.h"
+#include "interconnect/router_transfers.h"
 
 #include <algorithm>
 #include <tuple>
