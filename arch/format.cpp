@@ -6,7 +6,7 @@
 
 #include <limits>
 
-#include "sim/registry.h"
+#include "sim/kernel/registry.h"
 
 namespace sosasim {
 

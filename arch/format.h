@@ -6,7 +6,7 @@
 #include <cstddef>
 #include <string>
 
-#include "sim/spec.h"
+#include "sim/kernel/spec.h"
 
 namespace sosasim {
 

@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/spec.h"
+#include "sim/kernel/spec.h"
 
 namespace sosasim {
 

@@ -5,7 +5,7 @@
 #include <functional>
 #include <limits>
 
-#include "sim/errors.h"
+#include "sim/kernel/errors.h"
 
 namespace sosasim {
 

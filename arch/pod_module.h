@@ -15,7 +15,7 @@
 #include "arch/pod_timing.h"
 #include "arch/pod_work.h"
 #include "arch/wake_queue.h"
-#include "sim/ring.h"
+#include "sim/kernel/ring.h"
 
 namespace sosasim {
 

@@ -15,7 +15,7 @@
 #include <cstdint>
 
 #include "arch/tech.h"
-#include "sim/spec.h"
+#include "sim/kernel/spec.h"
 
 namespace sosasim {
 

@@ -6,7 +6,7 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "sim/errors.h"
+#include "sim/kernel/errors.h"
 
 namespace sosasim {
 

@@ -1,6 +1,6 @@
 #include "arch/wake_queue.h"
 
-#include "sim/sc_cycles.h"
+#include "sim/kernel/sc/sc_cycles.h"
 
 namespace sosasim {
 

@@ -6,7 +6,7 @@
 #include <new>
 #include <string>
 
-#include "sim/errors.h"
+#include "sim/kernel/errors.h"
 
 namespace sosasim {
 

@@ -6,8 +6,8 @@
 #include <queue>
 #include <unordered_map>
 
-#include "sim/errors.h"
-#include "sim/ring.h"
+#include "sim/kernel/errors.h"
+#include "sim/kernel/ring.h"
 
 namespace sosasim {
 

@@ -1,6 +1,6 @@
 #include "interconnect/network_module.h"
 
-#include "sim/sc_cycles.h"
+#include "sim/kernel/sc/sc_cycles.h"
 
 #include <algorithm>
 

@@ -4,7 +4,7 @@
 #include <map>
 #include <stdexcept>
 
-#include "sim/errors.h"
+#include "sim/kernel/errors.h"
 
 namespace sosasim {
 

@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "interconnect/network.h"
-#include "sim/params.h"
-#include "sim/registry.h"
+#include "sim/kernel/params.h"
+#include "sim/kernel/registry.h"
 
 namespace sosasim {
 

@@ -11,13 +11,13 @@
 #include <spdlog/spdlog.h>
 #include <systemc>
 
-#include "sim/config.h"
-#include "sim/errors.h"
+#include "sim/kernel/config.h"
+#include "sim/kernel/errors.h"
 #include "sim/pod_commands.h"
 #include "sim/workload_command.h"
 #include "sim/noc_command.h"
 #include "sim/sweep.h"
-#include "sim/registry.h"
+#include "sim/kernel/registry.h"
 #include "sim/system/report.h"
 #include "sim/system/system.h"
 #include "workloads/trace.h"

@@ -14,8 +14,8 @@
 #include "interconnect/network_engine.h"
 #include "interconnect/topology.h"
 #include "interconnect/traffic.h"
-#include "sim/errors.h"
-#include "sim/registry.h"
+#include "sim/kernel/errors.h"
+#include "sim/kernel/registry.h"
 
 namespace sosasim {
 

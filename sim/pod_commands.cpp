@@ -11,8 +11,8 @@
 
 #include "arch/numerics.h"
 #include "arch/pod_gemm.h"
-#include "sim/errors.h"
-#include "sim/registry.h"
+#include "sim/kernel/errors.h"
+#include "sim/kernel/registry.h"
 
 namespace sosasim {
 

@@ -18,9 +18,9 @@
 #include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
-#include "sim/config.h"
-#include "sim/errors.h"
-#include "sim/params.h"
+#include "sim/kernel/config.h"
+#include "sim/kernel/errors.h"
+#include "sim/kernel/params.h"
 #include "sim/system/report.h"
 
 namespace sosasim {

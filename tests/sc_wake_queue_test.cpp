@@ -12,7 +12,7 @@
 #include <systemc>
 
 #include "arch/wake_queue.h"
-#include "sim/sc_cycles.h"
+#include "sim/kernel/sc/sc_cycles.h"
 
 using namespace sosasim;
 

@@ -2,9 +2,9 @@
 // and line, or the -p override), the key, what was expected and what was found.
 #include <catch2/catch.hpp>
 
-#include "sim/config.h"
-#include "sim/errors.h"
-#include "sim/registry.h"
+#include "sim/kernel/config.h"
+#include "sim/kernel/errors.h"
+#include "sim/kernel/registry.h"
 #include "tests/test_helpers.h"
 
 using namespace sosasim;

@@ -7,7 +7,7 @@
 #include <numeric>
 
 #include "arch/pod_work.h"
-#include "sim/config.h"
+#include "sim/kernel/config.h"
 #include "sim/system/dispatch.h"
 #include "sim/system/k_reduction.h"
 #include "sim/system/layer_tasks.h"

@@ -6,7 +6,7 @@
 #include <random>
 
 #include "interconnect/analysis.h"
-#include "sim/errors.h"
+#include "sim/kernel/errors.h"
 #include "interconnect/network_calendar.h"
 #include "interconnect/network_engine.h"
 #include "interconnect/topology.h"

@@ -1,7 +1,7 @@
 // The metric formulas of DESIGN.md section 3 against closed forms.
 #include <catch2/catch.hpp>
 
-#include "sim/metrics.h"
+#include "sim/kernel/metrics.h"
 
 using namespace sosasim;
 

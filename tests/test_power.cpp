@@ -6,7 +6,7 @@
 #include "arch/power.h"
 #include "arch/tech.h"
 #include "interconnect/topology.h"
-#include "sim/config.h"
+#include "sim/kernel/config.h"
 #include "sim/system/report.h"
 
 using namespace sosasim;

@@ -5,7 +5,7 @@
 #include <set>
 #include <tuple>
 
-#include "sim/config.h"
+#include "sim/kernel/config.h"
 #include "tiling/scheduler.h"
 #include "tiling/tiling.h"
 

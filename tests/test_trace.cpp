@@ -1,7 +1,7 @@
 // The native trace reader: layouts it accepts and every error it must name.
 #include <catch2/catch.hpp>
 
-#include "sim/errors.h"
+#include "sim/kernel/errors.h"
 #include "tests/test_helpers.h"
 #include "workloads/trace.h"
 

@@ -4,7 +4,7 @@
 
 #include <filesystem>
 
-#include "sim/errors.h"
+#include "sim/kernel/errors.h"
 #include "tests/test_helpers.h"
 #include "workloads/layer_graph.h"
 #include "workloads/trace.h"

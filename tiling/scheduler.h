@@ -7,8 +7,8 @@
 #include <memory>
 #include <string>
 
-#include "sim/params.h"
-#include "sim/registry.h"
+#include "sim/kernel/params.h"
+#include "sim/kernel/registry.h"
 #include "tiling/tiling.h"
 
 namespace sosasim {

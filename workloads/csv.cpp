@@ -3,7 +3,7 @@
 #include <cerrno>
 #include <cstdlib>
 
-#include "sim/params.h"
+#include "sim/kernel/params.h"
 
 namespace sosasim {
 

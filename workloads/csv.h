@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/errors.h"
+#include "sim/kernel/errors.h"
 
 namespace sosasim {
 

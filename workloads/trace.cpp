@@ -5,8 +5,8 @@
 
 #include <algorithm>
 
-#include "sim/errors.h"
-#include "sim/spec.h"
+#include "sim/kernel/errors.h"
+#include "sim/kernel/spec.h"
 #include "workloads/csv.h"
 #include "workloads/layer_graph.h"
 

@@ -4,8 +4,8 @@
 #include <map>
 #include <utility>
 
-#include "sim/errors.h"
-#include "sim/spec.h"
+#include "sim/kernel/errors.h"
+#include "sim/kernel/spec.h"
 
 namespace sosasim {
 

@@ -3,7 +3,7 @@
 // pods) once, and the next layer waits until this one is done.
 #include <set>
 
-#include "sim/spec.h"
+#include "sim/kernel/spec.h"
 #include "sim/system/dispatch.h"
 
 namespace sosasim {

@@ -18,7 +18,7 @@
 #include <unordered_map>
 
 #include "arch/pod_work.h"
-#include "sim/spec.h"
+#include "sim/kernel/spec.h"
 #include "sim/system/dispatch.h"
 #include "sim/system/network_set.h"
 #include "tiling/round_schedule.h"

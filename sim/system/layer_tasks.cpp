@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "arch/format.h"
-#include "sim/spec.h"
+#include "sim/kernel/spec.h"
 #include "workloads/layer_graph.h"
 
 namespace sosasim {

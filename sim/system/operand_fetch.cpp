@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "sim/spec.h"
+#include "sim/kernel/spec.h"
 #include "sim/system/timeline.h"
 
 namespace sosasim {

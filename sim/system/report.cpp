@@ -9,9 +9,9 @@
 #include "arch/power.h"
 #include "arch/tech.h"
 #include "interconnect/topology.h"
-#include "sim/config.h"
-#include "sim/errors.h"
-#include "sim/metrics.h"
+#include "sim/kernel/config.h"
+#include "sim/kernel/errors.h"
+#include "sim/kernel/metrics.h"
 
 namespace sosasim {
 

@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sim/spec.h"
+#include "sim/kernel/spec.h"
 #include "sim/system/result.h"
 
 namespace sosasim {

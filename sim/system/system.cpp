@@ -19,8 +19,8 @@
 
 #include "arch/dram_module.h"
 #include "arch/pod_module.h"
-#include "sim/errors.h"
-#include "sim/sc_cycles.h"
+#include "sim/kernel/errors.h"
+#include "sim/kernel/sc/sc_cycles.h"
 #include "sim/system/dispatch.h"
 #include "sim/system/k_reduction.h"
 #include "sim/system/layer_tasks.h"

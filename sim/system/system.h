@@ -8,7 +8,7 @@
 
 #include <vector>
 
-#include "sim/spec.h"
+#include "sim/kernel/spec.h"
 #include "sim/system/result.h"
 #include "workloads/trace.h"
 

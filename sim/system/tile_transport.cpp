@@ -4,7 +4,7 @@
 #include <tuple>
 
 #include "arch/pod_work.h"
-#include "sim/spec.h"
+#include "sim/kernel/spec.h"
 #include "sim/system/network_set.h"
 #include "sim/system/timeline.h"
 #include "tiling/round_schedule.h"

@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sim/errors.h"
+#include "sim/kernel/errors.h"
 
 namespace sosasim {
 

@@ -4,7 +4,7 @@
 #include <array>
 
 #include "interconnect/network_calendar.h"
-#include "sim/spec.h"
+#include "sim/kernel/spec.h"
 #include "sim/system/network_set.h"
 
 namespace sosasim {

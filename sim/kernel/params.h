@@ -10,7 +10,7 @@
 #include <variant>
 #include <vector>
 
-#include "sim/errors.h"
+#include "sim/kernel/errors.h"
 
 namespace sosasim {
 

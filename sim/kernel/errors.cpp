@@ -1,4 +1,4 @@
-#include "sim/errors.h"
+#include "sim/kernel/errors.h"
 
 #include <algorithm>
 #include <vector>

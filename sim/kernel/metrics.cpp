@@ -1,4 +1,4 @@
-#include "sim/metrics.h"
+#include "sim/kernel/metrics.h"
 
 namespace sosasim {
 

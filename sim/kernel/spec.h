@@ -10,8 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sim/errors.h"
-#include "sim/params.h"
+#include "sim/kernel/errors.h"
+#include "sim/kernel/params.h"
 
 namespace sosasim {
 

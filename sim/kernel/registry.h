@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/params.h"
+#include "sim/kernel/params.h"
 
 namespace sosasim {
 

@@ -1,4 +1,4 @@
-#include "sim/registry.h"
+#include "sim/kernel/registry.h"
 
 #include <stdexcept>
 

@@ -4,7 +4,7 @@
 // through exactly the same checks as the file. Each section is checked against the parameter
 // schema registered for it (kind "section"); component sections (format, interconnect, tiling)
 // add the parameters of the component their selector key names.
-#include "sim/config.h"
+#include "sim/kernel/config.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -13,7 +13,7 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "sim/registry.h"
+#include "sim/kernel/registry.h"
 
 namespace sosasim {
 

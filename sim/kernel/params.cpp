@@ -1,6 +1,6 @@
-#include "sim/params.h"
+#include "sim/kernel/params.h"
 
-#include "sim/spec.h"
+#include "sim/kernel/spec.h"
 
 #include <cerrno>
 #include <cmath>
