@@ -1,4 +1,6 @@
-// sosasim: the command line. Subcommands: run, validate, list.
+// sosasim: the command line. Subcommands: run and validate (here), gemm and quantize
+// (sim/pod_commands.cpp), workload info (sim/workload_command.cpp), noc (sim/noc_command.cpp),
+// sweep and merge (sim/sweep.cpp, driven from here), list (here).
 // User errors (ConfigError) print one line on stderr and exit with code 2; model errors exit 3.
 #include <cstdlib>
 #include <filesystem>
