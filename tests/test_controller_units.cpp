@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <memory>
 #include <numeric>
+#include <tuple>
 
 #include "arch/pod_work.h"
 #include "sim/kernel/config.h"
@@ -85,6 +86,38 @@ SimConfig small(std::vector<std::string> overrides) {
   return load_config(std::nullopt, overrides);
 }
 
+// One machine's units over one workload, as the controller builds them.
+struct Harness {
+  Harness(std::vector<std::string> overrides, const Workload& workload)
+      : config(small(std::move(overrides))),
+        scheduler(make_scheduler(config.tiling.params)),
+        tasks(config, {workload}, *scheduler, scheduler->follows_layer_graph(), result),
+        host(2),
+        timeline(""),
+        fetch(config, tasks, result, host, timeline),
+        networks(config, 8) {}
+  std::unique_ptr<Dispatch> dispatch() {
+    auto made = make_dispatch(DispatchContext{config, *scheduler, tasks, fetch, networks, result, host});
+    fetch.set_listener(*made);
+    return made;
+  }
+
+  SimConfig config;
+  std::unique_ptr<Scheduler> scheduler;
+  SimulationResult result;
+  TaskGraph tasks;
+  RecordingHost host;
+  Timeline timeline;
+  OperandFetch fetch;
+  NetworkSet networks;
+};
+
+Workload one_layer(std::int64_t m, std::int64_t k, std::int64_t n) {
+  Workload w;
+  w.layers = {layer("fc", m, k, n, {})};
+  return w;
+}
+
 }  // namespace
 
 TEST_CASE("DramTag round-trips each kind of request", "[controller]") {
@@ -124,16 +157,9 @@ TEST_CASE("TaskGraph releases a layer at its last dependency's completion", "[co
 
 TEST_CASE("OperandFetch streams weights through the prefetch window and wakes waiting pods", "[controller]") {
   // 64 x 64 weights in 4 x 4 int8 tiles: 256 tiles of 16 bytes; a 1 KiB window holds 64.
-  const SimConfig config = small({"dram.prefetch_kib=1"});
-  auto scheduler = make_scheduler(config.tiling.params);
-  SimulationResult result;
-  Workload w;
-  w.layers = {layer("fc", 8, 64, 64, {})};
-  TaskGraph tasks(config, {w}, *scheduler, true, result);
-  RecordingHost host(2);
-  Timeline timeline("");
-  OperandFetch fetch(config, tasks, result, host, timeline);
-  InOrder order(tasks);
+  Harness h({"dram.prefetch_kib=1"}, one_layer(8, 64, 64));
+  auto [fetch, host, result] = std::tie(h.fetch, h.host, h.result);
+  InOrder order(h.tasks);
   fetch.set_listener(order);
   fetch.pump(0);
   REQUIRE(host.dram.size() == 1 + 64);  // the input, then the window's worth of tiles
@@ -166,15 +192,9 @@ TEST_CASE("OperandFetch streams weights through the prefetch window and wakes wa
 }
 
 TEST_CASE("Barrier dispatch hands each pod its range of the released layer once", "[controller]") {
-  const SimConfig config = small({"tiling.scheduler=layer_static"});
-  auto scheduler = make_scheduler(config.tiling.params);
-  SimulationResult result;
-  TaskGraph tasks(config, {branches()}, *scheduler, scheduler->follows_layer_graph(), result);
-  RecordingHost host(2);
-  Timeline timeline("");
-  OperandFetch fetch(config, tasks, result, host, timeline);
-  NetworkSet networks(config, 8);
-  auto dispatch = make_dispatch(DispatchContext{config, *scheduler, tasks, fetch, networks, result, host});
+  Harness h({"tiling.scheduler=layer_static"}, branches());
+  auto dispatch = h.dispatch();
+  RecordingHost& host = h.host;
   CHECK(dispatch->barrier());
   CHECK_FALSE(dispatch->claim(0, 0));  // nothing released
   dispatch->released(0, 0);
@@ -195,16 +215,9 @@ TEST_CASE("Barrier dispatch hands each pod its range of the released layer once"
 }
 
 TEST_CASE("Dynamic dispatch claims a released layer only from the cycle after its data is asked", "[controller]") {
-  const SimConfig config = small({});
-  auto scheduler = make_scheduler(config.tiling.params);
-  SimulationResult result;
-  TaskGraph tasks(config, {branches()}, *scheduler, true, result);
-  RecordingHost host(2);
-  Timeline timeline("");
-  OperandFetch fetch(config, tasks, result, host, timeline);
-  NetworkSet networks(config, 8);
-  auto dispatch = make_dispatch(DispatchContext{config, *scheduler, tasks, fetch, networks, result, host});
-  fetch.set_listener(*dispatch);
+  Harness h({}, branches());
+  auto dispatch = h.dispatch();
+  auto [fetch, host] = std::tie(h.fetch, h.host);
   dispatch->released(0, 0);
   REQUIRE(host.offers.size() == 2);
   CHECK(host.offers[0].second == 1);  // offered from the next cycle
@@ -217,18 +230,9 @@ TEST_CASE("Dynamic dispatch claims a released layer only from the cycle after it
 }
 
 TEST_CASE("Rounds dispatch begins rounds in order and admits an op only in its round", "[controller]") {
-  const SimConfig config = small({"tiling.scheduler=sosa_rounds"});
-  auto scheduler = make_scheduler(config.tiling.params);
-  SimulationResult result;
-  Workload w;
-  w.layers = {layer("fc", 8, 8, 8, {})};
-  TaskGraph tasks(config, {w}, *scheduler, scheduler->follows_layer_graph(), result);
-  RecordingHost host(2);
-  Timeline timeline("");
-  OperandFetch fetch(config, tasks, result, host, timeline);
-  NetworkSet networks(config, 8);
-  auto dispatch = make_dispatch(DispatchContext{config, *scheduler, tasks, fetch, networks, result, host});
-  fetch.set_listener(*dispatch);
+  Harness h({"tiling.scheduler=sosa_rounds"}, one_layer(8, 8, 8));
+  auto dispatch = h.dispatch();
+  auto [fetch, host, result] = std::tie(h.fetch, h.host, h.result);
   CHECK(dispatch->reserves_routes());
   fetch.pump(0);
   dispatch->released(0, 0);
@@ -258,18 +262,11 @@ TEST_CASE("Rounds dispatch begins rounds in order and admits an op only in its r
 TEST_CASE("KReduction sends a pod's partial tile up its tree and completes the layer after the addition",
           "[controller]") {
   // K = 8 over two K blocks, one op per pod: the owner (pod 1) adds pod 0's partial tile.
-  const SimConfig config = small({"tiling.k_reduction=post_processors", "tiling.scheduler=layer_static"});
-  auto scheduler = make_scheduler(config.tiling.params);
-  SimulationResult result;
-  Workload w;
-  w.layers = {layer("fc", 4, 8, 4, {})};
-  TaskGraph tasks(config, {w}, *scheduler, false, result);
+  Harness h({"tiling.k_reduction=post_processors", "tiling.scheduler=layer_static"}, one_layer(4, 8, 4));
+  auto [tasks, host, result] = std::tie(h.tasks, h.host, h.result);
   REQUIRE(tasks[0].plan.op_count() == 2);
-  RecordingHost host(2);
-  Timeline timeline("");
-  NetworkSet networks(config, 8);
-  TileTransport transport(config, tasks, networks, result, host, timeline, true);
-  KReduction reduction(tasks, config.pods, true, transport, result, host);
+  TileTransport transport(h.config, tasks, h.networks, result, host, h.timeline, true);
+  KReduction reduction(tasks, h.config.pods, true, transport, result, host);
   const TileOp first = tasks[0].plan.op(0), second = tasks[0].plan.op(1);
   REQUIRE(first.k_part != second.k_part);
   reduction.op_finished(OpDone{0, 0, first.weight_tile, 4, 4}, 30);
@@ -292,14 +289,9 @@ TEST_CASE("KReduction sends a pod's partial tile up its tree and completes the l
 }
 
 TEST_CASE("RunAccounting counts an op's MACs and bytes, and a pod's wait for data", "[controller]") {
-  const SimConfig config = small({});
-  auto scheduler = make_scheduler(config.tiling.params);
-  SimulationResult result;
-  Workload w;
-  w.layers = {layer("fc", 4, 8, 4, {})};
-  TaskGraph tasks(config, {w}, *scheduler, true, result);
-  Timeline timeline("");
-  RunAccounting accounting(tasks, result, timeline, 2, false);
+  Harness h({}, one_layer(4, 8, 4));
+  SimulationResult& result = h.result;
+  RunAccounting accounting(h.tasks, result, h.timeline, 2, false);
   PodOp op;
   op.layer = 0;
   op.stream_rows = 4;
