@@ -56,10 +56,14 @@ class Dispatch : public FetchListener {
     std::size_t task;
     std::uint64_t op;
   };
-  virtual OpRef op_at(int pod, std::uint64_t position) const { return {task_[static_cast<std::size_t>(pod)], position}; }
+  // (Asked on every peek: a policy that keeps its own op lists sets `listed_` and answers listed_op.)
+  OpRef op_at(int pod, std::uint64_t position) const {
+    return listed_ ? listed_op(pod, position) : OpRef{task_[static_cast<std::size_t>(pod)], position};
+  }
   // Whether op `op` may be handed to pod `pod` now (`op` filled so far; a policy may delay its
-  // operands_ready). False: the policy wakes the pod when it may.
+  // operands_ready). False: the policy wakes the pod when it may. Asked only when gates().
   virtual bool admit(int /*pod*/, PodOp& /*op*/) { return true; }
+  bool gates() const { return gates_; }
   // All of `task`'s ops finished, the last at `cycle`: when it is done (nullopt: the policy
   // completes it later through SystemHost::complete).
   virtual std::optional<std::uint64_t> ops_finished(std::size_t /*task*/, std::uint64_t cycle) { return cycle; }
@@ -90,6 +94,9 @@ class Dispatch : public FetchListener {
   DispatchContext context_;
   std::vector<OpRange> cursor_;    // per pod: the ops left in its current range
   std::vector<std::size_t> task_;  // per pod: the task of its range
+  bool listed_ = false;  // ops come from the policy's own lists (listed_op)
+  bool gates_ = false;   // admit() may refuse an op
+  virtual OpRef listed_op(int /*pod*/, std::uint64_t /*position*/) const { return {0, 0}; }
 };
 
 using DispatchFactory = std::function<std::unique_ptr<Dispatch>(const DispatchContext&)>;

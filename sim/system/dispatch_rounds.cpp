@@ -34,6 +34,8 @@ class RoundsDispatch : public Dispatch {
     task_last_round_.assign(context.tasks.size(), 0);
     pod_ops_.resize(pods());
     waiting_round_.assign(pods(), false);
+    listed_ = true;
+    gates_ = true;
   }
 
   void start() override { plan(0); }
@@ -50,7 +52,7 @@ class RoundsDispatch : public Dispatch {
     return true;
   }
 
-  OpRef op_at(int pod, std::uint64_t position) const override {
+  OpRef listed_op(int pod, std::uint64_t position) const override {
     const RoundOp& op = pod_ops_[static_cast<std::size_t>(pod)][position];
     return {op.task, op.op};
   }

@@ -67,18 +67,6 @@ void RunAccounting::op_started(int pod, const PodOp& op, const OpTiming& timing)
   }
 }
 
-void RunAccounting::wait_from(int pod, std::uint64_t now) {
-  std::uint64_t& since = waiting_since_[static_cast<std::size_t>(pod)];
-  if (since == kNever) since = now;
-}
-
-void RunAccounting::wait_over(int pod, std::uint64_t now) {
-  std::uint64_t& since = waiting_since_[static_cast<std::size_t>(pod)];
-  if (since == kNever) return;
-  result_.operand_wait_cycles += now - since;
-  since = kNever;
-}
-
 void RunAccounting::idle_from(int pod, std::uint64_t cycle) {
   std::uint64_t& since = idle_since_[static_cast<std::size_t>(pod)];
   if (since == kNever) since = cycle;

@@ -28,10 +28,18 @@ class RunAccounting {
   void op_started(int pod, const PodOp& op, const OpTiming& timing);
 
   // Pod `pod` waits for DRAM data from `now` (if it did not already).
-  void wait_from(int pod, std::uint64_t now);
+  void wait_from(int pod, std::uint64_t now) {
+    std::uint64_t& since = waiting_since_[static_cast<std::size_t>(pod)];
+    if (since == kNever) since = now;
+  }
   bool waiting(int pod) const { return waiting_since_[static_cast<std::size_t>(pod)] != kNever; }
-  // Pod `pod`'s op has its data at `now`: its wait, if any, is over.
-  void wait_over(int pod, std::uint64_t now);
+  // Pod `pod`'s op has its data at `now`: its wait, if any, is over (called on every peek).
+  void wait_over(int pod, std::uint64_t now) {
+    std::uint64_t& since = waiting_since_[static_cast<std::size_t>(pod)];
+    if (since == kNever) return;
+    result_.operand_wait_cycles += now - since;
+    since = kNever;
+  }
   // Pod `pod` has no work from `cycle` (if it had).
   void idle_from(int pod, std::uint64_t cycle);
   // Pod `pod` has work again at `cycle`: of its idle cycles, those while reduction trees finished.

@@ -63,6 +63,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     accounting_ = std::make_unique<RunAccounting>(tasks_, result, timeline, static_cast<std::size_t>(config.pods),
                                                   transport_ != nullptr);
     accounting_->set_reduction(reduction_.get());
+    late_finish_ = !reduction_ && dispatch_->late_finish();
     const double bytes_per_cycle = config.dram.bandwidth_gbps * 1073741824.0 / (config.frequency_ghz * 1e9);
     dram_ = std::make_unique<DramModule>("dram", bytes_per_cycle,
                                          static_cast<std::uint64_t>(config.dram.latency_cycles), *this);
@@ -137,7 +138,8 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       fetch_.wait(pod, missing);
       return PeekResult::Waiting;
     }
-    accounting_->wait_over(pod, now());
+    const std::uint64_t now = this->now();
+    accounting_->wait_over(pod, now);
     op.layer = active;
     op.op_index = op_index;
     op.k_rows = tile_op.k_rows;
@@ -148,8 +150,8 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     op.stream_rows = static_cast<std::uint64_t>(tile_op.m_rows);
     op.useful_macs = tile_op.useful_macs();
     op.operands_ready = operands_ready(active, tile);
-    if (!dispatch_->admit(pod, op)) return PeekResult::Waiting;
-    if (transport_ && !transport_->prepare(pod, active, op_index, tile_op, op, cycle)) return PeekResult::Waiting;
+    if (dispatch_->gates() && !dispatch_->admit(pod, op)) return PeekResult::Waiting;
+    if (transport_ && !transport_->prepare(pod, active, op_index, tile_op, op, cycle, now)) return PeekResult::Waiting;
     op.late_finish = late_finish(pod, active, tile);
     return PeekResult::Ready;
   }
@@ -162,7 +164,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   // lock-step rounds need every finish on time. (The next op, decoded here, is kept for
   // ask_ahead(), which requests it right after.)
   bool late_finish(int pod, std::size_t task, std::uint64_t tile) {
-    if (reduction_ || !dispatch_->late_finish()) return false;
+    if (!late_finish_) return false;
     const OpRange& range = dispatch_->cursor(pod);
     const std::uint64_t next = range.begin + range.stride;
     if (next >= range.end) return false;
@@ -299,6 +301,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   std::unique_ptr<RunAccounting> accounting_;
   std::vector<std::uint64_t> finished_ops_;   // per task
   std::vector<Decoded> next_op_;
+  bool late_finish_ = false;  // ops may report their finish late (see late_finish())
   std::vector<bool> workload_started_ = std::vector<bool>(result_.workloads.size(), false);
   sc_core::sc_event dispatch_event_, booking_event_, completion_event_;
   std::unique_ptr<DramModule> dram_;

@@ -25,7 +25,7 @@ TileTransport::TileTransport(const SimConfig& config, const TaskGraph& tasks, co
 }
 
 bool TileTransport::prepare(int pod, std::size_t task, std::uint64_t op_index, const TileOp& tile_op, PodOp& op,
-                            std::uint64_t cycle) {
+                            std::uint64_t cycle, std::uint64_t now) {
   // The pod steps again when its request is due (book_due(), from whichever of the pods steps
   // first at that cycle), so no process runs just to book.
   Booked& booked = booked_[static_cast<std::size_t>(pod)];
@@ -35,7 +35,6 @@ bool TileTransport::prepare(int pod, std::size_t task, std::uint64_t op_index, c
     host_.wake_at(pod, ready + 2);
     return false;
   }
-  const std::uint64_t now = host_.now();
   if (booked.state == Booked::Requested) {
     if (booked.ready + 2 > now) {
       host_.wake_at(pod, booked.ready + 2);

@@ -52,10 +52,11 @@ class TileTransport {
     const Booked& booked = booked_[static_cast<std::size_t>(pod)];
     return booked.is(task, op) ? &booked.tile_op : nullptr;
   }
-  // Pod `pod` asks at `cycle` for op `op_index` of `task` (`op` filled so far): requests its tiles
-  // or, once they are booked, fills in their arrivals. True when the op may be handed out.
+  // Pod `pod` asks, at the current cycle `now`, for op `op_index` of `task` for cycle `cycle`
+  // (`op` filled so far): requests its tiles or, once they are booked, fills in their arrivals.
+  // True when the op may be handed out.
   bool prepare(int pod, std::size_t task, std::uint64_t op_index, const TileOp& tile_op, PodOp& op,
-               std::uint64_t cycle);
+               std::uint64_t cycle, std::uint64_t now);
   // Pod `pod` requests the tiles of op `op_index` of `task`, ready at `ready`.
   void request(int pod, std::size_t task, std::uint64_t op_index, const TileOp& tile_op, std::uint64_t ready);
   // A partial tile leaves at `ready`.
