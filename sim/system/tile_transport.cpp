@@ -160,7 +160,7 @@ void TileTransport::send_tile(int pod, int network, int bank, std::uint64_t key,
     activity.sram_bytes += bytes;
     bank_reads += bytes;
   }
-  if (sent.known) draw(network, pod, sent.start, sent.tail);
+  if (sent.known && timeline_.enabled()) draw(network, pod, sent.start, sent.tail);
 }
 
 // A partial tile is sent at `ready` (the router engines take it two cycles later, when the batch
@@ -180,7 +180,7 @@ void TileTransport::book_partial(const PartialTile& sum, std::uint64_t ready) {
   }
   const TransferResult sent = engine_->send(transfer);
   activity.network_bytes[kPartialSumNetwork] += sent.network_bytes;
-  draw(kPartialSumNetwork, sum.destination, sent.start, sent.tail);
+  if (timeline_.enabled()) draw(kPartialSumNetwork, sum.destination, sent.start, sent.tail);
   partial_arrived_(sum, sent.tail);
 }
 
@@ -193,7 +193,7 @@ void TileTransport::arrived(const TransferArrival& arrival) {
     const PartialTile sum = sent->second;
     partials_sent_.erase(sent);
     routed_bytes_[sum.layer][kPartialSumNetwork] += arrival.network_bytes;
-    draw(network, sum.destination, arrival.injected, arrival.tail);
+    if (timeline_.enabled()) draw(network, sum.destination, arrival.injected, arrival.tail);
     partial_arrived_(sum, arrival.tail);
     return;
   }
@@ -202,14 +202,13 @@ void TileTransport::arrived(const TransferArrival& arrival) {
   routed_bytes_[booked.layer][static_cast<std::size_t>(network)] += arrival.network_bytes;
   (network == kWeightNetwork ? booked.weights_ready : booked.stream_ready) = arrival.head;
   if (booked.pulled) host_.update_arrivals(pod, booked.weights_ready, booked.stream_ready);
-  draw(network, pod, arrival.injected, arrival.tail);
+  if (timeline_.enabled()) draw(network, pod, arrival.injected, arrival.tail);
   if (booked.weights_ready == PodOp::kUnknown || booked.stream_ready == PodOp::kUnknown) return;
   booked.state = Booked::Resolved;
   if (!booked.pulled) host_.wake(pod);
 }
 
 void TileTransport::draw(int network, int destination, std::uint64_t start, std::uint64_t tail) const {
-  if (!timeline_.enabled()) return;
   static const char* const kWhat[3] = {"X tile to pod ", "W tile to pod ", "partial sums to pod "};
   timeline_.span(kTimelineNetworks, network, kWhat[network] + std::to_string(destination), start, tail + 1 - start);
 }

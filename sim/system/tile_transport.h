@@ -89,6 +89,7 @@ class TileTransport {
                  std::uint64_t ready, double& bank_reads);
   void arrived(const TransferArrival& arrival);
   void schedule(std::uint64_t now);
+  // A span on the timeline (callers check that it is enabled: the check costs less than the call).
   void draw(int network, int destination, std::uint64_t start, std::uint64_t tail) const;
 
   const SimConfig& config_;
