@@ -1,55 +1,18 @@
-// The registered number formats (DESIGN.md sections 1 and 6). int8 follows SOSA (int8
-// operands, 16-bit partial sums); bf16 multiplies in bf16 and accumulates in FP32; bfp is HBFP:
-// a shared exponent per block of B elements along K, m-bit integer mantissas, FP32 accumulation
-// across blocks.
+// What a layer's format is, asked of the registered formats (arch/number_format.h; the formats
+// themselves: arch/format_fixed.cpp, arch/format_bfp.cpp).
 #include "arch/format.h"
 
-#include <limits>
-
-#include "sim/kernel/registry.h"
+#include "arch/number_format.h"
 
 namespace sosasim {
 
-namespace {
+double operand_bits(const FormatSpec& format) { return number_format(format.type).operand_bits(format); }
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
-
-const ComponentRegistration kInt8{{"format", "int8", "int8 operands, 16-bit partial sums (SOSA)", {}}};
-const ComponentRegistration kBf16{{"format", "bf16", "bfloat16 operands, FP32 accumulation", {}}};
-const ComponentRegistration kFp32{{"format", "fp32", "IEEE single precision FMA", {}}};
-const ComponentRegistration kBfp{{"format", "bfp",
-    "hybrid block floating point: shared exponent per block along K, integer mantissas",
-    {{"mantissa_bits", ParamType::Int, "bits", "7", "m: magnitude bits without the sign (HBFP8: 7)", 1, 23, {}},
-     {"block_size", ParamType::Int, "elements", "64", "B: elements sharing one exponent, along K", 1, 65536, {}},
-     {"exponent_bits", ParamType::Int, "bits", "10", "width of the shared exponent", 2, 16, {}},
-     {"exponent_rule", ParamType::Choice, "", "ceil",
-      "ceil: E = ceil(log2 max|x|) (HBFP emulator); floor_plus_one: floor(log2 max|x|) + 1 (hardware)",
-      -kInf, kInf, {"ceil", "floor_plus_one"}},
-     {"rounding", ParamType::Choice, "", "nearest_even", "mantissa rounding", -kInf, kInf,
-      {"nearest_even", "stochastic", "truncate"}},
-     {"seed", ParamType::Int, "", "1", "seed of stochastic rounding", 0, 9.2e18, {}},
-     {"first_last_mantissa_bits", ParamType::Int, "bits", "0",
-      "Accuracy Boosters: mantissa bits of the first and the last layer of every workload; 0 = as the others",
-      0, 23, {}}}}};
-
-}  // namespace
-
-double operand_bits(const FormatSpec& format) {
-  if (format.type == "int8") return 8;
-  if (format.type == "bf16") return 16;
-  if (format.type == "fp32") return 32;
-  return static_cast<double>(format.mantissa_bits + 1) +
-         static_cast<double>(format.exponent_bits) / static_cast<double>(format.block_size);
-}
-
-int partial_sum_bytes(const FormatSpec& format) { return format.type == "int8" ? 2 : 4; }
+int partial_sum_bytes(const FormatSpec& format) { return number_format(format.type).partial_sum_bytes(); }
 
 FormatSpec layer_format(const FormatSpec& base, std::size_t layer_index, std::size_t layer_count) {
-  FormatSpec format = base;
-  bool boosted = layer_index == 0 || layer_index + 1 == layer_count;
-  if (base.type == "bfp" && base.first_last_mantissa_bits > 0 && boosted)
-    format.mantissa_bits = base.first_last_mantissa_bits;
-  return format;
+  const bool first_or_last = layer_index == 0 || layer_index + 1 == layer_count;
+  return first_or_last ? number_format(base.type).first_or_last_layer(base) : base;
 }
 
 }  // namespace sosasim

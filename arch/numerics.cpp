@@ -1,10 +1,13 @@
 #include "arch/numerics.h"
 
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <numeric>
 #include <stdexcept>
+
+#include "arch/number_format.h"
 
 namespace sosasim {
 
@@ -37,16 +40,20 @@ float round_to_bf16(float value) {
 }
 
 Numerics::Numerics(const FormatSpec& format) : format_(format), rng_state_(static_cast<std::uint64_t>(format.seed)) {
-  if (format.type == "fp32" || format.type == "bf16") {
-    kind_ = Kind::Float;
-  } else if (format.type == "int8") {
-    kind_ = Kind::Int;
-  } else if (format.type == "bfp") {
-    kind_ = Kind::Block;
-    block_size_ = format.block_size;
-    max_code_ = (1 << format.mantissa_bits) - 1;
-  } else {
-    throw std::logic_error("no numerics for format '" + format.type + "'");
+  switch (number_format(format.type).numerics()) {
+    case NumericsKind::Fp32:
+    case NumericsKind::Bf16:
+      kind_ = Kind::Float;
+      bf16_ = number_format(format.type).numerics() == NumericsKind::Bf16;
+      break;
+    case NumericsKind::Int8:
+      kind_ = Kind::Int;
+      break;
+    case NumericsKind::Block:
+      kind_ = Kind::Block;
+      block_size_ = format.block_size;
+      max_code_ = (1 << format.mantissa_bits) - 1;
+      break;
   }
 }
 
@@ -156,7 +163,7 @@ std::vector<Operand> encode_int8(const std::vector<double>& values, float& scale
 }  // namespace
 
 std::vector<Operand> Numerics::encode_x(const std::vector<double>& x, std::int64_t rows, std::int64_t k) {
-  if (kind_ == Kind::Float) return encode_float(x, format_.type == "bf16");
+  if (kind_ == Kind::Float) return encode_float(x, bf16_);
   if (kind_ == Kind::Int) return encode_int8(x, scale_x_);
   std::vector<Operand> out(x.size());
   for (std::int64_t row = 0; row < rows; ++row)
@@ -165,7 +172,7 @@ std::vector<Operand> Numerics::encode_x(const std::vector<double>& x, std::int64
 }
 
 std::vector<Operand> Numerics::encode_w(const std::vector<double>& w, std::int64_t k, std::int64_t cols) {
-  if (kind_ == Kind::Float) return encode_float(w, format_.type == "bf16");
+  if (kind_ == Kind::Float) return encode_float(w, bf16_);
   if (kind_ == Kind::Int) return encode_int8(w, scale_w_);
   std::vector<Operand> out(w.size());
   for (std::int64_t col = 0; col < cols; ++col)

@@ -94,7 +94,8 @@ class Numerics {
                        std::size_t stride, std::int64_t count);
 
   FormatSpec format_;
-  Kind kind_;
+  Kind kind_ = Kind::Float;
+  bool bf16_ = false;  // Float: operands rounded to bfloat16
   std::int64_t block_size_ = 1;
   std::int32_t max_code_ = 127;
   float scale_x_ = 1, scale_w_ = 1;  // int8

@@ -1,6 +1,7 @@
 #include "arch/power.h"
 
 #include "arch/format.h"
+#include "arch/number_format.h"
 
 namespace sosasim {
 
@@ -59,7 +60,7 @@ EnergyBreakdown activity_energy(const PowerInputs& in, const TechTable& tech, co
                              static_cast<double>(in.pods) / 1e9;
   energy.dram_j = counts.dram_bytes * tech.dram_pj_per_byte * 1e-12;
   // int8 partial sums are 32-bit integers; every other format's are FP32.
-  const double add_pj = in.format.type == "int8" ? tech.int32_add_pj : tech.fp32_add_pj;
+  const double add_pj = number_format(in.format.type).integer_partial_sums() ? tech.int32_add_pj : tech.fp32_add_pj;
   energy.post_processor_j = static_cast<double>(counts.additions) * add_pj * 1e-12;
   return energy;
 }

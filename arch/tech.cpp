@@ -1,5 +1,7 @@
 #include "arch/tech.h"
 
+#include "arch/number_format.h"
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -101,9 +103,9 @@ class TechReader {
 
 }  // namespace
 
-MacCost TechTable::mac_cost(const FormatSpec& format) const {
-  if (format.type != "bfp") return mac.at(format.type);
-  double m = static_cast<double>(format.mantissa_bits);
+MacCost TechTable::mac_cost(const FormatSpec& format) const { return number_format(format.type).mac_cost(format, *this); }
+
+MacCost TechTable::bfp_mac(double m) const {
   return MacCost{std::max(0.0, interpolate(bfp_points, m, [](const MacCost& c) { return c.energy_pj; })),
                  std::max(0.0, interpolate(bfp_points, m, [](const MacCost& c) { return c.area_um2; }))};
 }

@@ -27,8 +27,10 @@ struct TechTable {
   // Post-processor additions of partial sums (optional in a table: absent, they cost nothing).
   double int32_add_pj = 0, fp32_add_pj = 0;
 
-  // Cost of one MAC of `format` (BFP: interpolated in mantissa bits).
+  // Cost of one MAC of `format` (the format says how: arch/number_format.h).
   MacCost mac_cost(const FormatSpec& format) const;
+  // A BFP MAC with `mantissa_bits` magnitude bits, interpolated between the table's points.
+  MacCost bfp_mac(double mantissa_bits) const;
   // SRAM access energy per byte for a bank of `bank_kib` (interpolated in log2 size).
   double sram_energy_pj_per_byte(double bank_kib) const;
 };

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "sim/kernel/errors.h"
+#include "sim/kernel/registry.h"
 #include "sim/kernel/spec.h"
 #include "workloads/csv.h"
 #include "workloads/layer_graph.h"
@@ -205,7 +206,7 @@ std::uint64_t Workload::total_macs() const {
 }
 
 std::string check_format_override(const std::string& text) {
-  if (text == "int8" || text == "bf16" || text == "fp32" || text == "bfp") return "";
+  if (ComponentRegistry::instance().find("format", text)) return "";  // a registered format by name
   if (text.rfind("bfp:", 0) == 0) {
     std::string rest = text.substr(4);
     auto colon = rest.find(':');
@@ -217,7 +218,10 @@ std::string check_format_override(const std::string& text) {
     };
     if (number(mantissa, 1, 23) && (colon == std::string::npos || number(block, 1, 65536))) return "";
   }
-  return "expected int8, bf16, fp32, bfp, bfp:M (mantissa bits) or bfp:M:B (and block size), found '" + text + "'";
+  std::string names;
+  for (const auto& name : ComponentRegistry::instance().names("format")) names += name + ", ";
+  return "expected a registered format (" + names + "bfp:M with M mantissa bits or bfp:M:B with block size B), found '" +
+         text + "'";
 }
 
 Workload read_native_trace(const std::string& path, const std::string& name) {

@@ -1,0 +1,54 @@
+// HBFP, hybrid block floating point (DESIGN.md section 6): a shared exponent per block of B
+// elements along K, m-bit integer mantissas with a sign, exact integer dot products within a
+// block and FP32 accumulation across blocks. An operand element occupies m + 1 bits plus its
+// share of the block's exponent (e / B); partial sums travel as FP32. MAC energy and area are
+// interpolated in m between the technology table's BFP points (arch/tech_28nm.yaml). The
+// Accuracy Boosters rule gives a workload's first and last layers their own mantissa width.
+#include <limits>
+
+#include "arch/number_format.h"
+#include "arch/tech.h"
+
+namespace sosasim {
+
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+class BlockFloatingPoint : public NumberFormat {
+ public:
+  double operand_bits(const FormatSpec& format) const override {
+    return static_cast<double>(format.mantissa_bits + 1) +
+           static_cast<double>(format.exponent_bits) / static_cast<double>(format.block_size);
+  }
+  int partial_sum_bytes() const override { return 4; }
+  MacCost mac_cost(const FormatSpec& format, const TechTable& tech) const override {
+    return tech.bfp_mac(static_cast<double>(format.mantissa_bits));
+  }
+  NumericsKind numerics() const override { return NumericsKind::Block; }
+  FormatSpec first_or_last_layer(const FormatSpec& format) const override {
+    FormatSpec boosted = format;
+    if (format.first_last_mantissa_bits > 0) boosted.mantissa_bits = format.first_last_mantissa_bits;
+    return boosted;
+  }
+};
+
+const FormatRegistration kBfp{
+    {"format", "bfp", "hybrid block floating point: shared exponent per block along K, integer mantissas",
+     {{"mantissa_bits", ParamType::Int, "bits", "7", "m: magnitude bits without the sign (HBFP8: 7)", 1, 23, {}},
+      {"block_size", ParamType::Int, "elements", "64", "B: elements sharing one exponent, along K", 1, 65536, {}},
+      {"exponent_bits", ParamType::Int, "bits", "10", "width of the shared exponent", 2, 16, {}},
+      {"exponent_rule", ParamType::Choice, "", "ceil",
+       "ceil: E = ceil(log2 max|x|) (HBFP emulator); floor_plus_one: floor(log2 max|x|) + 1 (hardware)",
+       -kInf, kInf, {"ceil", "floor_plus_one"}},
+      {"rounding", ParamType::Choice, "", "nearest_even", "mantissa rounding", -kInf, kInf,
+       {"nearest_even", "stochastic", "truncate"}},
+      {"seed", ParamType::Int, "", "1", "seed of stochastic rounding", 0, 9.2e18, {}},
+      {"first_last_mantissa_bits", ParamType::Int, "bits", "0",
+       "Accuracy Boosters: mantissa bits of the first and the last layer of every workload; 0 = as the others",
+       0, 23, {}}}},
+    std::make_unique<BlockFloatingPoint>()};
+
+}  // namespace
+
+}  // namespace sosasim
