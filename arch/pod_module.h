@@ -12,36 +12,13 @@
 #include <systemc>
 
 #include "arch/pe_array_reference.h"
+#include "arch/pod_stats.h"
 #include "arch/pod_timing.h"
 #include "arch/pod_work.h"
 #include "arch/wake_queue.h"
 #include "sim/kernel/ring.h"
 
 namespace sosasim {
-
-// A pod's statistics. Each is declared once in pod_stat_table() with its unit and meaning;
-// reports print them from there.
-struct PodStats {
-  std::uint64_t tile_ops = 0;
-  std::uint64_t useful_macs = 0;
-  std::uint64_t occupied_pe_cycles = 0;
-  std::uint64_t weight_loads = 0;
-  std::uint64_t stream_cycles = 0;
-  std::uint64_t array_busy_cycles = 0;
-  std::uint64_t fill_drain_cycles = 0;
-  std::uint64_t weight_load_cycles = 0;
-  std::uint64_t weight_load_stall_cycles = 0;
-  std::uint64_t input_network_stall_cycles = 0;
-};
-
-struct StatInfo {
-  const char* name;
-  const char* unit;
-  const char* description;
-  std::uint64_t PodStats::*member;
-};
-
-const std::vector<StatInfo>& pod_stat_table();
 
 class PodModule : public sc_core::sc_module, public WakeClient {
  public:

@@ -21,6 +21,7 @@
 #include "sim/sweep.h"
 #include "sim/kernel/registry.h"
 #include "sim/system/report.h"
+#include "sim/system/run_stats.h"
 #include "sim/system/system.h"
 #include "workloads/trace.h"
 
@@ -70,6 +71,29 @@ int validate_command(const std::string& config_path, const std::vector<std::stri
               << w.path << ")\n";
   std::cout << "  " << figures["topology"].get<std::string>() << ", peak " << figures["peak_tops"].get<double>()
             << " TOPS, peak power " << figures["peak_power_w"].get<double>() << " W\n";
+  return 0;
+}
+
+// Every statistic a run reports, with its unit, how it aggregates and what it means.
+int list_stats_command(bool as_json) {
+  nlohmann::ordered_json all = nlohmann::ordered_json::array();
+  for (const auto& [group, stat] : all_stat_declarations())
+    all.push_back({{"group", group}, {"name", stat.name}, {"unit", stat.unit}, {"aggregation", stat.aggregation},
+                   {"description", stat.description}});
+  if (as_json) {
+    std::cout << all.dump(2) << "\n";
+    return 0;
+  }
+  const char* headings[][2] = {{"pod", "pod statistics (summary.json pod_stats, summed over pods)"},
+                               {"run", "run statistics (summary.json stats)"},
+                               {"network", "network statistics (summary.json networks.x|w|p)"}};
+  for (const auto& [group, heading] : headings) {
+    std::cout << "[" << heading << "]\n";
+    for (const auto& stat : all)
+      if (stat["group"] == group)
+        std::cout << "  " << stat["name"].get<std::string>() << " (" << stat["unit"].get<std::string>() << ", "
+                  << stat["aggregation"].get<std::string>() << "): " << stat["description"].get<std::string>() << "\n";
+  }
   return 0;
 }
 
@@ -168,6 +192,8 @@ int main(int argc, char** argv) {
   bool list_json = false;
   auto* list = app.add_subcommand("list", "print every registered component and its parameters");
   list->add_flag("--json", list_json, "print JSON");
+  bool list_stats = false;
+  list->add_flag("--stats", list_stats, "print every statistic a run reports (unit, aggregation, meaning)");
 
   try {
     app.parse(argc, argv);
@@ -195,7 +221,7 @@ int main(int argc, char** argv) {
       return run_sweep(sweep_file, sweep_options);
     }
     if (*merge) return merge_sweeps(merge_out, merge_dirs);
-    if (*list) return list_command(list_json);
+    if (*list) return list_stats ? list_stats_command(list_json) : list_command(list_json);
   } catch (const CLI::ParseError& error) {
     int code = app.exit(error);
     return code == 0 ? 0 : 2;

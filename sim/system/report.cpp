@@ -12,6 +12,7 @@
 #include "sim/kernel/config.h"
 #include "sim/kernel/errors.h"
 #include "sim/kernel/metrics.h"
+#include "sim/system/run_stats.h"
 
 namespace sosasim {
 
@@ -133,33 +134,13 @@ RunReport build_report(const SimConfig& config, const SimulationResult& result) 
                                                  {"p", result.activity.network_bytes[kPartialSumNetwork]}}},
                    {"dram_bytes", result.activity.dram_bytes},
                    {"post_processor_additions", result.activity.additions}};
-  double pod_cycles = static_cast<double>(result.cycles) * static_cast<double>(config.pods);
-  s["stats"] = {{"tile_ops", result.tile_ops},
-                {"weight_loads", result.weight_loads},
-                {"pod_stream_cycles", result.pod_stream_cycles},
-                {"pod_stream_fraction", pod_cycles > 0 ? static_cast<double>(result.pod_stream_cycles) / pod_cycles : 0.0},
-                {"operand_wait_pod_cycles", result.operand_wait_cycles},
-                {"dram_busy_cycles", result.dram_busy_cycles},
-                {"dram_utilization", result.cycles > 0 ? result.dram_busy_cycles / static_cast<double>(result.cycles) : 0.0}};
-  for (const auto& network : result.networks)
-    s["networks"][network.name] = {{"transfers", network.transfers},
-                                   {"joined_a_multicast", network.joined},
-                                   {"flit_hops", network.flit_hops},
-                                   {"wait_cycles", network.wait_cycles},
-                                   {"bank_port_wait_cycles", network.bank_port_wait_cycles},
-                                   {"link_wait_cycles", network.wait_cycles - network.bank_port_wait_cycles},
-                                   {"mean_wait_cycles", network.transfers ? static_cast<double>(network.wait_cycles) /
-                                                                                static_cast<double>(network.transfers)
-                                                                          : 0.0}};
-  if (result.free_partial_tiles > 0) {
-    s["stats"]["free_reduction_partial_tiles"] = result.free_partial_tiles;
-    s["stats"]["free_reduction_partial_bytes"] = result.free_partial_bytes;
-  }
-  if (result.rounds > 0) {
-    s["stats"]["rounds"] = result.rounds;
-    s["stats"]["round_placements_blocked"] = result.round_placements_blocked;
-    s["stats"]["round_chained_partial_sums"] = result.round_chained_partial_sums;
-    s["stats"]["round_post_processor_ops"] = result.round_post_processor_ops;
+  // Declared with their units and meaning in sim/system/run_stats.h.
+  s["stats"] = nlohmann::ordered_json::object();
+  for (const RunStat& stat : run_stat_table())
+    if (stat.reported(result)) s["stats"][stat.declared.name] = stat.value(result, config);
+  for (const auto& network : result.networks) {
+    auto& entry = s["networks"][network.name] = nlohmann::ordered_json::object();
+    for (const NetworkStat& stat : network_stat_table()) entry[stat.declared.name] = stat.value(network);
   }
   // Where the pods' X ports spent their cycles: each pod-cycle in exactly one bucket.
   std::uint64_t weight_load_stall = 0, network_stall = 0;
