@@ -6,7 +6,7 @@
 #include <cstddef>
 #include <string>
 
-#include "sim/kernel/spec.h"
+#include "arch/specs.h"
 
 namespace sosasim {
 

@@ -10,7 +10,7 @@
 #include <string>
 
 #include "sim/kernel/registry.h"
-#include "sim/kernel/spec.h"
+#include "arch/specs.h"
 
 namespace sosasim {
 

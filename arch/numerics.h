@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/kernel/spec.h"
+#include "arch/specs.h"
 
 namespace sosasim {
 

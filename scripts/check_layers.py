@@ -30,8 +30,15 @@ SYSTEMC_ALLOWED = ["sim/kernel/sc"]
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^">]+)[">]', re.M)
 
 
+# A folder's spec header (plain data, including only the kernel) belongs to the kernel layer, so
+# that the kernel's aggregate SimConfig can hold every folder's spec.
+SPEC_HEADER = "specs.h"
+
+
 def folder_of(path):
     """The layer folder a repository path belongs to (the longest matching one), or None."""
+    if os.path.basename(path) == SPEC_HEADER and folder_of(os.path.dirname(path) + "/x") is not None:
+        return "sim/kernel"
     best = None
     for layer in LAYERS:
         for folder in layer:

@@ -7,7 +7,7 @@
 
 #include "sim/kernel/errors.h"
 #include "sim/kernel/registry.h"
-#include "sim/kernel/spec.h"
+#include "sim/kernel/params.h"
 #include "workloads/csv.h"
 #include "workloads/layer_graph.h"
 

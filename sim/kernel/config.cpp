@@ -13,6 +13,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "sim/kernel/config_sections.h"
 #include "sim/kernel/registry.h"
 
 namespace sosasim {
@@ -30,105 +31,6 @@ const ComponentRegistration kMachineSection{{"section", "machine",
     {{"pods", ParamType::Int, "", "256", "number of pods (systolic arrays)", 1, 1 << 20, {}},
      {"frequency_ghz", ParamType::Float, "GHz", "1.0", "clock frequency of pods, banks and networks",
       1e-3, 100, {}}}}};
-
-const ComponentRegistration kArraySection{{"section", "array",
-    "the pod's weight-stationary systolic array",
-    {{"rows", ParamType::Int, "PEs", "32", "r: PE rows, along the reduction dimension K", 1, 4096, {}},
-     {"cols", ParamType::Int, "PEs", "32", "c: PE columns, along the output dimension N", 1, 4096, {}},
-     {"double_buffer_weights", ParamType::Bool, "", "true",
-      "load the next weight tile while the current one computes", -kInf, kInf, {}},
-     {"ideal_fill_drain", ParamType::Bool, "", "false",
-      "SOSA-simulator compatibility: a tile op takes only its streamed rows (no weight load, fill or drain)",
-      -kInf, kInf, {}}}}};
-
-const ComponentRegistration kFormatSection{{"section", "format",
-    "number format of operands and MACs; `type` selects a registered format",
-    {{"type", ParamType::String, "", "int8", "a registered format (see kind 'format')", -kInf, kInf, {}}}}};
-
-const ComponentRegistration kSparsitySection{{"section", "sparsity",
-    "N:M structured weight sparsity along K; a sparse array skips pruned MACs and stores index bits",
-    {{"pattern", ParamType::String, "", "none", "none, or N:M such as 2:4 (N of every M weights kept)", -kInf, kInf,
-      {}}}}};
-
-const ComponentRegistration kSramSection{{"section", "sram",
-    "per-pod SRAM banks (X, W and P, one each)",
-    {{"bank_kib", ParamType::Int, "KiB", "256", "capacity of each bank", 1, 1 << 20, {}}}}};
-
-const ComponentRegistration kDramSection{{"section", "dram",
-    "off-chip memory feeding weights and first-layer inputs",
-    {{"bandwidth_gbps", ParamType::Float, "GB/s (2^30 B)", "1200", "sustained bandwidth", 1e-3, 1e9, {}},
-     {"latency_cycles", ParamType::Int, "cycles", "100", "latency of a request", 0, 1e9, {}},
-     {"prefetch_kib", ParamType::Int, "KiB", "0",
-      "prefetch window: weight bytes fetched ahead of the ops that use them and not yet freed (a tile frees "
-      "when its last op finishes) may not exceed it; 0: the W banks' capacity (pods x sram.bank_kib)",
-      0, 1 << 30, {}},
-     {"inputs", ParamType::Choice, "", "tensor",
-      "what a first layer reads from DRAM: tensor: its input tensor as stored (a convolution's H x W x C, "
-      "lowered by im2col on its way into the X banks); im2col: the lowered M x K matrix, as the SOSA "
-      "authors' cycle model fetches X tiles",
-      -kInf, kInf, {"tensor", "im2col"}}}}};
-
-const ComponentRegistration kInterconnectSection{{"section", "interconnect",
-    "networks between SRAM banks and pods; `topology` selects a registered topology for all of them; "
-    "`x`, `w` or `p` (a section: `topology`, its parameters and `hop_latency`) gives the input, weight or "
-    "partial-sum network one of its own",
-    {{"topology", ParamType::String, "", "butterfly", "a registered topology (see kind 'topology')",
-      -kInf, kInf, {}},
-     {"hop_latency", ParamType::Int, "cycles", "1", "cycles per router on a path (switch and link)", 1, 64, {}},
-     {"transfers", ParamType::Choice, "", "contention",
-      "contention: tiles reserve the X and W networks' links first come, first served (a link calendar; not "
-      "under sosa_rounds, which reserves routes per round); routers: tiles cross the networks flit by flit "
-      "through input-buffered routers with credits, virtual cut-through and round-robin arbitration (the fast "
-      "router engine, or at reference fidelity the flit-level one); ideal: tiles reach the pods at once",
-      -kInf, kInf, {"contention", "routers", "ideal"}},
-     {"routing", ParamType::Choice, "", "straight_first",
-      "with transfers: routers, the output a packet takes at a free-choice stage (butterfly expansion, Benes): "
-      "straight_first: the one that keeps its source's address bit, or the other when only that one can be "
-      "granted; random_first: one picked at random per packet, or the other likewise; oblivious: the random "
-      "one, always",
-      -kInf, kInf, {"straight_first", "random_first", "oblivious"}},
-     {"port_placement", ParamType::Choice, "", "spread",
-      "which ports the pods (with their banks) take when the network has more ports than pods (a butterfly or "
-      "Benes over a power of two): spread: evenly over all ports (pod i at port floor(i * ports / pods)); "
-      "packed: the first ones",
-      -kInf, kInf, {"spread", "packed"}}}}};
-
-const ComponentRegistration kTilingSection{{"section", "tiling",
-    "how GEMMs are cut into tile ops and placed on pods; `scheduler` selects a registered scheduler",
-    {{"partition_size", ParamType::String, "rows", "auto",
-      "p: rows of X per tile op (SOSA's custom partition size); auto = array rows", -kInf, kInf, {}},
-     {"scheduler", ParamType::String, "", "dynamic", "a registered scheduler (see kind 'scheduler')",
-      -kInf, kInf, {}},
-     {"k_reduction", ParamType::Choice, "", "free",
-      "free: partial sums of an output tile computed on several pods are added at no cost; post_processors: "
-      "those pods add them up in a binomial tree over the post-processor network, rooted at the pod with the "
-      "last K block (with tiles through the networks); under sosa_rounds, as the SOSA authors' compiler: "
-      "chained to a later round's op where possible, else pairwise additions on the post-processors in later "
-      "rounds (tiling/round_schedule.h)",
-      -kInf, kInf, {"free", "post_processors"}}}}};
-
-const ComponentRegistration kPowerSection{{"section", "power",
-    "power budget and technology table",
-    {{"budget_w", ParamType::Float, "W", "400", "budget for iso-power throughput", 1e-6, 1e9, {}},
-     {"tech_file", ParamType::String, "", "",
-      "YAML technology table; empty = built-in 28 nm table (arch/tech_28nm.yaml)", -kInf, kInf, {}}}}};
-
-const ComponentRegistration kSimulationSection{{"section", "simulation",
-    "how the pods are simulated",
-    {{"fidelity", ParamType::Choice, "", "fast",
-      "fast: per tile op; reference: the PE array cycle by cycle (same cycles, much slower; for small systems)",
-      -kInf, kInf, {"fast", "reference"}}}}};
-
-const ComponentRegistration kWorkloadSection{{"section", "workload",
-    "a DNN layer trace (or a list of them: under `dynamic` they share the pods at tile-op granularity, otherwise they run one after another)",
-    {{"trace", ParamType::String, "", "workloads/models/resnet50_299.csv",
-      "trace file; relative paths resolve against the config's folder, then the repository root",
-      -kInf, kInf, {}},
-     {"name", ParamType::String, "", "", "name in reports; empty = the trace's file stem", -kInf, kInf, {}}}}};
-
-const std::vector<std::string> kTopLevelKeys = {"pods",   "frequency_ghz", "array",  "format",
-                                                "sparsity", "sram",       "dram",   "interconnect",
-                                                "tiling", "power",        "workload", "simulation"};
 
 // Holds the YAML tree and knows where each key came from.
 class ConfigDocument {
@@ -324,8 +226,6 @@ ParamValues read_component_section(const ConfigDocument& doc, const std::string&
                             subsections);
 }
 
-// The networks that may have a topology of their own: `interconnect.x`, `.w`, `.p`.
-const std::vector<std::string> kNetworkKeys = {"x", "w", "p"};
 
 std::string resolve_input_file(const ConfigDocument& doc, const std::string& what, const std::string& trace,
                                const SourceLocation& where, const std::string& key_path) {
@@ -418,9 +318,88 @@ void emit_yaml(YAML::Emitter& out, const nlohmann::ordered_json& value) {
   }
 }
 
+// The registered sections, in reading order.
+struct RegisteredSection {
+  std::string name;
+  int order;
+  SectionRead read;
+};
+std::vector<RegisteredSection>& registered_sections() {
+  static std::vector<RegisteredSection> sections;
+  return sections;
+}
+
+// The node at key path `path` ("a.b.c"; a missing key gives a null node).
+YAML::Node node_at(const YAML::Node& root, const std::string& path) {
+  YAML::Node node = root;
+  std::size_t start = 0;
+  while (true) {
+    const auto dot = path.find('.', start);
+    node.reset(child(node, path.substr(start, dot - start)));
+    if (dot == std::string::npos || !node.IsDefined()) return node;
+    start = dot + 1;
+  }
+}
+
+class DocumentReader : public SectionReader {
+ public:
+  DocumentReader(const ConfigDocument& doc, nlohmann::ordered_json& resolved) : doc_(doc), resolved_(resolved) {}
+
+  ParamValues section(const std::string& name, const std::vector<std::string>& subsections) override {
+    return read_section(doc_, child(doc_.root(), name), name, section_defs(name), resolved_[name], subsections);
+  }
+  ParamValues component_section(const std::string& name, const std::string& selector, const std::string& kind,
+                                const std::vector<std::string>& subsections) override {
+    return read_component_section(doc_, name, selector, kind, resolved_[name], subsections);
+  }
+  ParamValues component_map(const std::string& path, std::vector<ParamDef> defs, const std::string& selector,
+                            const std::string& kind) override {
+    return read_component_map(doc_, node_at(doc_.root(), path), path, std::move(defs), selector, kind, resolved(path));
+  }
+  bool given(const std::string& path) const override {
+    const YAML::Node node = node_at(doc_.root(), path);
+    return node.IsDefined() && !node.IsNull();
+  }
+  SourceLocation where(const std::string& path) const override { return doc_.where(path, node_at(doc_.root(), path)); }
+  std::string resolve_file(const std::string& what, const std::string& given, const std::string& key_path) override {
+    return resolve_input_file(doc_, what, given, where(key_path), key_path);
+  }
+  nlohmann::ordered_json& resolved(const std::string& path) override {
+    nlohmann::ordered_json* entry = &resolved_;
+    std::size_t start = 0;
+    while (true) {
+      const auto dot = path.find('.', start);
+      entry = &(*entry)[path.substr(start, dot - start)];
+      if (dot == std::string::npos) return *entry;
+      start = dot + 1;
+    }
+  }
+
+ private:
+  const ConfigDocument& doc_;
+  nlohmann::ordered_json& resolved_;
+};
+
+// The top-level keys: the machine's scalars and every registered section.
+std::vector<std::string> top_level_keys() {
+  std::vector<std::string> keys;
+  for (const auto& def : section_defs("machine")) keys.push_back(def.name);
+  for (const auto& section : registered_sections()) keys.push_back(section.name);
+  keys.push_back("workload");
+  return keys;
+}
+
 }  // namespace
 
 std::string repository_root() { return SOSASIM_SOURCE_DIR; }
+
+SectionRegistration::SectionRegistration(ComponentInfo info, int order, SectionRead read) {
+  auto& sections = registered_sections();
+  const std::string name = info.name;
+  ComponentRegistry::instance().add(std::move(info));
+  auto at = std::find_if(sections.begin(), sections.end(), [&](const RegisteredSection& s) { return s.order > order; });
+  sections.insert(at, RegisteredSection{name, order, std::move(read)});
+}
 
 SimConfig load_config(const std::optional<std::string>& config_path,
                       const std::vector<std::string>& overrides) {
@@ -431,11 +410,11 @@ SimConfig load_config(const std::optional<std::string>& config_path,
     throw ConfigError(doc.where("", doc.root()), "", "a config must be a map of sections at the top level");
   for (const auto& text : overrides) doc.apply_override(text);
 
+  const std::vector<std::string> top_level = top_level_keys();
   for (const auto& entry : doc.root()) {
     std::string key = entry.first.as<std::string>();
-    bool known = false;
-    for (const auto& name : kTopLevelKeys) known = known || name == key;
-    if (!known) throw ConfigError(doc.where(key, entry.first), key, unknown_key_message(key, kTopLevelKeys));
+    if (std::find(top_level.begin(), top_level.end(), key) == top_level.end())
+      throw ConfigError(doc.where(key, entry.first), key, unknown_key_message(key, top_level));
   }
 
   SimConfig config;
@@ -460,130 +439,33 @@ SimConfig load_config(const std::optional<std::string>& config_path,
     if (def.name == "frequency_ghz") config.frequency_ghz = std::get<double>(parsed);
   }
 
-  ParamValues array = read_section(doc, child(doc.root(), "array"), "array", section_defs("array"), resolved["array"]);
-  config.array.rows = array.get_int("rows");
-  config.array.cols = array.get_int("cols");
-  config.array.double_buffer_weights = array.get_bool("double_buffer_weights");
-  config.array.ideal_fill_drain = array.get_bool("ideal_fill_drain");
-
-  ParamValues format = read_component_section(doc, "format", "type", "format", resolved["format"]);
-  config.format.type = format.get_string("type");
-  if (format.has("mantissa_bits")) config.format.mantissa_bits = format.get_int("mantissa_bits");
-  if (format.has("block_size")) config.format.block_size = format.get_int("block_size");
-  if (format.has("exponent_bits")) config.format.exponent_bits = format.get_int("exponent_bits");
-  if (format.has("exponent_rule")) config.format.exponent_rule = format.get_string("exponent_rule");
-  if (format.has("rounding")) config.format.rounding = format.get_string("rounding");
-  if (format.has("seed")) config.format.seed = format.get_int("seed");
-  if (format.has("first_last_mantissa_bits"))
-    config.format.first_last_mantissa_bits = format.get_int("first_last_mantissa_bits");
-
-  ParamValues sparsity =
-      read_section(doc, child(doc.root(), "sparsity"), "sparsity", section_defs("sparsity"), resolved["sparsity"]);
-  const std::string& pattern = sparsity.get_string("pattern");
-  if (pattern != "none" && !parse_sparsity_pattern(pattern, config.sparsity.keep, config.sparsity.group)) {
-    YAML::Node node = child(child(doc.root(), "sparsity"), "pattern");
-    throw ConfigError(doc.where("sparsity.pattern", node), "sparsity.pattern",
-                      "expected none or N:M with 1 <= N < M <= 64 (e.g. 2:4), found '" + pattern + "'");
-  }
-
-  ParamValues sram = read_section(doc, child(doc.root(), "sram"), "sram", section_defs("sram"), resolved["sram"]);
-  config.sram.bank_kib = sram.get_int("bank_kib");
-
-  ParamValues dram = read_section(doc, child(doc.root(), "dram"), "dram", section_defs("dram"), resolved["dram"]);
-  config.dram.bandwidth_gbps = dram.get_double("bandwidth_gbps");
-  config.dram.latency_cycles = dram.get_int("latency_cycles");
-  config.dram.lowered_inputs = dram.get_string("inputs") == "im2col";
-  config.dram.prefetch_kib = dram.get_int("prefetch_kib");
-
-  config.interconnect.params =
-      read_component_section(doc, "interconnect", "topology", "topology", resolved["interconnect"], kNetworkKeys);
-  for (std::size_t n = 0; n < kNetworkKeys.size(); ++n) {
-    // A network's own section is a whole topology: its `topology` and `hop_latency` (default:
-    // the section's) and that topology's parameters (default: the topology's defaults).
-    YAML::Node own = child(child(doc.root(), "interconnect"), kNetworkKeys[n]);
-    if (!own.IsDefined() || own.IsNull()) {
-      config.interconnect.networks[n] = config.interconnect.params;
-      continue;
-    }
-    std::vector<ParamDef> defs;
-    for (const auto& def : section_defs("interconnect"))
-      if (def.name == "topology" || def.name == "hop_latency") {
-        defs.push_back(def);
-        defs.back().default_text = def.name == "topology"
-                                       ? config.interconnect.params.get_string("topology")
-                                       : std::to_string(config.interconnect.params.get_int("hop_latency"));
-      }
-    config.interconnect.networks[n] = read_component_map(doc, own, "interconnect." + kNetworkKeys[n], defs, "topology",
-                                                         "topology", resolved["interconnect"][kNetworkKeys[n]]);
-  }
-  config.interconnect.topology = config.interconnect.params.get_string("topology");
-  config.interconnect.ideal_transfers = config.interconnect.params.get_string("transfers") == "ideal";
-  config.interconnect.router_transfers = config.interconnect.params.get_string("transfers") == "routers";
-  config.interconnect.adaptive_routing = config.interconnect.params.get_string("routing") != "oblivious";
-  config.interconnect.straight_first = config.interconnect.params.get_string("routing") == "straight_first";
-  config.interconnect.spread_ports = config.interconnect.params.get_string("port_placement") == "spread";
-
-  config.tiling.params = read_component_section(doc, "tiling", "scheduler", "scheduler", resolved["tiling"]);
-  config.tiling.scheduler = config.tiling.params.get_string("scheduler");
-  config.tiling.reduce_on_post_processors = config.tiling.params.get_string("k_reduction") == "post_processors";
-  std::string partition = config.tiling.params.get_string("partition_size");
-  if (partition != "auto") {
-    ParamDef def{"partition_size", ParamType::Int, "rows", "", "", 1, 1 << 30, {}};
-    YAML::Node node = child(child(doc.root(), "tiling"), "partition_size");
-    SourceLocation where = doc.where("tiling.partition_size", node);
-    try {
-      config.tiling.partition_size = std::get<std::int64_t>(parse_param(def, partition, where, "tiling.partition_size"));
-    } catch (const ConfigError&) {
-      throw ConfigError(where, "tiling.partition_size",
-                        "expected auto or an integer >= 1, found '" + partition + "'");
-    }
-    resolved["tiling"]["partition_size"] = config.tiling.partition_size;
-  }
-
-  ParamValues power = read_section(doc, child(doc.root(), "power"), "power", section_defs("power"), resolved["power"]);
-  config.power.budget_w = power.get_double("budget_w");
-  config.power.tech_file = power.get_string("tech_file");
-  if (!config.power.tech_file.empty()) {
-    YAML::Node node = child(child(doc.root(), "power"), "tech_file");
-    config.power.tech_file = resolve_input_file(doc, "technology file", config.power.tech_file, doc.where("power.tech_file", node),
-                                           "power.tech_file");
-    resolved["power"]["tech_file"] = config.power.tech_file;
-  }
-
-  ParamValues simulation =
-      read_section(doc, child(doc.root(), "simulation"), "simulation", section_defs("simulation"), resolved["simulation"]);
-  config.reference_fidelity = simulation.get_string("fidelity") == "reference";
-  if (config.reference_fidelity && config.array.ideal_fill_drain) {
-    YAML::Node node = child(child(doc.root(), "simulation"), "fidelity");
-    throw ConfigError(doc.where("simulation.fidelity", node), "simulation.fidelity",
-                      "the reference PE array models weight loads, fill and drain: it cannot run with array.ideal_fill_drain");
-  }
-
-  if (config.tiling.reduce_on_post_processors && config.tiling.scheduler != "sosa_rounds" &&
-      config.interconnect.ideal_transfers) {
-    YAML::Node node = child(child(doc.root(), "tiling"), "k_reduction");
-    throw ConfigError(doc.where("tiling.k_reduction", node), "tiling.k_reduction",
-                      "post_processors sends partial tiles over the post-processor network, which needs tiles "
-                      "through the networks (interconnect.transfers: contention) outside sosa_rounds");
-  }
-
-  if (config.interconnect.router_transfers && config.tiling.scheduler == "sosa_rounds") {
-    YAML::Node node = child(child(doc.root(), "interconnect"), "transfers");
-    throw ConfigError(doc.where("interconnect.transfers", node), "interconnect.transfers",
-                      "sosa_rounds reserves each round's routes itself; routers needs a scheduler without lock-step "
-                      "rounds (dynamic or layer_static)");
-  }
+  // Every folder's sections, in order (arch/specs.cpp, interconnect/specs.cpp, tiling/specs.cpp,
+  // and simulation below).
+  DocumentReader reader(doc, resolved);
+  for (const auto& section : registered_sections()) section.read(reader, config);
 
   config.workloads = read_workloads(doc, resolved["workload"]);
   return config;
 }
 
-bool InterconnectSpec::uniform() const {
-  for (const auto& network : networks)
-    for (const auto& [name, value] : network.all())
-      if (!params.has(name) || params.all().at(name) != value) return false;
-  return true;
-}
+namespace {
+
+// How the pods are simulated (read after the array, whose ideal fill and drain it must refuse).
+const SectionRegistration kSimulation{
+    {"section", "simulation",
+    "how the pods are simulated",
+    {{"fidelity", ParamType::Choice, "", "fast",
+      "fast: per tile op; reference: the PE array cycle by cycle (same cycles, much slower; for small systems)",
+      -kInf, kInf, {"fast", "reference"}}}},
+    kOrderSimulation, [](SectionReader& reader, SimConfig& config) {
+      config.reference_fidelity = reader.section("simulation").get_string("fidelity") == "reference";
+      if (config.reference_fidelity && config.array.ideal_fill_drain)
+        throw ConfigError(reader.where("simulation.fidelity"), "simulation.fidelity",
+                          "the reference PE array models weight loads, fill and drain: it cannot run with "
+                          "array.ideal_fill_drain");
+    }};
+
+}  // namespace
 
 std::string resolved_yaml(const SimConfig& config) {
   YAML::Emitter out;

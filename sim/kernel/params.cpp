@@ -1,6 +1,5 @@
 #include "sim/kernel/params.h"
 
-#include "sim/kernel/spec.h"
 
 #include <cerrno>
 #include <cmath>

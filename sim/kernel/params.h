@@ -57,4 +57,7 @@ class ParamValues {
 // The closest name to `word` among `candidates`, or "" when nothing is close enough.
 std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates);
 
+// Parses an N:M sparsity pattern ("2:4"; 1 <= N < M <= 64) into keep and group; false when malformed.
+bool parse_sparsity_pattern(const std::string& text, std::int64_t& keep, std::int64_t& group);
+
 }  // namespace sosasim

@@ -12,7 +12,6 @@
 // cycle; pods are offered new work from the next cycle on.
 #include <set>
 
-#include "sim/kernel/spec.h"
 #include "sim/system/dispatch.h"
 
 namespace sosasim {

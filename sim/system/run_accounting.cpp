@@ -3,7 +3,7 @@
 #include <string>
 
 #include "arch/pod_work.h"
-#include "sim/kernel/spec.h"
+#include "interconnect/specs.h"
 #include "sim/system/k_reduction.h"
 #include "sim/system/timeline.h"
 

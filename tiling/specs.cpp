@@ -1,0 +1,58 @@
+// tiling/'s config section: its schema beside the code that reads it into the SimConfig
+// (sim/kernel/config_sections.h), with the checks that need the networks' spec read before it.
+// The spec itself: tiling/specs.h.
+#include "tiling/specs.h"
+
+#include <limits>
+
+#include "sim/kernel/config_sections.h"
+
+namespace sosasim {
+
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+const SectionRegistration kTiling{
+    {"section", "tiling",
+    "how GEMMs are cut into tile ops and placed on pods; `scheduler` selects a registered scheduler",
+    {{"partition_size", ParamType::String, "rows", "auto",
+      "p: rows of X per tile op (SOSA's custom partition size); auto = array rows", -kInf, kInf, {}},
+     {"scheduler", ParamType::String, "", "dynamic", "a registered scheduler (see kind 'scheduler')",
+      -kInf, kInf, {}},
+     {"k_reduction", ParamType::Choice, "", "free",
+      "free: partial sums of an output tile computed on several pods are added at no cost; post_processors: "
+      "those pods add them up in a binomial tree over the post-processor network, rooted at the pod with the "
+      "last K block (with tiles through the networks); under sosa_rounds, as the SOSA authors' compiler: "
+      "chained to a later round's op where possible, else pairwise additions on the post-processors in later "
+      "rounds (tiling/round_schedule.h)",
+      -kInf, kInf, {"free", "post_processors"}}}},
+    kOrderTiling, [](SectionReader& reader, SimConfig& config) {
+      TilingSpec& tiling = config.tiling;
+      tiling.params = reader.component_section("tiling", "scheduler", "scheduler");
+      tiling.scheduler = tiling.params.get_string("scheduler");
+      tiling.reduce_on_post_processors = tiling.params.get_string("k_reduction") == "post_processors";
+      const std::string partition = tiling.params.get_string("partition_size");
+      if (partition != "auto") {
+        const ParamDef def{"partition_size", ParamType::Int, "rows", "", "", 1, 1 << 30, {}};
+        const SourceLocation where = reader.where("tiling.partition_size");
+        try {
+          tiling.partition_size = std::get<std::int64_t>(parse_param(def, partition, where, "tiling.partition_size"));
+        } catch (const ConfigError&) {
+          throw ConfigError(where, "tiling.partition_size", "expected auto or an integer >= 1, found '" + partition + "'");
+        }
+        reader.resolved("tiling.partition_size") = tiling.partition_size;
+      }
+      if (tiling.reduce_on_post_processors && tiling.scheduler != "sosa_rounds" && config.interconnect.ideal_transfers)
+        throw ConfigError(reader.where("tiling.k_reduction"), "tiling.k_reduction",
+                          "post_processors sends partial tiles over the post-processor network, which needs tiles "
+                          "through the networks (interconnect.transfers: contention) outside sosa_rounds");
+      if (config.interconnect.router_transfers && tiling.scheduler == "sosa_rounds")
+        throw ConfigError(reader.where("interconnect.transfers"), "interconnect.transfers",
+                          "sosa_rounds reserves each round's routes itself; routers needs a scheduler without lock-step "
+                          "rounds (dynamic or layer_static)");
+    }};
+
+}  // namespace
+
+}  // namespace sosasim
