@@ -22,6 +22,7 @@
 #include "sim/kernel/errors.h"
 #include "sim/kernel/params.h"
 #include "sim/system/report.h"
+#include "workloads/csv.h"
 
 namespace sosasim {
 
@@ -113,11 +114,7 @@ void write_file_atomically(const fs::path& path, const std::string& content) {
 }
 
 std::string csv_cell(const nlohmann::ordered_json& value) {
-  std::string text = value.is_string() ? value.get<std::string>() : value.is_null() ? "" : value.dump();
-  if (text.find_first_of(",\"\n") == std::string::npos) return text;
-  std::string quoted = "\"";
-  for (char ch : text) quoted += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-  return quoted + "\"";
+  return csv_field(value.is_string() ? value.get<std::string>() : value.is_null() ? "" : value.dump());
 }
 
 // results.csv from all rows, in point order.

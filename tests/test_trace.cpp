@@ -3,6 +3,7 @@
 
 #include "sim/kernel/errors.h"
 #include "tests/test_helpers.h"
+#include "workloads/csv.h"
 #include "workloads/trace.h"
 
 using namespace sosasim;
@@ -29,6 +30,25 @@ TEST_CASE("positional rows, comments, blank lines and an optional count", "[trac
   CHECK(w.layers[0].line == 3);
   CHECK(w.layers[1].count == 12);
   CHECK(w.total_macs() == 100ull * 27 * 64 + 12ull * 10 * 64 * 10);
+}
+
+TEST_CASE("layer names written by the reports read back as written (one CSV implementation)", "[trace][csv]") {
+  const std::vector<std::string> names = {"conv1", "block 2, conv", "say \"hi\"", "a,\"b\",c", ""};
+  std::string line;
+  for (const auto& name : names) line += (line.empty() ? "" : ",") + csv_field(name);
+  CHECK(split_csv(line) == std::vector<std::string>(names.begin(), names.end() - 1));  // (a trailing empty field)
+  CHECK(csv_field("block 2, conv") == "\"block 2, conv\"");
+  CHECK(csv_field("plain") == "plain");
+
+  test::TempDir dir;
+  const std::string path = dir.write("t.csv", "layer,M,K,N\n" + csv_field("block 2, conv") + ",8,16,4\n" +
+                                                  csv_field("say \"hi\"") + ",4,4,4\n");
+  Workload w = read_native_trace(path, "t");
+  REQUIRE(w.layers.size() == 2);
+  CHECK(w.layers[0].name == "block 2, conv");
+  CHECK(w.layers[0].K == 16);
+  CHECK(w.layers[1].name == "say \"hi\"");
+  CHECK_THAT(trace_error("layer,M,K,N\n\"open,8,16,4\n"), Contains("t.csv:2") && Contains("quoted field"));
 }
 
 TEST_CASE("a header may reorder the columns", "[trace]") {

@@ -2,6 +2,9 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <new>
+
+#include <csv.h>
 
 #include "sim/kernel/params.h"
 
@@ -29,17 +32,36 @@ std::string normalise_header(const std::string& text) {
   return result;
 }
 
+namespace {
+
+// libcsv's callbacks: each field ends a field of the row being split.
+void end_field(void* data, std::size_t size, void* out) {
+  static_cast<std::vector<std::string>*>(out)->emplace_back(static_cast<const char*>(data), size);
+}
+void end_row(int, void*) {}
+
+}  // namespace
+
 std::vector<std::string> split_csv(const std::string& line) {
+  csv_parser parser;
+  if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI) != 0) throw std::bad_alloc();
   std::vector<std::string> fields;
-  std::size_t start = 0;
-  while (true) {
-    auto comma = line.find(',', start);
-    fields.push_back(trim(line.substr(start, comma - start)));
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
+  const bool parsed = csv_parse(&parser, line.data(), line.size(), end_field, end_row, &fields) == line.size();
+  const bool closed = parsed && csv_fini(&parser, end_field, end_row, &fields) == 0;
+  const std::string problem = csv_strerror(csv_error(&parser));
+  csv_free(&parser);
+  if (!closed) throw std::invalid_argument("malformed CSV line (" + problem + "): a quoted field must end with a quote");
+  if (fields.empty()) fields.emplace_back();  // an empty line is one empty field
+  for (auto& field : fields) field = trim(field);
   if (fields.size() > 1 && fields.back().empty()) fields.pop_back();  // a trailing comma
   return fields;
+}
+
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string quoted(csv_write(nullptr, 0, text.data(), text.size()), '\0');
+  csv_write(quoted.data(), quoted.size(), text.data(), text.size());
+  return quoted;
 }
 
 std::int64_t parse_positive(const std::string& text, const SourceLocation& where, const std::string& field,

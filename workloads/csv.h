@@ -1,13 +1,16 @@
-// The CSV conventions shared by the trace readers: a UTF-8 byte-order mark, `#` comment lines,
-// blank lines, spaces (also non-breaking ones) around fields and a trailing comma are all
-// accepted; header names are
-// compared trimmed, in lower case, with inner spaces as underscores ("Layer name" ->
-// "layer_name").
+// The project's one CSV implementation, for both directions, on libcsv (RFC 4180 quoting): the
+// trace readers split lines with split_csv(), and the report and sweep writers quote fields with
+// csv_field(), so a layer name with a comma or a quote reads back as written. The readers'
+// conventions: a UTF-8 byte-order mark, `#` comment lines, blank lines, spaces (also
+// non-breaking ones) around unquoted fields and a trailing comma are all accepted; a quoted
+// field may not span lines; header names are compared trimmed, in lower case, with inner spaces
+// as underscores ("Layer name" -> "layer_name").
 #pragma once
 
 #include <cstdint>
 #include <fstream>
 #include <map>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -28,7 +31,10 @@ struct CsvTable {
 
 std::string trim(const std::string& text);
 std::string normalise_header(const std::string& text);
+// The fields of one line; throws std::invalid_argument on a quoted field left open.
 std::vector<std::string> split_csv(const std::string& line);
+// `text` as one CSV field: quoted (quotes doubled) when it holds a comma, quote or line break.
+std::string csv_field(const std::string& text);
 
 // Reads the file; the first non-comment line is the header when `has_header(fields)` says so.
 template <typename HeaderTest>
@@ -47,7 +53,12 @@ CsvTable read_csv(const std::string& path, HeaderTest has_header) {
     for (auto at = line.find("\xC2\xA0"); at != std::string::npos; at = line.find("\xC2\xA0", at)) line.replace(at, 2, " ");
     std::string stripped = trim(line);
     if (stripped.empty() || stripped[0] == '#') continue;
-    CsvRow row{number, split_csv(stripped)};
+    CsvRow row{number, {}};
+    try {
+      row.fields = split_csv(stripped);
+    } catch (const std::invalid_argument& error) {
+      throw ConfigError(SourceLocation{path, number, ""}, "", error.what());
+    }
     if (first) {
       first = false;
       if (has_header(row.fields)) {

@@ -13,6 +13,7 @@
 #include "sim/kernel/errors.h"
 #include "sim/kernel/metrics.h"
 #include "sim/system/run_stats.h"
+#include "workloads/csv.h"
 
 namespace sosasim {
 
@@ -22,13 +23,6 @@ namespace {
 
 MachineShape shape_of(const SimConfig& config) {
   return MachineShape{config.array.rows, config.array.cols, config.pods, config.frequency_ghz};
-}
-
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\n") == std::string::npos) return text;
-  std::string quoted = "\"";
-  for (char ch : text) quoted += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-  return quoted + "\"";
 }
 
 void write_atomically(const fs::path& path, const std::string& content) {
