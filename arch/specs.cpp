@@ -71,7 +71,10 @@ const SectionRegistration kSram{
 const SectionRegistration kDram{
     {"section", "dram",
     "off-chip memory feeding weights and first-layer inputs",
-    {{"bandwidth_gbps", ParamType::Float, "GB/s (2^30 B)", "1200", "sustained bandwidth", 1e-3, 1e9, {}},
+    {{"bandwidth_gibps", ParamType::Float, "GiB/s", "1200",
+      "sustained bandwidth in GiB/s (2^30 bytes per second; SOSA's \"1200 GB/s\" counts GB as 2^30 B)", 1e-3, 1e9, {}},
+     {"bandwidth_gbps", ParamType::String, "GiB/s", "",
+      "the old name of bandwidth_gibps (it always held GiB/s), still read; not both", -kInf, kInf, {}},
      {"latency_cycles", ParamType::Int, "cycles", "100", "latency of a request", 0, 1e9, {}},
      {"prefetch_kib", ParamType::Int, "KiB", "0",
       "prefetch window: weight bytes fetched ahead of the ops that use them and not yet freed (a tile frees "
@@ -84,7 +87,17 @@ const SectionRegistration kDram{
       -kInf, kInf, {"tensor", "im2col"}}}},
     kOrderDram, [](SectionReader& reader, SimConfig& config) {
       const ParamValues dram = reader.section("dram");
-      config.dram.bandwidth_gbps = dram.get_double("bandwidth_gbps");
+      config.dram.bandwidth_gibps = dram.get_double("bandwidth_gibps");
+      if (reader.given("dram.bandwidth_gbps")) {  // the old name, an alias
+        if (reader.given("dram.bandwidth_gibps"))
+          throw ConfigError(reader.where("dram.bandwidth_gbps"), "dram.bandwidth_gbps",
+                            "the old name of dram.bandwidth_gibps; give one of them, not both");
+        const ParamDef def{"bandwidth_gbps", ParamType::Float, "GiB/s", "", "", 1e-3, 1e9, {}};
+        config.dram.bandwidth_gibps = std::get<double>(
+            parse_param(def, dram.get_string("bandwidth_gbps"), reader.where("dram.bandwidth_gbps"), "dram.bandwidth_gbps"));
+        reader.resolved("dram.bandwidth_gibps") = config.dram.bandwidth_gibps;
+      }
+      reader.resolved("dram").erase("bandwidth_gbps");
       config.dram.latency_cycles = dram.get_int("latency_cycles");
       config.dram.lowered_inputs = dram.get_string("inputs") == "im2col";
       config.dram.prefetch_kib = dram.get_int("prefetch_kib");

@@ -52,7 +52,7 @@ struct SramSpec {
 };
 
 struct DramSpec {
-  double bandwidth_gbps = 1200;  // GB/s with GB = 2^30 bytes, as SOSA counts
+  double bandwidth_gibps = 1200;  // GiB/s (2^30 bytes per second), as SOSA counts its "1200 GB/s"
   std::int64_t latency_cycles = 100;
   bool lowered_inputs = false;  // first layers read the im2col matrix, not the input tensor (inputs: im2col)
   std::int64_t prefetch_kib = 0;  // weight bytes ahead of use, at most (0: the W banks' capacity)

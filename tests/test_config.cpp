@@ -35,7 +35,7 @@ TEST_CASE("the built-in default is the SOSA design point on ResNet-50 at 299 px"
   CHECK(config.frequency_ghz == 1.0);
   CHECK(config.format.type == "int8");
   CHECK(config.sram.bank_kib == 256);
-  CHECK(config.dram.bandwidth_gbps == 1200);
+  CHECK(config.dram.bandwidth_gibps == 1200);
   CHECK(config.interconnect.topology == "butterfly");
   CHECK(config.interconnect.params.get_int("expansion") == 2);
   CHECK(config.partition_rows() == 32);
@@ -43,6 +43,18 @@ TEST_CASE("the built-in default is the SOSA design point on ResNet-50 at 299 px"
   REQUIRE(config.workloads.size() == 1);
   CHECK_THAT(config.workloads[0].trace_path, Contains("workloads/models/resnet50_299.csv"));
   CHECK(config.workloads[0].name == "resnet50_299");
+}
+
+TEST_CASE("dram.bandwidth_gbps is read as the old name of dram.bandwidth_gibps", "[config]") {
+  const SimConfig renamed = load_config(std::nullopt, {"dram.bandwidth_gibps=300"});
+  const SimConfig old_name = load_config(std::nullopt, {"dram.bandwidth_gbps=300"});
+  CHECK(renamed.dram.bandwidth_gibps == 300);
+  CHECK(old_name.dram.bandwidth_gibps == 300);
+  CHECK(old_name.resolved["dram"]["bandwidth_gibps"] == 300.0);
+  CHECK_FALSE(old_name.resolved["dram"].contains("bandwidth_gbps"));  // the resolved config has the new name
+  CHECK_THROWS_WITH(load_config(std::nullopt, {"dram.bandwidth_gbps=300", "dram.bandwidth_gibps=300"}),
+                    Contains("dram.bandwidth_gbps") && Contains("not both"));
+  CHECK_THROWS_WITH(load_config(std::nullopt, {"dram.bandwidth_gbps=fast"}), Contains("dram.bandwidth_gbps"));
 }
 
 TEST_CASE("overrides change values and go through validation", "[config]") {

@@ -64,7 +64,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
                                                   transport_ != nullptr);
     accounting_->set_reduction(reduction_.get());
     late_finish_ = !reduction_ && dispatch_->late_finish();
-    const double bytes_per_cycle = config.dram.bandwidth_gbps * 1073741824.0 / (config.frequency_ghz * 1e9);
+    const double bytes_per_cycle = config.dram.bandwidth_gibps * 1073741824.0 / (config.frequency_ghz * 1e9);
     dram_ = std::make_unique<DramModule>("dram", bytes_per_cycle,
                                          static_cast<std::uint64_t>(config.dram.latency_cycles), *this);
     pod_clock_ = std::make_unique<WakeQueue>("pod_clock");
