@@ -51,9 +51,14 @@ int run_command(const std::string& config_path, const std::vector<std::string>& 
     std::string stem = config_path.empty() ? "default" : std::filesystem::path(config_path).stem().string();
     outdir = "results/" + stem;
   }
-  std::uint64_t tile_ops_hint = 0;
-  for (const auto& w : workloads) tile_ops_hint += w.layers.size();
-  spdlog::info("simulating {} workload(s), {} layers", workloads.size(), tile_ops_hint);
+  spdlog::debug("config: {}{}", config.source_file, overrides.empty() ? "" : " with " + std::to_string(overrides.size()) + " override(s)");
+  for (const auto& text : overrides) spdlog::debug("  -p {}", text);
+  std::uint64_t layers = 0;
+  for (const auto& w : workloads) {
+    layers += w.layers.size();
+    spdlog::debug("workload {}: {} layers, {} MACs ({})", w.name, w.layers.size(), w.total_macs(), w.path);
+  }
+  spdlog::info("simulating {} workload(s), {} layers", workloads.size(), layers);
   SimulationResult result = run_simulation(config, workloads, timeline);
   RunReport report = build_report(config, result);
   write_report(report, config, outdir);

@@ -61,6 +61,22 @@ TEST_CASE("the version, help and component list", "[cli]") {
   CHECK(run_sosasim("frobnicate").exit_code == 2);
 }
 
+TEST_CASE("verbose runs (-v) log what a user debugging a run wants; quiet ones (-q) only errors", "[cli]") {
+  TempDir dir;
+  const std::string args = "run -o " + dir.path() + " -p workload.trace=workloads/models/bert_tiny_s10.csv -p pods=4 "
+                           "-p tiling.scheduler=layer_static";
+  Outcome verbose = run_sosasim("-v " + args);
+  REQUIRE(verbose.exit_code == 0);
+  CHECK_THAT(verbose.output, Contains("[debug] -p pods=4") || Contains("[debug]   -p pods=4"));
+  CHECK_THAT(verbose.output, Contains("workload bert_tiny_s10: 35 layers"));
+  CHECK_THAT(verbose.output, Contains("scheduler layer_static (dispatch policy layer_barrier)"));
+  CHECK_THAT(verbose.output, Contains("layer 'Encoder-1-FeedForward1' done"));
+  CHECK_THAT(verbose.output, Contains("35 of 35 layers"));
+  Outcome quiet = run_sosasim("-q " + args);
+  REQUIRE(quiet.exit_code == 0);
+  CHECK_THAT(quiet.output, !Contains("[debug]") && !Contains("[info]"));
+}
+
 TEST_CASE("user errors exit with code 2 and one clear message", "[cli][errors]") {
   TempDir dir;
   std::string bad = dir.write("bad.yaml", "pods: 4\narary: {rows: 8}\n");

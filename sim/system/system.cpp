@@ -15,6 +15,7 @@
 #include <chrono>
 #include <memory>
 
+#include <spdlog/spdlog.h>
 #include <systemc>
 
 #include "arch/dram_module.h"
@@ -73,6 +74,17 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     for (std::int64_t p = 0; p < config.pods; ++p)
       pods_.push_back(std::make_unique<PodModule>(("pod_" + std::to_string(p)).c_str(), static_cast<int>(p), array,
                                                   *this, *pod_clock_, config.reference_fidelity));
+    spdlog::debug("machine: {} pods of {}x{}, {}; scheduler {} (dispatch policy {}); tiles {}; K reduction {}",
+                  config.pods, config.array.rows, config.array.cols, config.format.type, config.tiling.scheduler,
+                  scheduler_->dispatch_policy(),
+                  reserves ? "by route reservations per round"
+                           : !transport_ ? "ideal (no network time)"
+                                         : config.interconnect.router_transfers ? "through the router engines"
+                                                                                : "as link-calendar reservations",
+                  reduction_ ? "on post-processor trees"
+                             : config.tiling.reduce_on_post_processors ? "in rounds (the authors' compiler)" : "free");
+    spdlog::debug("DRAM {:.1f} bytes/cycle, latency {} cycles; network latency {} cycles; {} layers as tasks",
+                  bytes_per_cycle, config.dram.latency_cycles, networks_.latency_cycles(), tasks_.size());
     SC_METHOD(start);
     SC_METHOD(run_dispatch);
     sensitive << dispatch_event_;
@@ -237,6 +249,9 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   void complete(std::size_t index, std::uint64_t cycle) override {
     LayerResult& layer = result_.layers[index];
     layer.end_cycle = cycle;
+    spdlog::debug("cycle {}: layer '{}' done ({} tile ops, released at {}; {} of {} layers)", cycle,
+                  tasks_[index].layer.name, tasks_[index].plan.op_count(), layer.start_cycle, tasks_.size() - tasks_.unfinished() + 1,
+                  tasks_.size());
     if (timeline_.enabled())
       timeline_.span(kTimelineLayers, static_cast<int>(tasks_[index].workload), tasks_[index].layer.name,
                      layer.start_cycle, cycle - layer.start_cycle);
@@ -319,6 +334,7 @@ SimulationResult run_simulation(const SimConfig& config, const std::vector<Workl
   auto wall_start = std::chrono::steady_clock::now();
   sc_core::sc_start();
   result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  spdlog::debug("simulation ended at cycle {} after {:.3f} s of wall time", now_cycle(), result.wall_seconds);
   if (!controller.done() && controller.stopped_by_prefetch_window())
     throw ConfigError("key 'dram.prefetch_kib': the prefetch window of " + std::to_string(config.dram.prefetch_kib) +
                       " KiB is too small for this run: it fills with weight tiles the pods cannot use yet while they "
