@@ -34,6 +34,8 @@ class DramModule : public sc_core::sc_module {
   // Queues a request at the current cycle.
   void request(double bytes, std::uint64_t tag);
   const DramStats& stats() const { return stats_; }
+  // The last cycle at which a queued request will have arrived (0: none in flight).
+  std::uint64_t busy_until() const { return on_way_.empty() ? 0 : on_way_.back().first; }
 
  private:
   void step();  // the SC_METHOD

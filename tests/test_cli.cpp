@@ -26,8 +26,9 @@ struct Outcome {
   std::string output;  // stdout and stderr together
 };
 
-Outcome run_sosasim(const std::string& arguments) {
-  std::string command = std::string(SOSASIM_BINARY) + " " + arguments + " 2>&1";
+// `environment`: variable assignments put before the command ("NAME=value ").
+Outcome run_sosasim(const std::string& arguments, const std::string& environment = "") {
+  std::string command = environment + std::string(SOSASIM_BINARY) + " " + arguments + " 2>&1";
   Outcome outcome;
   FILE* pipe = popen(command.c_str(), "r");
   REQUIRE(pipe != nullptr);
@@ -75,6 +76,23 @@ TEST_CASE("verbose runs (-v) log what a user debugging a run wants; quiet ones (
   Outcome quiet = run_sosasim("-q " + args);
   REQUIRE(quiet.exit_code == 0);
   CHECK_THAT(quiet.output, !Contains("[debug]") && !Contains("[info]"));
+}
+
+TEST_CASE("a stuck component stops the run with the watchdog's message instead of hanging", "[cli][watchdog]") {
+  TempDir dir;
+  const std::string args = "run -o " + dir.path() + " -p workload.trace=workloads/models/bert_tiny_s10.csv -p pods=4";
+  // Pod 0 wakes itself within the cycle forever: a livelock in delta cycles.
+  Outcome delta = run_sosasim(args, "SOSASIM_TEST_STUCK_POD=delta ");
+  CHECK(delta.exit_code == 3);
+  CHECK_THAT(delta.output, Contains("watchdog") && Contains("without the cycle advancing") && Contains("pod 0"));
+  // Pod 0 wakes every cycle and never takes an op: time goes on, nothing moves.
+  Outcome time = run_sosasim(args, "SOSASIM_TEST_STUCK_POD=time ");
+  CHECK(time.exit_code == 3);
+  CHECK_THAT(time.output, Contains("watchdog: nothing moved from cycle") && Contains("stalled with"));
+  // Slow DRAM is waiting, not stuck: no op for millions of cycles while a tile is on its way.
+  Outcome slow = run_sosasim("run -o " + dir.path() +
+                             " -p workload.trace=workloads/models/bert_tiny_s10.csv -p pods=4 -p dram.bandwidth_gibps=0.001");
+  CHECK(slow.exit_code == 0);
 }
 
 TEST_CASE("user errors exit with code 2 and one clear message", "[cli][errors]") {

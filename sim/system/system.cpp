@@ -13,6 +13,7 @@
 #include "sim/system/system.h"
 
 #include <chrono>
+#include <cstdlib>
 #include <memory>
 
 #include <spdlog/spdlog.h>
@@ -65,6 +66,12 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
                                                   transport_ != nullptr);
     accounting_->set_reduction(reduction_.get());
     late_finish_ = !reduction_ && dispatch_->late_finish();
+    // Pods may each peek a few times in a cycle; this many peeks without the cycle advancing is
+    // a livelock.
+    peek_limit_ = 1000000 + 1000 * static_cast<std::uint64_t>(config.pods);
+    if (const char* stuck = std::getenv("SOSASIM_TEST_STUCK_POD"))
+      stuck_pod_ = std::string(stuck) == "delta" ? StuckPod::Delta : std::string(stuck) == "time" ? StuckPod::Time
+                                                                                                  : StuckPod::None;
     const double bytes_per_cycle = config.dram.bandwidth_gibps * 1073741824.0 / (config.frequency_ghz * 1e9);
     dram_ = std::make_unique<DramModule>("dram", bytes_per_cycle,
                                          static_cast<std::uint64_t>(config.dram.latency_cycles), *this);
@@ -129,6 +136,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
 
   PeekResult peek(int pod, std::uint64_t cycle, PodOp& op) override {
     if (done()) return PeekResult::Idle;
+    if (watch_peek(pod)) return PeekResult::Idle;
     OpRange& range = dispatch_->cursor(pod);
     if (range.empty()) {
       if (!dispatch_->claim(pod, cycle)) {
@@ -168,6 +176,38 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     return PeekResult::Ready;
   }
 
+  // The watchdog within a cycle: true when the run has been stopped (a livelock: the pods peek
+  // without the cycle advancing), or pod 0 is the test hook's stuck pod.
+  bool watch_peek(int pod) {
+    const std::uint64_t now = this->now();
+    if (now != peek_cycle_) {
+      peek_cycle_ = now;
+      peeks_in_cycle_ = 0;
+    }
+    if (++peeks_in_cycle_ > peek_limit_) {
+      if (stop_reason_.empty()) {
+        stop_reason_ = "watchdog: the pods peeked " + std::to_string(peeks_in_cycle_ - 1) + " times at cycle " +
+                       std::to_string(now) + " without the cycle advancing (a livelock; pod " + std::to_string(pod) +
+                       " was the last to ask)";
+        sc_core::sc_stop();
+      }
+      return true;
+    }
+    if (stuck_pod_ == StuckPod::None || pod != 0) return false;
+    if (stuck_pod_ == StuckPod::Delta) wake(0);
+    else wake_at(0, now + 1);
+    return true;
+  }
+
+ public:
+  // Events that move the run forward: ops started and finished, DRAM data and router-engine
+  // arrivals delivered.
+  std::uint64_t progress() const { return progress_ + (transport_ ? transport_->arrivals() : 0); }
+  // The last cycle at which DRAM data already requested arrives.
+  std::uint64_t dram_busy_until() const { return dram_->busy_until(); }
+  const std::string& stop_reason() const { return stop_reason_; }
+  void stop(const std::string& reason) { stop_reason_ = reason; }
+
   // Whether the pod's current op (on weight tile `tile`) may report its finish late: the pod's
   // next op in its range uses the same weight tile, so it finishes later (a pod's ops finish in
   // order) and the pod reports both by then. Until then nothing reads this finish: the tile's
@@ -205,11 +245,13 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   }
 
   void started(int pod, const PodOp& op, const OpTiming& timing) override {
+    ++progress_;
     dispatch_->cursor(pod).next();
     accounting_->op_started(pod, op, timing);
   }
 
   void finished(int, const OpDone& op, std::uint64_t cycle) override {
+    ++progress_;
     LayerResult& layer = result_.layers[op.layer];
     layer.end_cycle = std::max(layer.end_cycle, cycle);
     fetch_.tile_used(op.layer, op.weight_tile, cycle);
@@ -225,7 +267,10 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
 
   // ---- DramListener ----
 
-  void dram_done(std::uint64_t tag, std::uint64_t cycle) override { fetch_.arrived(tag, cycle); }
+  void dram_done(std::uint64_t tag, std::uint64_t cycle) override {
+    ++progress_;
+    fetch_.arrived(tag, cycle);
+  }
 
   // ---- SystemHost ----
 
@@ -317,6 +362,13 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   std::vector<std::uint64_t> finished_ops_;   // per task
   std::vector<Decoded> next_op_;
   bool late_finish_ = false;  // ops may report their finish late (see late_finish())
+  // The watchdog's view: events that move the run forward, and peeks within one cycle.
+  std::uint64_t progress_ = 0;
+  std::uint64_t peek_cycle_ = UINT64_MAX, peeks_in_cycle_ = 0, peek_limit_ = 0;
+  std::string stop_reason_;  // why the watchdog stopped the run ("" while it runs)
+  // A deliberately stuck pod 0, for the watchdog's tests (SOSASIM_TEST_STUCK_POD=delta: it wakes
+  // itself within the cycle forever; =time: every next cycle, never taking an op).
+  enum class StuckPod { None, Delta, Time } stuck_pod_ = StuckPod::None;
   std::vector<bool> workload_started_ = std::vector<bool>(result_.workloads.size(), false);
   sc_core::sc_event dispatch_event_, booking_event_, completion_event_;
   std::unique_ptr<DramModule> dram_;
@@ -331,10 +383,37 @@ SimulationResult run_simulation(const SimConfig& config, const std::vector<Workl
   SimulationResult result;
   Timeline timeline(timeline_path);
   Controller controller("system", config, workloads, result, timeline);
+  // (the watchdog reports why it stopped a run; SystemC's own note of the stop adds nothing)
+  sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
+  // (a slice without events is expected: the loop below goes on to the next event)
+  sc_core::sc_report_handler::set_actions(sc_core::SC_ID_NO_SC_START_ACTIVITY_, sc_core::SC_DO_NOTHING);
   auto wall_start = std::chrono::steady_clock::now();
-  sc_core::sc_start();
+  // The run goes on until no event is left. It is simulated in slices, and between them a
+  // watchdog stops a run that has stopped moving forward: no op started or finished, no DRAM
+  // data or router-engine arrival in a whole slice, with DRAM idle (a run waiting for slow DRAM
+  // is waiting, not stuck). Within a cycle, the controller stops a livelock itself (watch_peek).
+  constexpr std::uint64_t kWatchCycles = 1000000;
+  std::uint64_t last_progress = controller.progress(), last_moved = 0;
+  while (controller.stop_reason().empty()) {
+    const std::uint64_t before = now_cycle();
+    sc_core::sc_start(cycles(kWatchCycles), sc_core::SC_EXIT_ON_STARVATION);
+    if (!sc_core::sc_pending_activity()) break;
+    // A slice with no event in it does not advance (SystemC's W571): go to the next event.
+    if (now_cycle() == before && controller.progress() == last_progress)
+      sc_core::sc_start(sc_core::sc_time_to_pending_activity(), sc_core::SC_EXIT_ON_STARVATION);
+    const std::uint64_t progress = controller.progress(), now = now_cycle();
+    if (progress != last_progress) {
+      last_progress = progress;
+      last_moved = now;
+    } else if (!controller.done() && now - last_moved >= kWatchCycles && now > controller.dram_busy_until()) {
+      controller.stop("watchdog: nothing moved from cycle " + std::to_string(last_moved) + " to " +
+                      std::to_string(now) + " (no tile op started or finished, no data arrived)");
+    }
+  }
   result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   spdlog::debug("simulation ended at cycle {} after {:.3f} s of wall time", now_cycle(), result.wall_seconds);
+  if (!controller.stop_reason().empty())
+    throw ModelError(now_cycle(), "system controller", controller.stop_reason() + "; " + controller.stuck_report());
   if (!controller.done() && controller.stopped_by_prefetch_window())
     throw ConfigError("key 'dram.prefetch_kib': the prefetch window of " + std::to_string(config.dram.prefetch_kib) +
                       " KiB is too small for this run: it fills with weight tiles the pods cannot use yet while they "

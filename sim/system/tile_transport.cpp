@@ -76,6 +76,7 @@ void TileTransport::run(std::uint64_t now) {
   arrivals_.clear();
   engine_->advance(now, arrivals_);
   for (const TransferArrival& arrival : arrivals_) arrived(arrival);
+  arrivals_seen_ += arrivals_.size();
   schedule(now);
 }
 

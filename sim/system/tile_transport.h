@@ -65,6 +65,8 @@ class TileTransport {
   void run(std::uint64_t now);
   // Network statistics and the bytes the router engines delivered, into the result.
   void collect() const;
+  // Arrivals the router engines have delivered so far (the run's watchdog counts them as progress).
+  std::uint64_t arrivals() const { return arrivals_seen_; }
 
  private:
   struct Booked {  // per pod: the transfers of its next op
@@ -106,6 +108,7 @@ class TileTransport {
   std::unordered_map<std::uint64_t, PartialTile> partials_sent_;  // router engines: partial tiles on their way
   std::uint64_t next_partial_tag_ = 0;
   std::vector<TransferArrival> arrivals_;
+  std::uint64_t arrivals_seen_ = 0;
   // Per layer: network bytes of its arrivals through the router engines, summed in arrival order
   // (the same at both fidelities) and added to its activity at the end.
   std::vector<std::array<double, 3>> routed_bytes_;
