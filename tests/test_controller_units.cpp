@@ -230,7 +230,8 @@ TEST_CASE("Dynamic dispatch claims a released layer only from the cycle after it
 }
 
 TEST_CASE("Rounds dispatch begins rounds in order and admits an op only in its round", "[controller]") {
-  Harness h({"tiling.scheduler=sosa_rounds"}, one_layer(8, 8, 8));
+  // Single-buffered weights: rounds do not overlap.
+  Harness h({"tiling.scheduler=sosa_rounds", "array.double_buffer_weights=false"}, one_layer(8, 8, 8));
   auto dispatch = h.dispatch();
   auto [fetch, host, result] = std::tie(h.fetch, h.host, h.result);
   CHECK(dispatch->reserves_routes());
@@ -257,6 +258,43 @@ TEST_CASE("Rounds dispatch begins rounds in order and admits an op only in its r
   CHECK(result.rounds == 4);
   CHECK(dispatch->ops_finished(0, 20) == std::optional<std::uint64_t>(4 * 14));
   CHECK(dispatch->ops_finished(0, 70) == std::optional<std::uint64_t>(70));
+}
+
+TEST_CASE("Pipelined rounds hand a pod its next round's op while the round before streams", "[controller]") {
+  // Double-buffered weights (the default): the next op's weights load during the round before,
+  // so a round lasts its streamed rows and at least the R = 4 cycles of a load, here 2L + 1 = 5
+  // (two routers of the 2-port butterfly-2).
+  Harness h({"tiling.scheduler=sosa_rounds"}, one_layer(8, 8, 8));
+  auto dispatch = h.dispatch();
+  auto [fetch, host, result] = std::tie(h.fetch, h.host, h.result);
+  fetch.pump(0);
+  dispatch->released(0, 0);
+  dispatch->start();
+  REQUIRE(dispatch->claim(0, 0));
+  auto op_of = [&](std::uint64_t position) {
+    PodOp op;
+    const auto ref = dispatch->op_at(0, position);
+    op.layer = ref.task;
+    op.op_index = ref.op;
+    return op;
+  };
+  PodOp now = op_of(0), next = op_of(1), later = op_of(2);
+  CHECK_FALSE(dispatch->admit(0, now));  // round 0's start is not fixed yet
+  dispatch->tick(0);
+  CHECK(result.rounds == 1);
+  CHECK(host.dispatches.back() == 5);  // round 1 begins at 5
+  CHECK(dispatch->admit(0, now));
+  CHECK(now.stream_ready == 0);
+  CHECK(dispatch->admit(0, next));  // round 1: its start is fixed, its weights may load now
+  CHECK(next.operands_ready == 0);  // from round 0's start
+  CHECK(next.stream_ready == 5);    // streams from round 1's start
+  CHECK_FALSE(dispatch->admit(0, later));  // round 2 waits until round 1 begins
+  for (std::uint64_t at : {5, 10, 15}) dispatch->tick(at);
+  CHECK(result.rounds == 4);
+  CHECK(dispatch->admit(0, later));
+  CHECK(later.operands_ready == 5);
+  CHECK(later.stream_ready == 10);
+  CHECK(dispatch->ops_finished(0, 12) == std::optional<std::uint64_t>(4 * 5));
 }
 
 TEST_CASE("KReduction sends a pod's partial tile up its tree and completes the layer after the addition",

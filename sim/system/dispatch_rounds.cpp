@@ -36,6 +36,7 @@ class RoundsDispatch : public Dispatch {
     waiting_round_.assign(pods(), false);
     listed_ = true;
     gates_ = true;
+    pipelined_ = context.config.array.double_buffer_weights && !context.config.array.ideal_fill_drain;
   }
 
   void start() override { plan(0); }
@@ -57,14 +58,24 @@ class RoundsDispatch : public Dispatch {
     return {op.task, op.op};
   }
 
-  // An op runs in its round: not before the round has begun (tick() wakes the pod then).
+  // An op streams in its round. Unpipelined, it is handed to its pod when its round begins
+  // (tick() wakes the pod then). Pipelined, it is handed over once the round before has begun and
+  // its own start is fixed, so that its weights load into the shadow buffer while the pod
+  // streams the round before; it streams from its round's start.
   bool admit(int pod, PodOp& op) override {
     const std::uint32_t round = schedules_.at(static_cast<std::size_t>(op.layer)).round[op.op_index];
-    if (round >= next_round_) {
+    const bool begun = round < next_round_;
+    if (!begun && !(pipelined_ && announced_ && round == next_round_)) {
       waiting_round_[static_cast<std::size_t>(pod)] = true;
       return false;
     }
-    op.operands_ready = std::max(op.operands_ready, round_start_[round]);
+    const std::uint64_t start = begun ? round_start_[round] : announced_start_;
+    if (!pipelined_) {
+      op.operands_ready = std::max(op.operands_ready, start);
+      return true;
+    }
+    op.operands_ready = std::max(op.operands_ready, round > 0 ? round_start_[round - 1] : start);
+    op.stream_ready = std::max(op.stream_ready, start);
     return true;
   }
 
@@ -139,6 +150,9 @@ class RoundsDispatch : public Dispatch {
   std::uint64_t rounds_clock_ = 0;   // the end of the last round begun
   std::vector<bool> waiting_round_;  // per pod: its next op's round has not begun
   std::uint64_t last_round_cycles_ = 0;
+  bool pipelined_ = false;  // double-buffered arrays with fill and drain: rounds overlap (admit())
+  bool announced_ = false;  // the start of round next_round_ is fixed: announced_start_
+  std::uint64_t announced_start_ = 0;
 };
 
 void RoundsDispatch::plan(std::uint64_t cycle) {
@@ -159,7 +173,8 @@ void RoundsDispatch::plan(std::uint64_t cycle) {
   std::vector<std::uint32_t> first_round;  // per layer: the round after its dependencies'
   std::vector<std::uint64_t> offset;       // per layer: where its tiles start in the banks
   for (std::size_t task : group) {
-    std::uint32_t first = next_round_;
+    // (pipelined: not into a round whose start is fixed already, its ops may be loading)
+    std::uint32_t first = next_round_ + (pipelined_ && announced_ ? 1 : 0);
     for (std::size_t dep : tasks.depends_on(task)) first = std::max(first, task_last_round_[dep] + 1);
     first_round.push_back(first);
     offset.push_back(policy_.concurrent_layers ? bank_offset_ : 0);
@@ -233,7 +248,14 @@ void RoundsDispatch::close(std::size_t task, std::uint32_t first_round, std::uin
   for (std::uint64_t op = 0; op < plan.op_count(); ++op) {
     const auto m_rows = static_cast<std::uint64_t>(plan.op(op).m_rows);
     const std::uint32_t round = schedule.round[op];
-    round_longest_[round] = std::max(round_longest_[round], config.array.ideal_fill_drain ? m_rows : R + m_rows + R + C - 2);
+    // An op's share of its round: its streamed rows; unpipelined also its weight load, fill and
+    // drain; pipelined, the next op's weight load (R cycles) overlaps its stream, so a round in
+    // which a pod loads a new tile lasts at least R.
+    const bool loads = schedule.w_path.empty() || schedule.w_path[op] != RoundSchedule::kNoTransfer;
+    const std::uint64_t length = config.array.ideal_fill_drain ? m_rows
+                                 : pipelined_                   ? std::max(m_rows, loads ? R : 0)
+                                                                : R + m_rows + R + C - 2;
+    round_longest_[round] = std::max(round_longest_[round], length);
   }
   // (released at start_cycle, placed now)
   const std::uint64_t release = std::max(result.layers[task].start_cycle, cycle);
@@ -257,6 +279,10 @@ void RoundsDispatch::tick(std::uint64_t now) {
     last_round_cycles_ = length;
     ++context_.result.rounds;
     ++next_round_;
+    // Pipelined: the next round's start is fixed now (nothing more is placed into it), so its
+    // ops may be handed out and load their weights during this round.
+    announced_ = pipelined_ && next_round_ < round_longest_.size();
+    if (announced_) announced_start_ = std::max(rounds_clock_, round_ready_[next_round_]);
     for (std::size_t p = 0; p < pods(); ++p)
       if (waiting_round_[p]) {
         waiting_round_[p] = false;
