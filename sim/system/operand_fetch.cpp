@@ -135,17 +135,6 @@ void OperandFetch::write_spill(std::size_t task, std::uint64_t cycle) {
   request(bytes, DramTag::spill(task), cycle);
 }
 
-bool OperandFetch::missing(std::size_t task, std::uint64_t tile, DramTag& what) const {
-  const LayerData& data = data_[task];
-  if (!data.requested || data.inputs_arrival == LayerData::kNotArrived) {
-    what = data.requested ? DramTag::inputs(task) : DramTag::weights(task, tile);
-    return true;
-  }
-  if (data.arrival[tile] != LayerData::kNotArrived) return false;
-  what = DramTag::weights(task, tile);
-  return true;
-}
-
 void OperandFetch::wait(int pod, const DramTag& what) {
   auto& list = waiters_[what.encode()];
   if (std::find(list.begin(), list.end(), pod) == list.end()) list.push_back(pod);

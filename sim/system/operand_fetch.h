@@ -89,8 +89,18 @@ class OperandFetch {
   void write_spill(std::size_t task, std::uint64_t cycle);
 
   const LayerData& data(std::size_t task) const { return data_[task]; }
-  // What an op of `task` on weight tile `tile` still waits for from DRAM (false: nothing).
-  bool missing(std::size_t task, std::uint64_t tile, DramTag& what) const;
+  // What an op of `task` on weight tile `tile` still waits for from DRAM (false: nothing; asked
+  // on every peek).
+  bool missing(std::size_t task, std::uint64_t tile, DramTag& what) const {
+    const LayerData& data = data_[task];
+    if (!data.requested || data.inputs_arrival == LayerData::kNotArrived) {
+      what = data.requested ? DramTag::inputs(task) : DramTag::weights(task, tile);
+      return true;
+    }
+    if (data.arrival[tile] != LayerData::kNotArrived) return false;
+    what = DramTag::weights(task, tile);
+    return true;
+  }
   // Pod `pod` waits for `what`; arrived() wakes it.
   void wait(int pod, const DramTag& what);
   // From when an op of `task` on weight tile `tile` has its data on chip (its layer released at

@@ -136,7 +136,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
 
   PeekResult peek(int pod, std::uint64_t cycle, PodOp& op) override {
     if (done()) return PeekResult::Idle;
-    if (watch_peek(pod)) return PeekResult::Idle;
+    if (watch_peek(pod, cycle)) return PeekResult::Idle;
     OpRange& range = dispatch_->cursor(pod);
     if (range.empty()) {
       if (!dispatch_->claim(pod, cycle)) {
@@ -178,16 +178,16 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
 
   // The watchdog within a cycle: true when the run has been stopped (a livelock: the pods peek
   // without the cycle advancing), or pod 0 is the test hook's stuck pod.
-  bool watch_peek(int pod) {
-    const std::uint64_t now = this->now();
-    if (now != peek_cycle_) {
-      peek_cycle_ = now;
+  // (`cycle`: the cycle the pod asks for; a reference pod asks one behind the current one)
+  bool watch_peek(int pod, std::uint64_t cycle) {
+    if (cycle != peek_cycle_) {
+      peek_cycle_ = cycle;
       peeks_in_cycle_ = 0;
     }
     if (++peeks_in_cycle_ > peek_limit_) {
       if (stop_reason_.empty()) {
         stop_reason_ = "watchdog: the pods peeked " + std::to_string(peeks_in_cycle_ - 1) + " times at cycle " +
-                       std::to_string(now) + " without the cycle advancing (a livelock; pod " + std::to_string(pod) +
+                       std::to_string(cycle) + " without the cycle advancing (a livelock; pod " + std::to_string(pod) +
                        " was the last to ask)";
         sc_core::sc_stop();
       }
@@ -195,7 +195,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     }
     if (stuck_pod_ == StuckPod::None || pod != 0) return false;
     if (stuck_pod_ == StuckPod::Delta) wake(0);
-    else wake_at(0, now + 1);
+    else wake_at(0, now() + 1);
     return true;
   }
 
