@@ -369,6 +369,12 @@ def main():
                   r[("full-charged", "resnet50_299")]["cycles"]),
               "  receiving pods' P ports being busy for about half the free run after the ops (`docs/model.md`);",
               "  SOSA's rounds overlap that traffic with the ops (chaining), as compat does."]
+    # The granularity study (scripts/granularity_study.py) keeps its section of the file.
+    begin, end = "<!-- granularity-study:begin -->", "<!-- granularity-study:end -->"
+    if os.path.exists(args.out):
+        old = open(args.out).read()
+        if begin in old and end in old:
+            lines += ["", old[old.index(begin):old.index(end) + len(end)]]
     with open(args.out, "w") as out:
         out.write("\n".join(lines) + "\n")
     print(f"wrote {args.out}")

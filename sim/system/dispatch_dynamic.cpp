@@ -138,7 +138,7 @@ class DynamicDispatch : public Dispatch {
   std::vector<std::uint64_t> next_chunk_;                  // per task: chunks claimed
   std::vector<std::vector<std::uint64_t>> chunk_claimed_;  // per open task: ops claimed per chunk
   std::vector<std::size_t> first_unclaimed_;               // per pod
-  std::vector<bool> idle_;                                 // per pod: it found nothing to claim
+  std::vector<char> idle_;                                 // per pod: it found nothing to claim
   std::uint64_t last_open_arrival_ = kNever;               // the latest data arrival for an open layer
 };
 

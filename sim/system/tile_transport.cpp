@@ -19,6 +19,7 @@ TileTransport::TileTransport(const SimConfig& config, const TaskGraph& tasks, co
     routed_bytes_.assign(tasks.size(), {0.0, 0.0, 0.0});
   } else {
     engine_ = make_calendar_engine(networks, partial_sums);
+    calendar_ = static_cast<CalendarEngine*>(engine_.get());
   }
   booked_.resize(static_cast<std::size_t>(config.pods));
   pod_weight_key_.assign(static_cast<std::size_t>(config.pods), UINT64_MAX);
@@ -149,8 +150,8 @@ void TileTransport::send_tile(int pod, int network, int bank, std::uint64_t key,
   Booked& booked = booked_[static_cast<std::size_t>(pod)];
   ActivityCounts& activity = result_.layers[booked.layer].activity;
   std::uint64_t& arrives = network == kWeightNetwork ? booked.weights_ready : booked.stream_ready;
-  const TransferResult sent = engine_->send(
-      Transfer{network, bank, pod, key, static_cast<int>(flits), ready, static_cast<std::uint64_t>(pod), bytes});
+  const Transfer transfer{network, bank, pod, key, static_cast<int>(flits), ready, static_cast<std::uint64_t>(pod), bytes};
+  const TransferResult sent = calendar_ ? calendar_->send(transfer) : engine_->send(transfer);
   if (sent.known) {
     arrives = sent.head;
     activity.network_bytes[static_cast<std::size_t>(network)] += sent.network_bytes;
@@ -179,7 +180,7 @@ void TileTransport::book_partial(const PartialTile& sum, std::uint64_t ready) {
     engine_->send(transfer);
     return;
   }
-  const TransferResult sent = engine_->send(transfer);
+  const TransferResult sent = calendar_->send(transfer);
   activity.network_bytes[kPartialSumNetwork] += sent.network_bytes;
   if (timeline_.enabled()) draw(kPartialSumNetwork, sum.destination, sent.start, sent.tail);
   partial_arrived_(sum, sent.tail);

@@ -100,6 +100,7 @@ class TileTransport {
   SystemHost& host_;
   Timeline& timeline_;
   std::unique_ptr<TransferEngine> engine_;
+  CalendarEngine* calendar_ = nullptr;  // engine_ when it is the link calendar (direct calls)
   std::function<void(const PartialTile&, std::uint64_t)> partial_arrived_;
   std::vector<Booked> booked_;
   std::vector<std::uint64_t> pod_weight_key_;                  // per pod: the newest weight tile booked for it

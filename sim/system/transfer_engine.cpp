@@ -13,35 +13,6 @@ namespace {
 
 constexpr const char* kNetworkNames[3] = {"x", "w", "p"};
 
-class CalendarEngine : public TransferEngine {
- public:
-  CalendarEngine(const NetworkSet& networks, bool with_partial_sums) {
-    for (int n = 0; n < 3; ++n)
-      if (n != kPartialSumNetwork || with_partial_sums)
-        calendars_[static_cast<std::size_t>(n)] =
-            std::make_unique<NetworkCalendar>(*networks[n].routes, networks[n].hop_latency);
-  }
-
-  TransferResult send(const Transfer& transfer) override {
-    const NetworkCalendar::Booking booking = calendars_[static_cast<std::size_t>(transfer.network)]->book(
-        transfer.source, transfer.destination, transfer.key, transfer.flits, transfer.ready, transfer.ready);
-    return TransferResult{booking.shares_source, true, booking.start, booking.head, booking.tail,
-                          transfer.bytes * booking.new_link_share};
-  }
-  bool immediate() const override { return true; }
-  void collect(std::vector<SimulationResult::NetworkUse>& out) const override {
-    for (std::size_t n = 0; n < calendars_.size(); ++n) {
-      if (!calendars_[n]) continue;
-      const CalendarStats& use = calendars_[n]->stats();
-      out.push_back({kNetworkNames[n], use.transfers, use.joined, use.flit_hops, use.wait_cycles,
-                     use.bank_port_wait_cycles});
-    }
-  }
-
- private:
-  std::array<std::unique_ptr<NetworkCalendar>, 3> calendars_;
-};
-
 class RouterEngine : public TransferEngine {
  public:
   RouterEngine(const SimConfig& config, const NetworkSet& networks) {
@@ -84,6 +55,22 @@ class RouterEngine : public TransferEngine {
 };
 
 }  // namespace
+
+CalendarEngine::CalendarEngine(const NetworkSet& networks, bool with_partial_sums) {
+  for (int n = 0; n < 3; ++n)
+    if (n != kPartialSumNetwork || with_partial_sums)
+      calendars_[static_cast<std::size_t>(n)] =
+          std::make_unique<NetworkCalendar>(*networks[n].routes, networks[n].hop_latency);
+}
+
+void CalendarEngine::collect(std::vector<SimulationResult::NetworkUse>& out) const {
+  for (std::size_t n = 0; n < calendars_.size(); ++n) {
+    if (!calendars_[n]) continue;
+    const CalendarStats& use = calendars_[n]->stats();
+    out.push_back({kNetworkNames[n], use.transfers, use.joined, use.flit_hops, use.wait_cycles,
+                   use.bank_port_wait_cycles});
+  }
+}
 
 std::unique_ptr<TransferEngine> make_calendar_engine(const NetworkSet& networks, bool with_partial_sums) {
   return std::make_unique<CalendarEngine>(networks, with_partial_sums);
