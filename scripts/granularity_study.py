@@ -146,22 +146,26 @@ def main():
     lines += ["", "Reading (every figure from the tables or the runs behind them):", "",
               f"- With the pod count the budget allows, the best size is {winners(best)} under every mechanism"
               if len(set(best.values())) == 1 else f"- With the pod count the budget allows, the best sizes are {winners(best)}",
-              f"  (first table), as the paper says; the margins differ: {mid}x{mid} / {coarse}x{coarse} is "
+              f"  (first table){', as the paper says' if set(best.values()) == {mid} else ''}; the margins: {mid}x{mid} / {coarse}x{coarse} is "
               + ", ".join(f"{ratio(m, mid, coarse):.2f} ({MECHANISMS[m][0]})" for m in range(len(MECHANISMS)))
               + " against the paper's 1.05 / 0.47 = 2.23.",
               f"- At equal MAC count the answer moves to {winners(best_equal)} (second table): a coarse design of the same",
-              "  MACs draws less peak power (each pod reads r + 5c SRAM bytes a cycle for r x c MACs) and keeps",
-              "  its few pods busy. Under the budget it gets more pods than a batch-1 layer fills: utilization",
+              "  MACs draws less peak power (each pod reads r + 5c SRAM bytes a cycle for r x c MACs: {:.0f} W".format(
+                  r_equal[(0, coarse, WORKLOADS[0])]["peak_power_w"]),
+              "  for {0}x{0} against {1:.0f} W for {2}x{2} here). Under the budget it gets more pods than a batch-1".format(
+                  coarse, r_equal[(0, mid, WORKLOADS[0])]["peak_power_w"], mid),
+              "  layer fills: utilization",
               "  falls from {:.0f} % at {}x{} to {:.0f} % at {}x{} (dynamic, free). Issue 16's first comparison used".format(
                   100 * utilization(0, mid), mid, mid, 100 * utilization(0, coarse), coarse, coarse),
-              "  the equal-MAC machines, which is why it found the optimum at 64x64 or 128x128.",
+              f"  the equal-MAC machines, which is why it found the optimum at {winners(best_equal)}.",
               f"- Charging partial sums: under post-processor trees {fine}x{fine} keeps {kept(1, 0, fine):.0f} % of its "
               f"free-reduction TOPS/W, {mid}x{mid} {kept(1, 0, mid):.0f} %, {coarse}x{coarse} {kept(1, 0, coarse):.0f} % (a "
               "layer's K splits into r-row blocks, so smaller arrays split it over more pods); in SOSA's rounds, "
               f"where partial sums chain through P_in to a later round's op, {kept(3, 2, fine):.0f} %, "
               f"{kept(3, 2, mid):.0f} % and {kept(3, 2, coarse):.0f} % (ResNet-50 at {mid}x{mid}: "
               f"{cycles(0, mid, 'resnet50_299'):,} cycles free, {cycles(1, mid, 'resnet50_299'):,} with trees, "
-              f"{cycles(3, mid, 'resnet50_299'):,} in chained rounds). Charged either way, {mid}x{mid} stays first.",
+              f"{cycles(3, mid, 'resnet50_299'):,} in chained rounds)."
+              + (f" Charged either way, {mid}x{mid} stays first." if best[1] == best[3] == mid else ""),
               END]
     text = open(args.out).read() if os.path.exists(args.out) else ""
     if BEGIN in text and END in text:
