@@ -281,15 +281,57 @@ std::vector<WorkloadEntry> read_workloads(const ConfigDocument& doc, nlohmann::o
 }
 
 YAML::Node load_yaml_file(const std::string& path) {
+  if (fs::is_directory(path))
+    throw ConfigError(SourceLocation{path, 0, ""}, "", "is a folder, not a config file");
   if (!fs::is_regular_file(path))
     throw ConfigError(SourceLocation{path, 0, ""}, "", "config file not found");
+  std::ifstream in(path, std::ios::binary);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (std::size_t at = text.find('\r'); at != std::string::npos; at = text.find('\r', at + 1))
+    if (at + 1 >= text.size() || text[at + 1] != '\n')
+      throw ConfigError(SourceLocation{path, 0, ""}, "",
+                        "lines end in a lone carriage return (old Mac line endings), which YAML reads as one line; "
+                        "convert them to line feeds");
   try {
-    return YAML::LoadFile(path);
+    std::vector<YAML::Node> documents = YAML::LoadAll(text);
+    if (documents.size() > 1) {
+      const YAML::Mark mark = documents[1].Mark();
+      throw ConfigError(SourceLocation{path, mark.is_null() ? 0 : mark.line + 1, ""}, "",
+                        "a config is one YAML document; found a second one (after '---')");
+    }
+    return documents.empty() ? YAML::Node() : documents.front();
   } catch (const YAML::ParserException& error) {
     throw ConfigError(SourceLocation{path, error.mark.line + 1, ""}, "",
                       "malformed YAML: " + error.msg);
   } catch (const YAML::Exception& error) {
     throw ConfigError(SourceLocation{path, 0, ""}, "", std::string("cannot read YAML: ") + error.what());
+  }
+}
+
+// What the schemas cannot see: keys that are not plain names, a key given twice in one map (YAML
+// readers keep the first and drop the other silently), and tags.
+void check_structure(const ConfigDocument& doc, const YAML::Node& node, const std::string& path) {
+  const std::string tag = node.Tag();
+  if (!tag.empty() && tag != "?" && tag != "!")
+    throw ConfigError(doc.where(path, node), path, "YAML tags are not read here; found '" + tag + "'");
+  if (node.IsSequence()) {
+    for (std::size_t i = 0; i < node.size(); ++i) check_structure(doc, node[i], path + "[" + std::to_string(i) + "]");
+    return;
+  }
+  if (!node.IsMap()) return;
+  std::map<std::string, int> seen;  // key -> its line
+  for (const auto& entry : node) {
+    if (!entry.first.IsScalar())
+      throw ConfigError(doc.where(path, entry.first), path,
+                        std::string("a key must be a plain name, found a ") + (entry.first.IsMap() ? "map" : "list"));
+    const std::string key = entry.first.Scalar();
+    const std::string key_path = join_path(path, key);
+    const SourceLocation where = doc.where(key_path, entry.first);
+    auto [at, added] = seen.emplace(key, where.line);
+    if (!added)
+      throw ConfigError(where, key_path,
+                        "key given twice in one section" + (at->second > 0 ? " (first at line " + std::to_string(at->second) + ")" : std::string()));
+    check_structure(doc, entry.second, key_path);
   }
 }
 
@@ -409,6 +451,7 @@ SimConfig load_config(const std::optional<std::string>& config_path,
   if (!doc.root().IsMap())
     throw ConfigError(doc.where("", doc.root()), "", "a config must be a map of sections at the top level");
   for (const auto& text : overrides) doc.apply_override(text);
+  check_structure(doc, doc.root(), "");
 
   const std::vector<std::string> top_level = top_level_keys();
   for (const auto& entry : doc.root()) {
