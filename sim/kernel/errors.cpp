@@ -11,10 +11,38 @@ std::string SourceLocation::describe() const {
   return file;
 }
 
+namespace {
+
+// `text` fit for one line of a message: control characters escaped, at most `limit` characters
+// kept (a 100 kB value is not echoed whole).
+std::string printable(const std::string& text, std::size_t limit) {
+  std::string out;
+  std::size_t kept = 0;
+  for (; kept < text.size() && out.size() < limit; ++kept) {
+    const auto ch = static_cast<unsigned char>(text[kept]);
+    if (ch == '\n') out += "\\n";
+    else if (ch == '\r') out += "\\r";
+    else if (ch == '\t') out += "\\t";
+    else if (ch < 0x20 || ch == 0x7f) {
+      static const char* const kHex = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[ch >> 4];
+      out += kHex[ch & 15];
+    } else {
+      out += static_cast<char>(ch);
+    }
+  }
+  if (kept < text.size()) out += "... (" + std::to_string(text.size() - kept) + " more characters)";
+  return out;
+}
+
+}  // namespace
+
 ConfigError::ConfigError(const SourceLocation& where, const std::string& key_path,
                          const std::string& problem)
-    : std::runtime_error(where.describe() + ": " +
-                         (key_path.empty() ? problem : "key '" + key_path + "': " + problem)) {}
+    : std::runtime_error(printable(where.describe(), 300) + ": " +
+                         (key_path.empty() ? printable(problem, 1000)
+                                           : "key '" + printable(key_path, 200) + "': " + printable(problem, 1000))) {}
 
 ModelError::ModelError(std::uint64_t cycle, const std::string& component, const std::string& problem)
     : std::runtime_error("model error at cycle " + std::to_string(cycle) + " in " + component + ": " +
