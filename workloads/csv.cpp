@@ -72,7 +72,7 @@ std::int64_t parse_positive(const std::string& text, const SourceLocation& where
   if (text.empty() || *end != '\0' || errno == ERANGE || value < min_value || value > (1LL << 40))
     throw ConfigError(where, "", "field '" + field + "': expected " +
                                      (min_value == 0 ? std::string("a non-negative") : std::string("a positive")) +
-                                     " integer, found '" + text + "'");
+                                     " integer up to 2^40, found '" + text + "'");
   return value;
 }
 

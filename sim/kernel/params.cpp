@@ -86,6 +86,8 @@ ParamValue parse_param(const ParamDef& def, const std::string& text, const Sourc
       if (text.empty()) fail();
       errno = 0;
       char* end = nullptr;
+      // (decimal only: strtod would also take hex floats such as 0x1p3, which no config means)
+      if (text.find_first_of("xXpP") != std::string::npos) fail();
       double value = std::strtod(text.c_str(), &end);
       if (*end != '\0' || errno == ERANGE || !std::isfinite(value)) fail();
       check_range(value);
