@@ -270,6 +270,9 @@ std::vector<SweepPoint> plan_sweep(const std::string& sweep_file, std::string& b
         } catch (const ConfigError& error) {
           throw ConfigError(at(sweep_file, value), path, error.what());
         }
+        if (std::string(section) == "grid" && std::find(axis.values.begin(), axis.values.end(), label) != axis.values.end())
+          throw ConfigError(at(sweep_file, value), path,
+                            "the value '" + label + "' is listed twice on this axis (two points would be one)");
         axis.values.push_back(label);
         axis.overrides.push_back(overrides);
       }
@@ -278,12 +281,27 @@ std::vector<SweepPoint> plan_sweep(const std::string& sweep_file, std::string& b
     return axes;
   };
   std::vector<Axis> grid = read_axes("grid"), zip = read_axes("zip");
+  for (const auto& axis : zip)
+    for (const auto& other : grid)
+      if (other.key == axis.key)
+        throw ConfigError(at(sweep_file, root["zip"][axis.key]), "zip." + axis.key,
+                          "the key is a grid axis too; an axis belongs to one of grid and zip");
   std::size_t zip_length = zip.empty() ? 1 : zip[0].values.size();
   for (const auto& axis : zip)
     if (axis.values.size() != zip_length)
       throw ConfigError(at(sweep_file, root["zip"][axis.key]), "zip." + axis.key,
                         "zip lists must have the same length (" + std::to_string(zip_length) + "), found " +
                             std::to_string(axis.values.size()));
+  // Zip positions pair their axes' values: the same tuple twice would be one point.
+  for (std::size_t i = 0; i < zip_length && !zip.empty(); ++i)
+    for (std::size_t j = 0; j < i; ++j) {
+      bool same = true;
+      for (const auto& axis : zip) same = same && axis.values[i] == axis.values[j];
+      if (same)
+        throw ConfigError(at(sweep_file, root["zip"]), "zip",
+                          "positions " + std::to_string(j + 1) + " and " + std::to_string(i + 1) +
+                              " give every axis the same value (two points would be one)");
+    }
   std::vector<std::string> workloads;
   if (root["workloads"]) {
     if (!root["workloads"].IsSequence()) throw ConfigError(at(sweep_file, root["workloads"]), "workloads", "expected a list of traces");

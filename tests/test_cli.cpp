@@ -426,6 +426,20 @@ TEST_CASE("a bad sweep file fails before any point runs, naming the file and lin
   CHECK_THAT(run_sosasim("sweep " + key + " -o " + dir.path() + "/out").output, Contains("key.yaml:2"));
   std::string zip = dir.write("zip.yaml", "zip:\n  pods: [1, 2]\n  array.rows: [8]\n");
   CHECK_THAT(run_sosasim("sweep " + zip + " -o " + dir.path() + "/out").output, Contains("same length"));
+  // An axis in both grid and zip, and a value twice on one axis (one point_id, one folder).
+  std::string both = dir.write("both.yaml", "grid:\n  pods: [4, 8]\nzip:\n  pods: [16, 32]\n");
+  Outcome twice_axis = run_sosasim("sweep " + both + " -o " + dir.path() + "/out");
+  CHECK(twice_axis.exit_code == 2);
+  CHECK_THAT(twice_axis.output, Contains("both.yaml:4") && Contains("zip.pods") && Contains("grid axis too"));
+  std::string repeated = dir.write("repeated.yaml", "grid:\n  pods: [4, 8, 4]\n");
+  Outcome twice_value = run_sosasim("sweep " + repeated + " -o " + dir.path() + "/out");
+  CHECK(twice_value.exit_code == 2);
+  CHECK_THAT(twice_value.output, Contains("repeated.yaml:2") && Contains("listed twice"));
+  std::string tuples = dir.write("tuples.yaml", "zip:\n  pods: [4, 8, 4]\n  array.rows: [8, 8, 8]\n");
+  Outcome twice_tuple = run_sosasim("sweep " + tuples + " -o " + dir.path() + "/out");
+  CHECK(twice_tuple.exit_code == 2);
+  CHECK_THAT(twice_tuple.output, Contains("positions 1 and 3"));
+  // A zip may repeat one axis's value where another's differs (configs/sweeps/routing.yaml does).
   CHECK_FALSE(std::filesystem::exists(dir.path() + "/out"));
 }
 
