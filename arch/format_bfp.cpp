@@ -13,7 +13,6 @@ namespace sosasim {
 
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
 
 class BlockFloatingPoint : public NumberFormat {
  public:

@@ -10,7 +10,6 @@ namespace sosasim {
 
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
 
 const SectionRegistration kArray{
     {"section", "array",

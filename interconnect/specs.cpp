@@ -10,7 +10,6 @@ namespace sosasim {
 
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
 
 // The networks that may have a topology of their own: `interconnect.x`, `.w`, `.p`.
 const std::vector<std::string> kNetworkKeys = {"x", "w", "p"};

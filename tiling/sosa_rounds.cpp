@@ -31,7 +31,6 @@ class SosaRounds : public Scheduler {
   RoundPolicy policy_;
 };
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
 
 const SchedulerRegistration kSosaRounds{
     {"scheduler", "sosa_rounds",

@@ -11,7 +11,6 @@ namespace sosasim {
 
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
 
 const SectionRegistration kTiling{
     {"section", "tiling",

@@ -11,7 +11,6 @@ namespace sosasim {
 
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
 
 const ComponentRegistration kWorkloadSection{{"section", "workload",
     "a DNN layer trace (or a list of them: under `dynamic` they share the pods at tile-op granularity, otherwise they run one after another)",

@@ -22,7 +22,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
 
 // ---- the schemas of the config sections, printed by `sosasim list` ----
 

@@ -16,6 +16,9 @@ namespace sosasim {
 
 enum class ParamType { Int, Float, Bool, String, Choice };
 
+// No bound: the min or max of a parameter without one (and of non-numeric ones).
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
 std::string to_string(ParamType type);
 
 struct ParamDef {
