@@ -105,7 +105,11 @@ RoundBanks chunk_banks(const LayerPlan& plan, const TileOp& tile_op, std::int64_
   const std::uint64_t diagonal_use = plan.op_index(instance * np + k % np, tile_op.k_part, tile_op.m_part);
   RoundBanks banks;
   banks.x = static_cast<int>(chunk_of(plan, diagonal_use, chunks));
-  banks.w = static_cast<int>(chunk_of(plan, plan.op_index(tile_op.column_block, tile_op.k_part, 0), chunks));
+  // A weight tile is read by every row block of its column block: it sits with the block k mod
+  // blocks, so a column block's tiles spread over the pods of its row blocks.
+  const std::int64_t row_blocks = ceil_div(plan.m_parts(), plan.m_block());
+  const std::int64_t home = (tile_op.k_part % row_blocks) * plan.m_block();
+  banks.w = static_cast<int>(chunk_of(plan, plan.op_index(tile_op.column_block, tile_op.k_part, home), chunks));
   return banks;
 }
 

@@ -53,11 +53,27 @@ class Scheduler {
   virtual std::int64_t m_block(const LayerPlan& plan, std::int64_t /*pods*/) const { return plan.m_parts(); }
 };
 
-// The `order` parameter of the chunking schedulers (layer_static, dynamic): weight_major, or
+// The `order` parameter of the chunking schedulers (layer_static, dynamic): weight_major;
 // output_blocks, whose row blocks (output tiles / pods row partitions, at least 1) keep an output
-// tile's K blocks together so a pod computes whole K chains.
+// tile's K blocks together so a pod computes whole K chains; or auto (the default), the row block
+// per layer with the least estimated pod time (op_order_auto_m_block).
+enum class OpOrder { WeightMajor, OutputBlocks, Auto };
 ParamDef op_order_param();
-std::int64_t op_order_m_block(const LayerPlan& plan, std::int64_t pods, bool output_blocks);
+OpOrder parse_op_order(const std::string& name);
+// `partial_sums_cost`: K chains split over pods cost transfers and additions (k_reduction is not
+// free); when they do not, auto is weight_major.
+std::int64_t op_order_m_block(const LayerPlan& plan, std::int64_t pods, OpOrder order, bool partial_sums_cost);
+
+// order: auto. Candidates: weight-major (one row block) and row blocks of ceil(S x output tiles /
+// pods) row partitions for S = 1, 2, 4, ... (about S pods per K chain). Each is given an estimated
+// pod time, the least wins (ties: the larger block):
+//   stream   ops per pod x p rows;
+//   loads    weight loads per pod (ops / rows per block) x r: when every pod loads its own tiles the
+//            W banks' ports and the network, not the shadow buffer, set their pace (docs/model.md);
+//   tree     with partial_sums_cost, the reduction tree's depth ceil(log2 S') over the S' pods that
+//            share a K chain, each level the pod's partial tiles (rows per block x p flits) plus an
+//            array's drain (r + c).
+std::int64_t op_order_auto_m_block(const LayerPlan& plan, std::int64_t pods, bool partial_sums_cost);
 
 // Chunk `index` of `count` equal contiguous chunks of the layer's ops (sizes differ by at most one).
 OpRange even_chunk(const LayerPlan& plan, std::int64_t index, std::int64_t count);

@@ -48,6 +48,7 @@ class LayerPlan {
   std::int64_t m_parts() const { return m_parts_; }
   std::int64_t k_parts() const { return k_parts_; }
   std::int64_t n_parts() const { return n_parts_; }
+  const TileShape& shape() const { return shape_; }
 
   TileOp op(std::uint64_t index) const;
   // The index of the op on row partition `m_part`, K block `k_part` of `column_block`.
