@@ -52,10 +52,12 @@ std::unique_ptr<Topology> make_topology(const std::string& name, const std::map<
                                      "interconnect." + def.name));
   }
   if (used < overrides.size())
-    for (const auto& [key, text] : overrides)
+    for (const auto& entry : overrides) {
+      const std::string& key = entry.first;  // (a structured binding cannot be captured in C++17)
       if (std::none_of(info->params.begin(), info->params.end(), [&](const ParamDef& def) { return def.name == key; }))
-        throw ConfigError(SourceLocation{origin, 0, "--" + key + " " + text}, "interconnect." + key,
+        throw ConfigError(SourceLocation{origin, 0, "--" + key + " " + entry.second}, "interconnect." + key,
                           "topology '" + name + "' has no parameter '" + key + "'");
+    }
   return make_topology(values);
 }
 
