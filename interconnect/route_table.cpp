@@ -3,10 +3,17 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "sim/kernel/errors.h"
+
 namespace sosasim {
 
 RouteTable::RouteTable(const Topology& topology, const NetworkGraph& graph, int max_paths, int endpoints, bool spread)
-    : topology_(topology), graph_(graph), max_paths_(std::max(1, max_paths)), multicast_(topology.supports_multicast()) {
+    : topology_(topology),
+      graph_(graph),
+      max_paths_(std::max(1, max_paths)),
+      multicast_(topology.supports_multicast()),
+      slot_(graph.terminals),
+      packed_slot_(graph.terminals) {
   const int used = endpoints > 0 ? endpoints : graph.terminals;
   if (used > graph.terminals) throw std::logic_error(std::to_string(used) + " endpoints on " + graph.name);
   for (int e = 0; e < used; ++e)
@@ -20,9 +27,10 @@ RouteTable::RouteTable(const Topology& topology, const NetworkGraph& graph, int 
   body_.assign(static_cast<std::size_t>(links_), 0);
   for (int link : body_link_)
     if (link >= 0) body_[static_cast<std::size_t>(link)] = 1;
-  slot_.assign(static_cast<std::size_t>(graph.terminals) * static_cast<std::size_t>(graph.terminals), -1);
-  packed_slot_.assign(slot_.size(), 0);
-  if (links_ >= (1 << kLinkBits)) throw std::logic_error("too many links to pack in " + graph.name);
+  if (links_ >= (1 << kLinkBits))
+    throw ConfigError(SourceLocation{"config", 0, ""}, "pods",
+                      graph.name + " has " + std::to_string(links_) + " links, over the 2^20 a route table addresses; "
+                      "use fewer pods");
 }
 
 std::vector<int> RouteTable::walk(int source, int destination, std::uint64_t packet_id) const {
@@ -64,10 +72,9 @@ void RouteTable::find_paths(int source, int destination, std::vector<std::vector
 }
 
 const std::vector<std::vector<int>>& RouteTable::paths(int source, int destination) {
-  std::int32_t& slot = slot_[static_cast<std::size_t>(source) * static_cast<std::size_t>(graph_.terminals) +
-                             static_cast<std::size_t>(destination)];
-  if (slot >= 0) return paths_[static_cast<std::size_t>(slot)];
-  slot = static_cast<std::int32_t>(paths_.size());
+  const std::uint32_t slot = slot_.get(source, destination);
+  if (slot != 0) return paths_[slot - 1];
+  slot_.set(source, destination, static_cast<std::uint32_t>(paths_.size() + 1));
   auto& found = paths_.emplace_back();
   find_paths(source, destination, found, hops_.emplace_back());
   return found;
@@ -86,14 +93,12 @@ const std::uint32_t* RouteTable::pack(int source, int destination) {
       packed_.push_back(static_cast<std::uint32_t>(found[p][j]) | (static_cast<std::uint32_t>(hops[p][j]) << kLinkBits));
     }
   }
-  packed_slot_[static_cast<std::size_t>(source) * static_cast<std::size_t>(graph_.terminals) +
-               static_cast<std::size_t>(destination)] = static_cast<std::uint32_t>(at + 1);
+  packed_slot_.set(source, destination, static_cast<std::uint32_t>(at + 1));
   return &packed_[at];
 }
 
 const std::vector<std::vector<std::uint16_t>>& RouteTable::hops(int source, int destination) const {
-  return hops_[static_cast<std::size_t>(
-      slot_[static_cast<std::size_t>(source) * static_cast<std::size_t>(graph_.terminals) + static_cast<std::size_t>(destination)])];
+  return hops_[slot_.get(source, destination) - 1];
 }
 
 }  // namespace sosasim

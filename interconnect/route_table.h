@@ -7,12 +7,43 @@
 
 #include <cstdint>
 #include <deque>
+#include <unordered_map>
 #include <vector>
 
 #include "interconnect/network.h"
 #include "interconnect/topology.h"
 
 namespace sosasim {
+
+// A value per (source, destination) pair, 0 until set: a dense table while it stays small (a
+// lookup per tile op on the hot path), a hash map above kDenseTerminals terminals, so memory
+// follows the pairs used instead of terminals squared (16,384 pods: 2.1 GB dense).
+class PairSlots {
+ public:
+  static constexpr int kDenseTerminals = 2048;
+  explicit PairSlots(int terminals) : terminals_(static_cast<std::size_t>(terminals)) {
+    if (terminals <= kDenseTerminals) dense_.assign(terminals_ * terminals_, 0);
+  }
+  std::uint32_t get(int source, int destination) const {
+    const std::size_t key = index(source, destination);
+    if (!dense_.empty()) return dense_[key];
+    auto it = sparse_.find(key);
+    return it == sparse_.end() ? 0 : it->second;
+  }
+  void set(int source, int destination, std::uint32_t value) {
+    const std::size_t key = index(source, destination);
+    if (!dense_.empty()) dense_[key] = value;
+    else sparse_[key] = value;
+  }
+
+ private:
+  std::size_t index(int source, int destination) const {
+    return static_cast<std::size_t>(source) * terminals_ + static_cast<std::size_t>(destination);
+  }
+  std::size_t terminals_;
+  std::vector<std::uint32_t> dense_;
+  std::unordered_map<std::size_t, std::uint32_t> sparse_;
+};
 
 class RouteTable {
  public:
@@ -36,8 +67,7 @@ class RouteTable {
   // entry holding the link id in its low kLinkBits bits and its hop above them.
   static constexpr int kLinkBits = 20;
   const std::uint32_t* packed(int source, int destination) {
-    const std::uint32_t at = packed_slot_[static_cast<std::size_t>(source) * static_cast<std::size_t>(graph_.terminals) +
-                                          static_cast<std::size_t>(destination)];
+    const std::uint32_t at = packed_slot_.get(source, destination);
     return at != 0 ? &packed_[at - 1] : pack(source, destination);
   }
   static int entry_link(std::uint32_t entry) { return static_cast<int>(entry & ((1u << kLinkBits) - 1)); }
@@ -64,10 +94,10 @@ class RouteTable {
   std::vector<int> body_link_;    // per router: its body's link id, or -1
   std::vector<int> terminal_;     // per endpoint: its terminal
   std::vector<char> body_;  // per link
-  std::vector<std::int32_t> slot_;                      // per (source, destination): index into paths_, or -1
+  PairSlots slot_;                                   // per (source, destination): 1 + index into paths_, or 0
   std::deque<std::vector<std::vector<int>>> paths_;  // filled on first use; references stay valid
   std::deque<std::vector<std::vector<std::uint16_t>>> hops_;  // parallel to paths_
-  std::vector<std::uint32_t> packed_slot_;  // per (source, destination): 1 + offset into packed_, or 0
+  PairSlots packed_slot_;  // per (source, destination): 1 + offset into packed_, or 0
   std::vector<std::uint32_t> packed_;
 };
 

@@ -2,6 +2,8 @@
 // (sim/pod_commands.cpp), workload info (sim/workload_command.cpp), noc (sim/noc_command.cpp),
 // sweep and merge (sim/sweep.cpp, driven from here), list (here).
 // User errors (ConfigError) print one line on stderr and exit with code 2; model errors exit 3.
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -211,25 +213,38 @@ int main(int argc, char** argv) {
     if (*run) return run_command(config_path, overrides, outdir, timeline);
     if (*validate) return validate_command(validate_path, validate_overrides);
     if (*sweep) {
-      auto slash = shard.find('/');
-      try {
-        if (slash == std::string::npos) throw std::invalid_argument("shard");
+      // i/n, both whole numbers (std::stoi would read 1.5 as 1).
+      const auto slash = shard.find('/');
+      auto whole = [](const std::string& text) {
+        return !text.empty() && text.size() <= 6 &&
+               std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); });
+      };
+      sweep_options.shard_count = 0;
+      if (slash != std::string::npos && whole(shard.substr(0, slash)) && whole(shard.substr(slash + 1))) {
         sweep_options.shard_index = std::stoi(shard.substr(0, slash));
         sweep_options.shard_count = std::stoi(shard.substr(slash + 1));
-      } catch (const std::exception&) {
-        sweep_options.shard_count = 0;
       }
       if (sweep_options.shard_count < 1 || sweep_options.shard_index < 1 ||
           sweep_options.shard_index > sweep_options.shard_count)
         throw ConfigError(SourceLocation{"command line", 0, "--shard " + shard}, "", "expected i/n with 1 <= i <= n");
+      if (sweep_options.jobs < 0 || sweep_options.jobs > 4096)
+        throw ConfigError(SourceLocation{"command line", 0, "-j " + std::to_string(sweep_options.jobs)}, "",
+                          "expected 1 to 4096 points at a time (0: the number of cores)");
+      if (sweep_options.max_points < -1)
+        throw ConfigError(SourceLocation{"command line", 0, "--max-points " + std::to_string(sweep_options.max_points)},
+                          "", "expected a number of points >= 0");
       sweep_options.quiet = quiet;
       return run_sweep(sweep_file, sweep_options);
     }
     if (*merge) return merge_sweeps(merge_out, merge_dirs);
     if (*list) return list_stats ? list_stats_command(list_json) : list_command(list_json);
   } catch (const CLI::ParseError& error) {
-    int code = app.exit(error);
-    return code == 0 ? 0 : 2;
+    if (error.get_exit_code() == 0) return app.exit(error);  // --help
+    // One line, like every other user error (CLI11's own shape is two).
+    std::string message = error.what();
+    std::replace(message.begin(), message.end(), '\n', ' ');
+    std::cerr << "error: command line: " << message << " (see --help)\n";
+    return 2;
   } catch (const ConfigError& error) {
     std::cerr << "error: " << error.what() << "\n";
     return 2;

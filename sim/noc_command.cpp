@@ -71,13 +71,21 @@ int run_noc(const NocOptions& o) {
   if (o.packet_flits < 1 || o.packet_flits > 256) throw noc_error("--packet-flits", "expected 1 to 256 flits");
   if (o.cycles < 1 || o.cycles > 10'000'000) throw noc_error("--cycles", "expected 1 to 10000000 cycles");
   if (o.fidelity != "fast" && o.fidelity != "reference") throw noc_error("--fidelity " + o.fidelity, "expected fast or reference");
+  if (o.warmup >= o.cycles)
+    throw noc_error("--warmup " + std::to_string(o.warmup),
+                    "expected fewer cycles than --cycles (" + std::to_string(o.cycles) + "): nothing would be measured");
+  if (o.warmup < -1) throw noc_error("--warmup " + std::to_string(o.warmup), "expected >= 0 cycles");
+  if (o.hop_latency < 1 || o.hop_latency > 1000) throw noc_error("--hop-latency", "expected 1 to 1000 cycles");
+  if (o.buffer_flits < 0 || o.buffer_flits > 65536)
+    throw noc_error("--buffer-flits " + std::to_string(o.buffer_flits), "expected 1 to 65536 flits (0: the default)");
+  if (o.flit_bytes < 1 || o.flit_bytes > 65536)
+    throw noc_error("--flit-bytes " + std::to_string(o.flit_bytes), "expected 1 to 65536 bytes");
   NetworkParams params;
   params.hop_latency = static_cast<int>(o.hop_latency);
   // Default: deep enough to stream packets back to back through a credit round trip.
   params.buffer_flits = static_cast<int>(o.buffer_flits > 0 ? o.buffer_flits : 2 * o.packet_flits + o.hop_latency);
   params.flit_bytes = static_cast<int>(o.flit_bytes);
   params.adaptive = o.adaptive;
-  if (params.hop_latency < 1) throw noc_error("--hop-latency", "expected >= 1 cycle");
   if (params.buffer_flits < o.packet_flits)
     throw noc_error("--buffer-flits", "virtual cut-through needs buffers of at least --packet-flits flits");
 

@@ -20,7 +20,9 @@
 
 #include "sim/kernel/config.h"
 #include "sim/kernel/errors.h"
+#include "sim/kernel/files.h"
 #include "sim/kernel/params.h"
+#include "sim/kernel/yaml_input.h"
 #include "sim/system/report.h"
 #include "workloads/csv.h"
 
@@ -88,29 +90,55 @@ std::int64_t pods_under_power(const std::string& base, std::vector<std::string> 
   return low;
 }
 
+// The rows of results.jsonl. A line that is not JSON is a row cut short by a kill mid-write (the
+// point has no complete row and runs again); a JSON line that is not a sweep row (a folder that
+// is not a sweep's, or an edited file) is an error naming the line.
 std::vector<nlohmann::ordered_json> read_rows(const fs::path& jsonl) {
   std::vector<nlohmann::ordered_json> rows;
   std::ifstream in(jsonl);
   std::string line;
-  while (std::getline(in, line)) {
+  for (std::size_t number = 1; std::getline(in, line); ++number) {
     if (line.empty()) continue;
+    nlohmann::ordered_json row;
     try {
-      rows.push_back(nlohmann::ordered_json::parse(line));
+      row = nlohmann::ordered_json::parse(line);
     } catch (const nlohmann::json::exception&) {
-      // a line cut by a kill mid-write: the point has no complete row and runs again
+      continue;
     }
+    auto require = [&](const char* key, bool ok, const char* expected) {
+      if (!ok)
+        throw ConfigError(SourceLocation{jsonl.string(), static_cast<int>(number), ""}, key,
+                          std::string("not a sweep result row: expected ") + expected);
+    };
+    require("row", row.is_object(), "a JSON object");
+    require("point_id", row.contains("point_id") && row["point_id"].is_string(), "a string point_id");
+    require("index", row.contains("index") && row["index"].is_number_unsigned(), "an unsigned integer index");
+    require("row", row.contains("row") && row["row"].is_number_unsigned(), "an unsigned integer row");
+    require("status", row.contains("status") && row["status"].is_string(), "a string status");
+    require("axes", !row.contains("axes") || row["axes"].is_object(), "axes as an object");
+    rows.push_back(std::move(row));
   }
   return rows;
 }
 
-void write_file_atomically(const fs::path& path, const std::string& content) {
-  fs::path temporary = path;
-  temporary += ".tmp";
-  {
-    std::ofstream out(temporary);
-    out << content;
+// A shard's sweep.json, checked: the sweep it comes from and its axes.
+nlohmann::ordered_json read_manifest(const fs::path& path) {
+  const std::string file = path.string();
+  std::ifstream in(path);
+  nlohmann::ordered_json manifest;
+  try {
+    manifest = nlohmann::ordered_json::parse(in);
+  } catch (const nlohmann::json::parse_error& error) {
+    throw ConfigError(SourceLocation{file, 0, ""}, "", std::string("not valid JSON: ") + error.what());
   }
-  fs::rename(temporary, path);
+  auto strings = [](const nlohmann::ordered_json& list) {
+    return list.is_array() && std::all_of(list.begin(), list.end(), [](const auto& v) { return v.is_string(); });
+  };
+  if (!manifest.is_object() || !manifest.contains("sweep") || !manifest["sweep"].is_string())
+    throw ConfigError(SourceLocation{file, 0, ""}, "sweep", "not a sweep manifest: expected the sweep file's path");
+  if (!manifest.contains("axes") || !strings(manifest["axes"]))
+    throw ConfigError(SourceLocation{file, 0, ""}, "axes", "not a sweep manifest: expected a list of axis keys");
+  return manifest;
 }
 
 std::string csv_cell(const nlohmann::ordered_json& value) {
@@ -136,19 +164,7 @@ void write_table(const fs::path& dir, std::vector<nlohmann::ordered_json> rows, 
     csv << ',' << csv_cell(row["status"]) << ',' << csv_cell(row.value("error", std::string())) << '\n';
     jsonl << row.dump() << '\n';
   }
-  write_file_atomically(dir / "results.csv", csv.str());
-}
-
-void append_row(const fs::path& jsonl, const nlohmann::ordered_json& row) {
-  std::string line = row.dump() + "\n";
-  int fd = ::open(jsonl.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  if (fd < 0) throw ConfigError(SourceLocation{jsonl.string(), 0, ""}, "", "cannot write the results");
-  // One write per row: a reader never sees half of it unless the machine dies mid-call.
-  ssize_t written = ::write(fd, line.data(), line.size());
-  ::fsync(fd);
-  ::close(fd);
-  if (written != static_cast<ssize_t>(line.size()))
-    throw ConfigError(SourceLocation{jsonl.string(), 0, ""}, "", "cannot write the results");
+  write_file_atomically((dir / "results.csv").string(), csv.str());
 }
 
 std::vector<nlohmann::ordered_json> rows_of_point(const SweepPoint& point, const fs::path& point_dir, int exit_code) {
@@ -200,14 +216,9 @@ void on_interrupt(int) { interrupted = 1; }
 
 std::vector<SweepPoint> plan_sweep(const std::string& sweep_file, std::string& base_config,
                                    std::vector<std::string>& axis_keys) {
-  if (!fs::is_regular_file(sweep_file)) throw ConfigError(SourceLocation{sweep_file, 0, ""}, "", "sweep file not found");
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(sweep_file);
-  } catch (const YAML::ParserException& error) {
-    throw ConfigError(SourceLocation{sweep_file, error.mark.line + 1, ""}, "", "malformed YAML: " + error.msg);
-  }
+  const YAML::Node root = load_yaml_file(sweep_file, "sweep file");
   if (!root.IsMap()) throw ConfigError(at(sweep_file, root), "", "a sweep file is a map of keys");
+  check_yaml_structure(root, "", [&](const std::string&, const YAML::Node& node) { return at(sweep_file, node); });
   for (const auto& entry : root) {
     std::string key = entry.first.as<std::string>();
     if (std::find(kSweepKeys.begin(), kSweepKeys.end(), key) == kSweepKeys.end()) {
@@ -387,7 +398,7 @@ int run_sweep(const std::string& sweep_file, const SweepOptions& options) {
   manifest["base"] = base;
   manifest["axes"] = axis_keys;
   manifest["points"] = points.size();
-  write_file_atomically(dir / "sweep.json", manifest.dump(2) + "\n");
+  write_file_atomically((dir / "sweep.json").string(), manifest.dump(2) + "\n");
 
   const fs::path jsonl = dir / "results.jsonl";
   std::vector<nlohmann::ordered_json> rows = read_rows(jsonl);
@@ -460,8 +471,12 @@ int run_sweep(const std::string& sweep_file, const SweepOptions& options) {
     running.erase(it);
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
     if (interrupted && code != 0) continue;  // cut short by the interrupt: runs again on --resume
-    for (const auto& row : rows_of_point(point, dir / "points" / point.id, code)) {
-      append_row(jsonl, row);
+    // A point's rows (one per workload) go to results.jsonl in one append.
+    const std::vector<nlohmann::ordered_json> point_rows = rows_of_point(point, dir / "points" / point.id, code);
+    std::string lines;
+    for (const auto& row : point_rows) lines += row.dump() + "\n";
+    append_whole(jsonl.string(), lines);
+    for (const auto& row : point_rows) {
       rows.push_back(row);
       if (row["status"] == "failed") ++failed;
     }
@@ -497,8 +512,7 @@ int merge_sweeps(const std::string& outdir, const std::vector<std::string>& shar
     fs::path manifest_path = fs::path(shard) / "sweep.json";
     if (!fs::is_regular_file(manifest_path))
       throw ConfigError(SourceLocation{shard, 0, ""}, "", "not a sweep folder (no sweep.json)");
-    std::ifstream in(manifest_path);
-    nlohmann::ordered_json this_manifest = nlohmann::ordered_json::parse(in);
+    nlohmann::ordered_json this_manifest = read_manifest(manifest_path);
     if (manifest.is_null()) {
       manifest = this_manifest;
       axis_keys = manifest["axes"].get<std::vector<std::string>>();
@@ -509,14 +523,14 @@ int merge_sweeps(const std::string& outdir, const std::vector<std::string>& shar
       if (seen.insert({row["point_id"].get<std::string>(), row["row"].get<std::size_t>()}).second) rows.push_back(row);
   }
   fs::create_directories(outdir);
-  write_file_atomically(fs::path(outdir) / "sweep.json", manifest.dump(2) + "\n");
+  write_file_atomically((fs::path(outdir) / "sweep.json").string(), manifest.dump(2) + "\n");
   std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
     return a["index"] != b["index"] ? a["index"].template get<std::size_t>() < b["index"].template get<std::size_t>()
                                     : a["row"].template get<std::size_t>() < b["row"].template get<std::size_t>();
   });
   std::string jsonl;
   for (const auto& row : rows) jsonl += row.dump() + "\n";
-  write_file_atomically(fs::path(outdir) / "results.jsonl", jsonl);
+  write_file_atomically((fs::path(outdir) / "results.jsonl").string(), jsonl);
   write_table(outdir, rows, axis_keys);
   std::cout << "merged " << rows.size() << " rows from " << shard_dirs.size() << " folders into "
             << (fs::path(outdir) / "results.csv").string() << "\n";

@@ -78,6 +78,20 @@ TEST_CASE("verbose runs (-v) log what a user debugging a run wants; quiet ones (
   CHECK_THAT(quiet.output, !Contains("[debug]") && !Contains("[info]"));
 }
 
+TEST_CASE("a long run reports its progress on stderr, a quiet one does not", "[cli][watchdog]") {
+  TempDir dir;
+  // Slow DRAM makes the run span many 100 k-cycle slices; interval 0: a line after every slice.
+  const std::string args = "run -o " + dir.path() + " -p workload.trace=workloads/models/bert_tiny_s10.csv -p pods=4 "
+                           "-p dram.bandwidth_gibps=0.05";
+  Outcome shown = run_sosasim(args, "SOSASIM_PROGRESS_SECONDS=0 ");
+  REQUIRE(shown.exit_code == 0);
+  CHECK_THAT(shown.output, Contains("progress: cycle ") && Contains(" tile ops (") && Contains(" of 35 layers"));
+  CHECK_THAT(shown.output, Contains("35 of 35 layers") && Contains("s left"));
+  Outcome quiet = run_sosasim("-q " + args, "SOSASIM_PROGRESS_SECONDS=0 ");
+  REQUIRE(quiet.exit_code == 0);
+  CHECK_THAT(quiet.output, !Contains("progress:"));
+}
+
 TEST_CASE("a stuck component stops the run with the watchdog's message instead of hanging", "[cli][watchdog]") {
   TempDir dir;
   const std::string args = "run -o " + dir.path() + " -p workload.trace=workloads/models/bert_tiny_s10.csv -p pods=4";
@@ -441,6 +455,54 @@ TEST_CASE("a bad sweep file fails before any point runs, naming the file and lin
   CHECK_THAT(twice_tuple.output, Contains("positions 1 and 3"));
   // A zip may repeat one axis's value where another's differs (configs/sweeps/routing.yaml does).
   CHECK_FALSE(std::filesystem::exists(dir.path() + "/out"));
+}
+
+TEST_CASE("a full disk or a foreign results file is a clear error, and nothing finished is replaced by less",
+          "[cli][sweep][errors]") {
+  TempDir dir;
+  dir.write("a.csv", "layer,M,K,N\nx,64,64,64\n");
+  std::string sweep = dir.write("s.yaml", "set: {pods: 4}\ngrid:\n  array.rows: [8, 16]\nworkloads: [a.csv]\n");
+  // /dev/full answers every write with ENOSPC: a run whose summary cannot be written says so, and
+  // the summary of the run before stays whole.
+  const std::string out = dir.path() + "/run";
+  REQUIRE(run_sosasim("run -q -p pods=4 -p workload.trace=" + dir.path() + "/a.csv -o " + out).exit_code == 0);
+  const std::string before = read_text(out + "/summary.json");
+  std::filesystem::create_symlink("/dev/full", out + "/summary.json.tmp");
+  Outcome full_disk = run_sosasim("run -q -p pods=8 -p workload.trace=" + dir.path() + "/a.csv -o " + out);
+  CHECK(full_disk.exit_code == 2);
+  CHECK_THAT(full_disk.output, Contains("summary.json: cannot write: No space left on device"));
+  CHECK(read_text(out + "/summary.json") == before);
+  // A sweep whose results cannot be appended stops with the same kind of message.
+  std::filesystem::create_directories(dir.path() + "/sw");
+  std::filesystem::create_symlink("/dev/full", dir.path() + "/sw/results.jsonl");
+  Outcome no_append = run_sosasim("sweep " + sweep + " -j 1 -q -o " + dir.path() + "/sw");
+  CHECK(no_append.exit_code == 2);
+  CHECK_THAT(no_append.output, Contains("results.jsonl: cannot append to: No space left on device"));
+  // Resuming over a results.jsonl that is not a sweep's: the line and what is missing.
+  std::filesystem::create_directories(dir.path() + "/foreign");
+  dir.write("foreign/results.jsonl", "{\"index\": 0, \"row\": 0, \"status\": \"ok\", \"point_id\": \"a\"}\n{\"point_id\": 7}\n");
+  Outcome foreign = run_sosasim("sweep " + sweep + " -q --resume -o " + dir.path() + "/foreign");
+  CHECK(foreign.exit_code == 2);
+  CHECK_THAT(foreign.output, Contains("results.jsonl:2") && Contains("point_id") && Contains("not a sweep result row"));
+  // A row cut short by a kill mid-write is not an error: its point runs again.
+  REQUIRE(run_sosasim("sweep " + sweep + " -q --max-points 1 -o " + dir.path() + "/cut").exit_code == 0);
+  { std::ofstream(dir.path() + "/cut/results.jsonl", std::ios::app) << "{\"index\": 1, \"row\""; }
+  REQUIRE(run_sosasim("sweep " + sweep + " -q --resume -o " + dir.path() + "/cut").exit_code == 0);
+  CHECK(count_lines(read_text(dir.path() + "/cut/results.csv")) == 1 + 2);
+  // ... and the row appended after the cut line stays whole: a second resume has nothing to run.
+  const std::string resumed = read_text(dir.path() + "/cut/results.jsonl");
+  CHECK(count_lines(resumed) == 3);  // two rows and the cut line
+  REQUIRE(run_sosasim("sweep " + sweep + " -q --resume -o " + dir.path() + "/cut").exit_code == 0);
+  CHECK(read_text(dir.path() + "/cut/results.jsonl") == resumed);
+  // Merging a folder whose sweep.json is not JSON, or not a sweep's.
+  dir.write("cut/sweep.json", "{bad");
+  Outcome bad_json = run_sosasim("merge -o " + dir.path() + "/m " + dir.path() + "/cut");
+  CHECK(bad_json.exit_code == 2);
+  CHECK_THAT(bad_json.output, Contains("sweep.json") && Contains("not valid JSON"));
+  dir.write("cut/sweep.json", "[1, 2]");
+  Outcome not_manifest = run_sosasim("merge -o " + dir.path() + "/m " + dir.path() + "/cut");
+  CHECK(not_manifest.exit_code == 2);
+  CHECK_THAT(not_manifest.output, Contains("not a sweep manifest"));
 }
 
 TEST_CASE("a sweep sizes each point to the largest pod count under a power budget", "[cli][sweep]") {

@@ -69,11 +69,24 @@ std::int64_t parse_positive(const std::string& text, const SourceLocation& where
   errno = 0;
   char* end = nullptr;
   long long value = text.empty() ? 0 : std::strtoll(text.c_str(), &end, 10);
-  if (text.empty() || *end != '\0' || errno == ERANGE || value < min_value || value > (1LL << 40))
+  if (text.empty() || *end != '\0' || errno == ERANGE || value < min_value || value > kMaxTraceSize)
     throw ConfigError(where, "", "field '" + field + "': expected " +
                                      (min_value == 0 ? std::string("a non-negative") : std::string("a positive")) +
                                      " integer up to 2^40, found '" + text + "'");
   return value;
+}
+
+std::int64_t checked_size(const SourceLocation& where, const std::string& what,
+                          std::initializer_list<std::int64_t> factors) {
+  std::int64_t product = 1;
+  std::string shown;
+  for (std::int64_t factor : factors) shown += (shown.empty() ? "" : " x ") + std::to_string(factor);
+  for (std::int64_t factor : factors)
+    if (factor != 0 && product > kMaxTraceSize / factor)
+      throw ConfigError(where, "", what + " = " + shown + " exceeds the limit of 2^40");
+    else
+      product *= factor;
+  return product;
 }
 
 std::map<std::string, std::size_t> map_columns(const CsvTable& table, const std::vector<std::string>& known,

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <fstream>
+#include <initializer_list>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -75,6 +76,15 @@ CsvTable read_csv(const std::string& path, HeaderTest has_header) {
 // A positive integer field; errors name the file, line and field.
 std::int64_t parse_positive(const std::string& text, const SourceLocation& where, const std::string& field,
                             std::int64_t min_value = 1);
+
+// The largest value of a trace field or of a size derived from fields (M = out_h x out_w x
+// batch, ...): 2^40.
+constexpr std::int64_t kMaxTraceSize = std::int64_t{1} << 40;
+
+// The product of `factors` (each in 0 .. 2^40), checked: over 2^40 it is an error naming the
+// line and `what` ("M = out_h x out_w x batch"), never an overflow.
+std::int64_t checked_size(const SourceLocation& where, const std::string& what,
+                          std::initializer_list<std::int64_t> factors);
 
 // Column positions by normalised header name; `known` lists accepted names (did-you-mean on
 // others), `required` those that must be there.

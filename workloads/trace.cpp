@@ -144,10 +144,10 @@ Workload read_scalesim_conv(const CsvTable& table, const std::string& name) {
                                        ") is larger than the IFMAP (" + std::to_string(H) + "x" + std::to_string(W) + ")");
     std::int64_t out_h = (H - R + stride) / stride + ((H - R + stride) % stride != 0);
     std::int64_t out_w = (W - S + stride_w) / stride_w + ((W - S + stride_w) % stride_w != 0);
-    layer.M = out_h * out_w * batch;
-    layer.K = R * S * C;
+    layer.M = checked_size(where, "M = out_h x out_w x batch", {out_h, out_w, batch});
+    layer.K = checked_size(where, "K = filter height x width x channels", {R, S, C});
     layer.N = filters;
-    layer.input_elements = H * W * C * batch;
+    layer.input_elements = checked_size(where, "input elements H x W x C x batch", {H, W, C, batch});
     layer.sparsity = field_or_empty(row, columns, "sparsity");
     std::int64_t keep = 0, group = 0;
     if (!layer.sparsity.empty() && layer.sparsity != "none" && !parse_sparsity_pattern(layer.sparsity, keep, group))
@@ -185,12 +185,12 @@ Workload read_conv(const CsvTable& table, const std::string& name) {
     if (H + 2 * pad < R || W + 2 * pad < S)
       throw ConfigError(where, "", "the filter is larger than the padded input");
     std::int64_t out_h = (H + 2 * pad - R) / stride + 1, out_w = (W + 2 * pad - S) / stride + 1;
-    layer.M = out_h * out_w * batch;
-    layer.K = R * S * (C / groups);
+    layer.M = checked_size(where, "M = out_h x out_w x batch", {out_h, out_w, batch});
+    layer.K = checked_size(where, "K = R x S x C / groups", {R, S, C / groups});
     layer.N = out / groups;
     layer.count = groups;
     layer.depthwise = groups > 1 && groups == C;
-    layer.input_elements = H * W * C * batch;
+    layer.input_elements = checked_size(where, "input elements H x W x C x batch", {H, W, C, batch});
     read_layer_options(layer, row, columns, where);
     workload.layers.push_back(layer);
   }
@@ -231,6 +231,20 @@ Workload read_native_trace(const std::string& path, const std::string& name) {
   });
   Workload workload = read_native(table, name);
   if (workload.layers.empty()) throw ConfigError(SourceLocation{path, 0, ""}, "", "the trace has no layers");
+  // MAC counts are 64-bit: a layer's M x K x N x count stays within 2^56 and a trace's within 2^60
+  // (what several workloads and the statistics sum stays far from 2^64).
+  long double total = 0;
+  for (const auto& layer : workload.layers) {
+    const SourceLocation where{path, layer.line, ""};
+    const long double macs = static_cast<long double>(layer.M) * layer.K * layer.N * layer.count;
+    total += macs;
+    if (total > static_cast<long double>(std::int64_t{1} << 60))
+      throw ConfigError(where, "", "the trace's MACs up to layer '" + layer.name + "' exceed the limit of 2^60");
+    if (macs > static_cast<long double>(std::int64_t{1} << 56))
+      throw ConfigError(where, "", "layer '" + layer.name + "': M x K x N x count = " + std::to_string(layer.M) + " x " +
+                                       std::to_string(layer.K) + " x " + std::to_string(layer.N) + " x " +
+                                       std::to_string(layer.count) + " MACs exceeds the limit of 2^56 per layer");
+  }
   resolve_dependencies(workload);
   return workload;
 }
@@ -245,6 +259,20 @@ Workload read_trace(const std::string& path, const std::string& name) {
   else if (contains(table.header.fields, "out_channels")) workload = read_conv(table, name);
   else workload = read_native(table, name);
   if (workload.layers.empty()) throw ConfigError(SourceLocation{path, 0, ""}, "", "the trace has no layers");
+  // MAC counts are 64-bit: a layer's M x K x N x count stays within 2^56 and a trace's within 2^60
+  // (what several workloads and the statistics sum stays far from 2^64).
+  long double total = 0;
+  for (const auto& layer : workload.layers) {
+    const SourceLocation where{path, layer.line, ""};
+    const long double macs = static_cast<long double>(layer.M) * layer.K * layer.N * layer.count;
+    total += macs;
+    if (total > static_cast<long double>(std::int64_t{1} << 60))
+      throw ConfigError(where, "", "the trace's MACs up to layer '" + layer.name + "' exceed the limit of 2^60");
+    if (macs > static_cast<long double>(std::int64_t{1} << 56))
+      throw ConfigError(where, "", "layer '" + layer.name + "': M x K x N x count = " + std::to_string(layer.M) + " x " +
+                                       std::to_string(layer.K) + " x " + std::to_string(layer.N) + " x " +
+                                       std::to_string(layer.count) + " MACs exceeds the limit of 2^56 per layer");
+  }
   resolve_dependencies(workload);
   return workload;
 }

@@ -15,6 +15,7 @@
 
 #include "sim/kernel/config_sections.h"
 #include "sim/kernel/registry.h"
+#include "sim/kernel/yaml_input.h"
 
 namespace sosasim {
 
@@ -27,7 +28,7 @@ namespace {
 
 const ComponentRegistration kMachineSection{{"section", "machine",
     "top-level keys: the number of pods and the clock",
-    {{"pods", ParamType::Int, "", "256", "number of pods (systolic arrays)", 1, 1 << 20, {}},
+    {{"pods", ParamType::Int, "", "256", "number of pods (systolic arrays); at most 32,768, as the route tables address 2^20 links", 1, 1 << 15, {}},
      {"frequency_ghz", ParamType::Float, "GHz", "1.0", "clock frequency of pods, banks and networks",
       1e-3, 100, {}}}}};
 
@@ -117,10 +118,6 @@ YAML::Node child(const YAML::Node& parent, const std::string& key) {
   if (!parent.IsDefined() || !parent.IsMap()) return YAML::Node();
   YAML::Node value = parent[key];
   return value.IsDefined() ? value : YAML::Node();
-}
-
-std::string join_path(const std::string& prefix, const std::string& key) {
-  return prefix.empty() ? key : prefix + "." + key;
 }
 
 std::vector<std::string> def_names(const std::vector<ParamDef>& defs) {
@@ -279,61 +276,6 @@ std::vector<WorkloadEntry> read_workloads(const ConfigDocument& doc, nlohmann::o
   return workloads;
 }
 
-YAML::Node load_yaml_file(const std::string& path) {
-  if (fs::is_directory(path))
-    throw ConfigError(SourceLocation{path, 0, ""}, "", "is a folder, not a config file");
-  if (!fs::is_regular_file(path))
-    throw ConfigError(SourceLocation{path, 0, ""}, "", "config file not found");
-  std::ifstream in(path, std::ios::binary);
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  for (std::size_t at = text.find('\r'); at != std::string::npos; at = text.find('\r', at + 1))
-    if (at + 1 >= text.size() || text[at + 1] != '\n')
-      throw ConfigError(SourceLocation{path, 0, ""}, "",
-                        "lines end in a lone carriage return (old Mac line endings), which YAML reads as one line; "
-                        "convert them to line feeds");
-  try {
-    std::vector<YAML::Node> documents = YAML::LoadAll(text);
-    if (documents.size() > 1) {
-      const YAML::Mark mark = documents[1].Mark();
-      throw ConfigError(SourceLocation{path, mark.is_null() ? 0 : mark.line + 1, ""}, "",
-                        "a config is one YAML document; found a second one (after '---')");
-    }
-    return documents.empty() ? YAML::Node() : documents.front();
-  } catch (const YAML::ParserException& error) {
-    throw ConfigError(SourceLocation{path, error.mark.line + 1, ""}, "",
-                      "malformed YAML: " + error.msg);
-  } catch (const YAML::Exception& error) {
-    throw ConfigError(SourceLocation{path, 0, ""}, "", std::string("cannot read YAML: ") + error.what());
-  }
-}
-
-// What the schemas cannot see: keys that are not plain names, a key given twice in one map (YAML
-// readers keep the first and drop the other silently), and tags.
-void check_structure(const ConfigDocument& doc, const YAML::Node& node, const std::string& path) {
-  const std::string tag = node.Tag();
-  if (!tag.empty() && tag != "?" && tag != "!")
-    throw ConfigError(doc.where(path, node), path, "YAML tags are not read here; found '" + tag + "'");
-  if (node.IsSequence()) {
-    for (std::size_t i = 0; i < node.size(); ++i) check_structure(doc, node[i], path + "[" + std::to_string(i) + "]");
-    return;
-  }
-  if (!node.IsMap()) return;
-  std::map<std::string, int> seen;  // key -> its line
-  for (const auto& entry : node) {
-    if (!entry.first.IsScalar())
-      throw ConfigError(doc.where(path, entry.first), path,
-                        std::string("a key must be a plain name, found a ") + (entry.first.IsMap() ? "map" : "list"));
-    const std::string key = entry.first.Scalar();
-    const std::string key_path = join_path(path, key);
-    const SourceLocation where = doc.where(key_path, entry.first);
-    auto [at, added] = seen.emplace(key, where.line);
-    if (!added)
-      throw ConfigError(where, key_path,
-                        "key given twice in one section" + (at->second > 0 ? " (first at line " + std::to_string(at->second) + ")" : std::string()));
-    check_structure(doc, entry.second, key_path);
-  }
-}
-
 void emit_yaml(YAML::Emitter& out, const nlohmann::ordered_json& value) {
   if (value.is_object()) {
     out << YAML::BeginMap;
@@ -444,13 +386,13 @@ SectionRegistration::SectionRegistration(ComponentInfo info, int order, SectionR
 
 SimConfig load_config(const std::optional<std::string>& config_path,
                       const std::vector<std::string>& overrides) {
-  YAML::Node root = config_path ? load_yaml_file(*config_path) : YAML::Node(YAML::NodeType::Map);
+  YAML::Node root = config_path ? load_yaml_file(*config_path, "config file") : YAML::Node(YAML::NodeType::Map);
   if (root.IsNull()) root.reset(YAML::Node(YAML::NodeType::Map));  // an empty file
   ConfigDocument doc(config_path ? *config_path : "<built-in default>", root);
   if (!doc.root().IsMap())
     throw ConfigError(doc.where("", doc.root()), "", "a config must be a map of sections at the top level");
   for (const auto& text : overrides) doc.apply_override(text);
-  check_structure(doc, doc.root(), "");
+  check_yaml_structure(doc.root(), "", [&](const std::string& path, const YAML::Node& node) { return doc.where(path, node); });
 
   const std::vector<std::string> top_level = top_level_keys();
   for (const auto& entry : doc.root()) {

@@ -11,6 +11,7 @@
 #include "interconnect/topology.h"
 #include "sim/kernel/config.h"
 #include "sim/kernel/errors.h"
+#include "sim/kernel/files.h"
 #include "sim/kernel/metrics.h"
 #include "sim/system/run_stats.h"
 #include "workloads/csv.h"
@@ -23,18 +24,6 @@ namespace {
 
 MachineShape shape_of(const SimConfig& config) {
   return MachineShape{config.array.rows, config.array.cols, config.pods, config.frequency_ghz};
-}
-
-void write_atomically(const fs::path& path, const std::string& content) {
-  fs::path temporary = path;
-  temporary += ".tmp";
-  {
-    std::ofstream out(temporary);
-    if (!out) throw ConfigError(SourceLocation{path.string(), 0, ""}, "", "cannot write the output file");
-    out << content;
-    if (!out.flush()) throw ConfigError(SourceLocation{path.string(), 0, ""}, "", "cannot write the output file");
-  }
-  fs::rename(temporary, path);
 }
 
 // The topology, or each network's where they differ.
@@ -247,9 +236,9 @@ void write_report(const RunReport& report, const SimConfig& config, const std::s
   std::error_code error;
   fs::create_directories(dir, error);
   if (error) throw ConfigError(SourceLocation{outdir, 0, ""}, "", "cannot create the output folder: " + error.message());
-  write_atomically(dir / "config.resolved.yaml", resolved_yaml(config));
-  write_atomically(dir / "layers.csv", report.layers_csv);
-  write_atomically(dir / "summary.json", report.summary.dump(2) + "\n");
+  write_file_atomically((dir / "config.resolved.yaml").string(), resolved_yaml(config));
+  write_file_atomically((dir / "layers.csv").string(), report.layers_csv);
+  write_file_atomically((dir / "summary.json").string(), report.summary.dump(2) + "\n");
 }
 
 }  // namespace sosasim

@@ -28,6 +28,7 @@
 #include "sim/system/layer_tasks.h"
 #include "sim/system/network_set.h"
 #include "sim/system/operand_fetch.h"
+#include "sim/system/progress.h"
 #include "sim/system/run_accounting.h"
 #include "sim/system/tile_transport.h"
 #include "sim/system/timeline.h"
@@ -203,6 +204,15 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   // Events that move the run forward: ops started and finished, DRAM data and router-engine
   // arrivals delivered.
   std::uint64_t progress() const { return progress_ + (transport_ ? transport_->arrivals() : 0); }
+  // For the progress line: tile ops started, of all; layers completed, of all.
+  std::uint64_t ops_started() const { return ops_started_; }
+  std::uint64_t total_ops() const {
+    std::uint64_t total = 0;
+    for (std::size_t t = 0; t < tasks_.size(); ++t) total += tasks_[t].plan.op_count();
+    return total;
+  }
+  std::uint64_t layers_done() const { return tasks_.size() - tasks_.unfinished(); }
+  std::uint64_t layers() const { return tasks_.size(); }
   // The last cycle at which DRAM data already requested arrives.
   std::uint64_t dram_busy_until() const { return dram_->busy_until(); }
   const std::string& stop_reason() const { return stop_reason_; }
@@ -246,6 +256,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
 
   void started(int pod, const PodOp& op, const OpTiming& timing) override {
     ++progress_;
+    ++ops_started_;
     dispatch_->cursor(pod).next();
     accounting_->op_started(pod, op, timing);
   }
@@ -364,6 +375,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   bool late_finish_ = false;  // ops may report their finish late (see late_finish())
   // The watchdog's view: events that move the run forward, and peeks within one cycle.
   std::uint64_t progress_ = 0;
+  std::uint64_t ops_started_ = 0;
   std::uint64_t peek_cycle_ = UINT64_MAX, peeks_in_cycle_ = 0, peek_limit_ = 0;
   std::string stop_reason_;  // why the watchdog stopped the run ("" while it runs)
   // A deliberately stuck pod 0, for the watchdog's tests (SOSASIM_TEST_STUCK_POD=delta: it wakes
@@ -392,11 +404,14 @@ SimulationResult run_simulation(const SimConfig& config, const std::vector<Workl
   // watchdog stops a run that has stopped moving forward: no op started or finished, no DRAM
   // data or router-engine arrival in a whole slice, with DRAM idle (a run waiting for slow DRAM
   // is waiting, not stuck). Within a cycle, the controller stops a livelock itself (watch_peek).
-  constexpr std::uint64_t kWatchCycles = 1000000;
+  // Slices of 100 k cycles give the progress line its pace; the watchdog waits 1 M cycles.
+  constexpr std::uint64_t kWatchCycles = 1000000, kSliceCycles = 100000;
   std::uint64_t last_progress = controller.progress(), last_moved = 0;
+  RunProgress progress_line(controller.total_ops(), controller.layers(), spdlog::should_log(spdlog::level::info));
   while (controller.stop_reason().empty()) {
     const std::uint64_t before = now_cycle();
-    sc_core::sc_start(cycles(kWatchCycles), sc_core::SC_EXIT_ON_STARVATION);
+    sc_core::sc_start(cycles(kSliceCycles), sc_core::SC_EXIT_ON_STARVATION);
+    progress_line.update(now_cycle(), controller.ops_started(), controller.layers_done());
     if (!sc_core::sc_pending_activity()) break;
     // A slice with no event in it does not advance (SystemC's W571): go to the next event.
     if (now_cycle() == before && controller.progress() == last_progress)
@@ -410,6 +425,7 @@ SimulationResult run_simulation(const SimConfig& config, const std::vector<Workl
                       std::to_string(now) + " (no tile op started or finished, no data arrived)");
     }
   }
+  progress_line.finish();
   result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   spdlog::debug("simulation ended at cycle {} after {:.3f} s of wall time", now_cycle(), result.wall_seconds);
   if (!controller.stop_reason().empty())

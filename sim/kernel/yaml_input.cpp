@@ -1,0 +1,70 @@
+#include "sim/kernel/yaml_input.h"
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <vector>
+
+namespace sosasim {
+
+namespace fs = std::filesystem;
+
+std::string join_path(const std::string& path, const std::string& key) {
+  return path.empty() ? key : path + "." + key;
+}
+
+YAML::Node load_yaml_file(const std::string& path, const std::string& what) {
+  if (fs::is_directory(path))
+    throw ConfigError(SourceLocation{path, 0, ""}, "", "is a folder, not a " + what);
+  if (!fs::is_regular_file(path))
+    throw ConfigError(SourceLocation{path, 0, ""}, "", what + " not found");
+  std::ifstream in(path, std::ios::binary);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (std::size_t at = text.find('\r'); at != std::string::npos; at = text.find('\r', at + 1))
+    if (at + 1 >= text.size() || text[at + 1] != '\n')
+      throw ConfigError(SourceLocation{path, 0, ""}, "",
+                        "lines end in a lone carriage return (old Mac line endings), which YAML reads as one line; "
+                        "convert them to line feeds");
+  try {
+    std::vector<YAML::Node> documents = YAML::LoadAll(text);
+    if (documents.size() > 1) {
+      const YAML::Mark mark = documents[1].Mark();
+      throw ConfigError(SourceLocation{path, mark.is_null() ? 0 : mark.line + 1, ""}, "",
+                        "a " + what + " is one YAML document; found a second one (after '---')");
+    }
+    return documents.empty() ? YAML::Node() : documents.front();
+  } catch (const YAML::ParserException& error) {
+    throw ConfigError(SourceLocation{path, error.mark.line + 1, ""}, "",
+                      "malformed YAML: " + error.msg);
+  } catch (const YAML::Exception& error) {
+    throw ConfigError(SourceLocation{path, 0, ""}, "", std::string("cannot read YAML: ") + error.what());
+  }
+}
+
+void check_yaml_structure(const YAML::Node& node, const std::string& path, const YamlLocator& where_of) {
+  const std::string tag = node.Tag();
+  if (!tag.empty() && tag != "?" && tag != "!")
+    throw ConfigError(where_of(path, node), path, "YAML tags are not read here; found '" + tag + "'");
+  if (node.IsSequence()) {
+    for (std::size_t i = 0; i < node.size(); ++i) check_yaml_structure(node[i], path + "[" + std::to_string(i) + "]", where_of);
+    return;
+  }
+  if (!node.IsMap()) return;
+  std::map<std::string, int> seen;  // key -> its line
+  for (const auto& entry : node) {
+    if (!entry.first.IsScalar())
+      throw ConfigError(where_of(path, entry.first), path,
+                        std::string("a key must be a plain name, found a ") + (entry.first.IsMap() ? "map" : "list"));
+    const std::string key = entry.first.Scalar();
+    const std::string key_path = join_path(path, key);
+    const SourceLocation where = where_of(key_path, entry.first);
+    auto [at, added] = seen.emplace(key, where.line);
+    if (!added)
+      throw ConfigError(where, key_path,
+                        "key given twice in one section" + (at->second > 0 ? " (first at line " + std::to_string(at->second) + ")" : std::string()));
+    check_yaml_structure(entry.second, key_path, where_of);
+  }
+}
+
+}  // namespace sosasim
