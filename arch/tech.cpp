@@ -9,6 +9,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "sim/kernel/errors.h"
+#include "sim/kernel/yaml_input.h"
 
 namespace sosasim {
 
@@ -118,13 +119,11 @@ double TechTable::sram_energy_pj_per_byte(double bank_kib) const {
 
 TechTable load_tech_table(const std::string& path) {
   if (path.empty()) return TechReader("<built-in arch/tech_28nm.yaml>").read(YAML::Load(kBuiltinTechYaml));
-  if (!std::filesystem::is_regular_file(path))
-    throw ConfigError(SourceLocation{path, 0, ""}, "", "technology file not found");
-  try {
-    return TechReader(path).read(YAML::LoadFile(path));
-  } catch (const YAML::ParserException& error) {
-    throw ConfigError(SourceLocation{path, error.mark.line + 1, ""}, "", "malformed YAML: " + error.msg);
-  }
+  const YAML::Node root = load_yaml_file(path, "technology file");
+  check_yaml_structure(root, "", [&](const std::string&, const YAML::Node& node) {
+    return SourceLocation{path, node.Mark().is_null() ? 0 : node.Mark().line + 1, ""};
+  });
+  return TechReader(path).read(root);
 }
 
 }  // namespace sosasim

@@ -95,6 +95,8 @@ std::int64_t pods_under_power(const std::string& base, std::vector<std::string> 
 // is not a sweep's, or an edited file) is an error naming the line.
 std::vector<nlohmann::ordered_json> read_rows(const fs::path& jsonl) {
   std::vector<nlohmann::ordered_json> rows;
+  if (fs::exists(jsonl) && !fs::is_regular_file(jsonl))
+    throw ConfigError(SourceLocation{jsonl.string(), 0, ""}, "", "not a regular file (a sweep writes its rows here)");
   std::ifstream in(jsonl);
   std::string line;
   for (std::size_t number = 1; std::getline(in, line); ++number) {

@@ -472,12 +472,19 @@ TEST_CASE("a full disk or a foreign results file is a clear error, and nothing f
   CHECK(full_disk.exit_code == 2);
   CHECK_THAT(full_disk.output, Contains("summary.json: cannot write: No space left on device"));
   CHECK(read_text(out + "/summary.json") == before);
-  // A sweep whose results cannot be appended stops with the same kind of message.
+  // A sweep whose manifest cannot be written stops before any point runs (appends: the unit
+  // test of sim/kernel/files.h); a results.jsonl that is not a file is refused, not read.
   std::filesystem::create_directories(dir.path() + "/sw");
-  std::filesystem::create_symlink("/dev/full", dir.path() + "/sw/results.jsonl");
-  Outcome no_append = run_sosasim("sweep " + sweep + " -j 1 -q -o " + dir.path() + "/sw");
-  CHECK(no_append.exit_code == 2);
-  CHECK_THAT(no_append.output, Contains("results.jsonl: cannot append to: No space left on device"));
+  std::filesystem::create_symlink("/dev/full", dir.path() + "/sw/sweep.json.tmp");
+  Outcome no_manifest = run_sosasim("sweep " + sweep + " -j 1 -q -o " + dir.path() + "/sw");
+  CHECK(no_manifest.exit_code == 2);
+  CHECK_THAT(no_manifest.output, Contains("sweep.json: cannot write: No space left on device"));
+  CHECK_FALSE(std::filesystem::exists(dir.path() + "/sw/results.jsonl"));
+  std::filesystem::create_directories(dir.path() + "/dev");
+  std::filesystem::create_symlink("/dev/full", dir.path() + "/dev/results.jsonl");
+  Outcome device = run_sosasim("sweep " + sweep + " -j 1 -q --resume -o " + dir.path() + "/dev");
+  CHECK(device.exit_code == 2);
+  CHECK_THAT(device.output, Contains("results.jsonl: not a regular file"));
   // Resuming over a results.jsonl that is not a sweep's: the line and what is missing.
   std::filesystem::create_directories(dir.path() + "/foreign");
   dir.write("foreign/results.jsonl", "{\"index\": 0, \"row\": 0, \"status\": \"ok\", \"point_id\": \"a\"}\n{\"point_id\": 7}\n");

@@ -4,6 +4,7 @@
 
 #include "sim/kernel/config.h"
 #include "sim/kernel/errors.h"
+#include "sim/kernel/files.h"
 #include "sim/kernel/registry.h"
 #include "tests/test_helpers.h"
 
@@ -241,4 +242,31 @@ TEST_CASE("sparsity patterns are validated", "[config][errors]") {
   CHECK_THAT(message, Contains("config.yaml:2"));
   CHECK_THAT(message, Contains("sparsity.pattern"));
   CHECK_THAT(load_error("sparsity: {pattern: half}\n"), Contains("N:M"));
+}
+
+TEST_CASE("result files: a failed write leaves the old file whole, appends stay whole lines", "[config][files]") {
+  test::TempDir dir;
+  const std::string path = dir.path() + "/results.csv";
+  write_file_atomically(path, "a,b\n1,2\n");
+  // /dev/full answers writes with ENOSPC: the error names the file and the reason, the old copy stays.
+  std::filesystem::create_symlink("/dev/full", path + ".tmp");
+  try {
+    write_file_atomically(path, "a,b\n3,4\n");
+    FAIL("no error");
+  } catch (const ConfigError& error) {
+    CHECK_THAT(error.what(), Catch::Contains("results.csv: cannot write: No space left on device"));
+  }
+  CHECK(test::read_file(path) == "a,b\n1,2\n");
+  try {
+    append_whole("/dev/full", "{}\n");
+    FAIL("no error");
+  } catch (const ConfigError& error) {
+    CHECK_THAT(error.what(), Catch::Contains("/dev/full: cannot append to: No space left on device"));
+  }
+  // A last line cut short (a kill mid-write) is ended before the next lines, so both stay readable.
+  const std::string rows = dir.path() + "/rows.jsonl";
+  append_whole(rows, "{\"a\": 1}\n");
+  { std::ofstream(rows, std::ios::app) << "{\"a\": "; }
+  append_whole(rows, "{\"a\": 2}\n{\"a\": 3}\n");
+  CHECK(test::read_file(rows) == "{\"a\": 1}\n{\"a\": \n{\"a\": 2}\n{\"a\": 3}\n");
 }

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <random>
 #include <string>
 
@@ -33,6 +34,12 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// The whole file as text.
+inline std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
 
 // The ConfigError message of reading `content` as trace file `t.csv` with `read` ("" if none).
 template <typename Read>

@@ -4,11 +4,32 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <sstream>
 #include <vector>
+
+#include <yaml-cpp/eventhandler.h>
 
 namespace sosasim {
 
 namespace fs = std::filesystem;
+
+namespace {
+
+// Records where each document starts; ignores the rest.
+struct DocumentStarts : YAML::EventHandler {
+  std::vector<YAML::Mark> marks;
+  void OnDocumentStart(const YAML::Mark& mark) override { marks.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+}  // namespace
 
 std::string join_path(const std::string& path, const std::string& key) {
   return path.empty() ? key : path + "." + key;
@@ -27,13 +48,19 @@ YAML::Node load_yaml_file(const std::string& path, const std::string& what) {
                         "lines end in a lone carriage return (old Mac line endings), which YAML reads as one line; "
                         "convert them to line feeds");
   try {
-    std::vector<YAML::Node> documents = YAML::LoadAll(text);
-    if (documents.size() > 1) {
-      const YAML::Mark mark = documents[1].Mark();
+    // yaml-cpp 0.7's LoadAll loops forever, allocating, on some malformed input (a stray ','
+    // after a document: jbeder/yaml-cpp#1040, fixed upstream by #1319; found by fuzz_config): one
+    // parser step per document, two at most, tells whether a second one follows.
+    std::istringstream stream(text);
+    YAML::Parser parser(stream);
+    DocumentStarts starts;
+    if (parser.HandleNextDocument(starts) && parser.HandleNextDocument(starts) && starts.marks.size() > 1) {
+      const YAML::Mark mark = starts.marks[1];
       throw ConfigError(SourceLocation{path, mark.is_null() ? 0 : mark.line + 1, ""}, "",
-                        "a " + what + " is one YAML document; found a second one (after '---')");
+                        "a " + what + " is one YAML document; found more after it (a second '---' document, or text "
+                        "outside the first)");
     }
-    return documents.empty() ? YAML::Node() : documents.front();
+    return YAML::Load(text);
   } catch (const YAML::ParserException& error) {
     throw ConfigError(SourceLocation{path, error.mark.line + 1, ""}, "",
                       "malformed YAML: " + error.msg);
