@@ -1,0 +1,16 @@
+// libFuzzer harness for the sweep-file reader: the input is a sweep file, planned (every point's
+// config loaded and checked) as `sosasim sweep` plans it before running anything.
+#include "fuzz/fuzz_input.h"
+#include "sim/kernel/errors.h"
+#include "sim/sweep.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string path = sosasim::fuzz::write_input(data, size, "sweep.yaml");
+  try {
+    std::string base;
+    std::vector<std::string> axis_keys;
+    (void)sosasim::plan_sweep(path, base, axis_keys);
+  } catch (const sosasim::ConfigError&) {
+  }
+  return 0;
+}
