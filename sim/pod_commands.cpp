@@ -77,6 +77,32 @@ FormatSpec resolve_format(const FormatOptions& options) {
   return format;
 }
 
+// What one pod can simulate in memory and reasonable time, refused up front with the limit:
+// --functional holds X, W and Y in FP64 and in the format (about 4 copies); every run steps
+// through the GEMM's array folds (ceil(M / r) x ceil(K / r) x ceil(N / c)), the reference array
+// through every PE in every cycle.
+void check_gemm_size(const PodGemmSpec& spec) {
+  const auto M = static_cast<long double>(spec.M), K = static_cast<long double>(spec.K),
+             N = static_cast<long double>(spec.N);
+  const std::string shape = std::to_string(spec.M) + " x " + std::to_string(spec.K) + " x " + std::to_string(spec.N);
+  if (spec.functional && M * K + K * N + M * N > static_cast<long double>(1LL << 25))
+    throw ConfigError(SourceLocation{"command line", 0, "--functional"}, "",
+                      "holds X, W and Y (M x K + K x N + M x N elements) in FP64 and in the format: at most 2^25 "
+                      "elements, this GEMM (" + shape + ") has " + std::to_string(static_cast<long long>(M * K + K * N + M * N)));
+  if (spec.functional && M * K * N > static_cast<long double>(1LL << 36))
+    throw ConfigError(SourceLocation{"command line", 0, "--functional"}, "",
+                      "computes every MAC in software: at most 2^36 MACs, this GEMM (" + shape + ") has more");
+  const auto r = static_cast<long double>(spec.array.rows), c = static_cast<long double>(spec.array.cols);
+  const long double folds = std::ceil(M / r) * std::ceil(K / r) * std::ceil(N / c);
+  const long double limit = spec.reference ? static_cast<long double>(1LL << 24) : static_cast<long double>(1LL << 34);
+  if (folds > limit)
+    throw ConfigError(SourceLocation{"command line", 0, "--M " + std::to_string(spec.M)}, "",
+                      std::string("this GEMM (") + shape + ") takes about 2^" +
+                          std::to_string(static_cast<int>(std::floor(std::log2(static_cast<double>(folds))))) +
+                          " folds of the array, over the " + (spec.reference ? "2^24 the reference array" : "2^34 the pod model") +
+                          " simulates in reasonable time");
+}
+
 ConfigError option_error(const std::string& option, const std::string& text, const std::string& expected) {
   return ConfigError(SourceLocation{"command line", 0, option + " " + text}, "",
                      "expected " + expected + ", found '" + text + "'");
@@ -131,6 +157,7 @@ int run_gemm(const GemmOptions& o) {
     throw option_error("--order", o.order, "prune_first or quantize_first");
   spec.prune_first = o.order == "prune_first";
 
+  check_gemm_size(spec);
   PodGemmResult result = run_pod_gemm(spec);
   nlohmann::ordered_json out;
   out["M"] = spec.M;
