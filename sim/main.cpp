@@ -25,6 +25,7 @@
 #include "sim/system/report.h"
 #include "sim/system/run_stats.h"
 #include "sim/system/system.h"
+#include "tiling/tiling.h"
 #include "workloads/trace.h"
 
 using namespace sosasim;
@@ -36,7 +37,11 @@ namespace {
 
 std::vector<Workload> read_workloads(const SimConfig& config) {
   std::vector<Workload> workloads;
-  for (const auto& entry : config.workloads) workloads.push_back(read_trace(entry.trace_path, entry.name));
+  const TileShape shape{config.partition_rows(), config.array.rows, config.array.cols};
+  for (const auto& entry : config.workloads) {
+    workloads.push_back(read_trace(entry.trace_path, entry.name));
+    for (const auto& layer : workloads.back().layers) check_simulable(layer, entry.trace_path, shape);
+  }
   return workloads;
 }
 

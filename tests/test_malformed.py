@@ -7,7 +7,8 @@ name says what it is and how it is given:
   NAME.sweep.yaml  a sweep file:   sosasim sweep FILE -o TMP      (the message names the file)
   NAME.csv         a trace:        sosasim workload info FILE     (the message names the file)
   NAME.args        a command line: its second line, split like a shell does, with {dir} for
-                   tests/malformed and {tmp} for a fresh folder
+                   tests/malformed (its data/ folder holds files they name) and {tmp} for a
+                   fresh folder
 Usage: test_malformed.py SOSASIM_BINARY"""
 import glob
 import os
@@ -41,6 +42,8 @@ def main():
     binary = sys.argv[1]
     failures, cases = [], 0
     for path in sorted(glob.glob(os.path.join(CORPUS, "*"))):
+        if os.path.isdir(path):  # data/: files the .args cases name
+            continue
         name = os.path.basename(path)
         first = re.split(rb"[\r\n]", open(path, "rb").read(), maxsplit=1)[0].decode()
         match = re.match(r"#\s*expect\s+(\d+):(.*)", first)

@@ -1,10 +1,29 @@
 #include "tiling/tiling.h"
 
 #include <algorithm>
+#include <cmath>
+
+#include "sim/kernel/errors.h"
 
 namespace sosasim {
 
 std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
+
+void check_simulable(const Layer& layer, const std::string& trace_path, const TileShape& shape) {
+  const SourceLocation where{trace_path, layer.line, ""};
+  const auto parts = [](std::int64_t size, std::int64_t tile) { return static_cast<long double>(ceil_div(size, tile)); };
+  const long double tiles = static_cast<long double>(layer.count) * parts(layer.K, shape.rows) * parts(layer.N, shape.cols);
+  const long double ops = tiles * parts(layer.M, shape.partition_rows);
+  const std::string cut = std::to_string(shape.rows) + "x" + std::to_string(shape.cols);
+  if (tiles > static_cast<long double>(kMaxWeightTilesPerLayer))
+    throw ConfigError(where, "", "layer '" + layer.name + "' has about 2^" +
+                                     std::to_string(static_cast<int>(std::log2(static_cast<double>(tiles)))) + " weight tiles of " +
+                                     cut + ", over the 2^26 per layer a run holds (about 18 bytes of state per tile: 1.2 GB at the limit)");
+  if (ops > static_cast<long double>(kMaxTileOpsPerLayer))
+    throw ConfigError(where, "", "layer '" + layer.name + "' has about 2^" +
+                                     std::to_string(static_cast<int>(std::log2(static_cast<double>(ops)))) +
+                                     " tile ops, over the 2^40 per layer a run steps through");
+}
 
 LayerPlan::LayerPlan(const Layer& layer, const TileShape& shape)
     : M_(layer.M),

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "workloads/trace.h"
 
@@ -68,5 +69,12 @@ class LayerPlan {
 };
 
 std::int64_t ceil_div(std::int64_t a, std::int64_t b);
+
+// What a run can hold and step through, per layer: at most 2^26 weight tiles (the system keeps
+// about 18 bytes per weight tile of a layer in flight: 288 MB measured at 2^24, 1.2 GB at the
+// limit) and 2^40 tile ops. Over either: a ConfigError at the layer's trace line with the limit.
+constexpr std::uint64_t kMaxWeightTilesPerLayer = std::uint64_t{1} << 26;
+constexpr std::uint64_t kMaxTileOpsPerLayer = std::uint64_t{1} << 40;
+void check_simulable(const Layer& layer, const std::string& trace_path, const TileShape& shape);
 
 }  // namespace sosasim
