@@ -253,6 +253,11 @@ int main(int argc, char** argv) {
   } catch (const ConfigError& error) {
     std::cerr << "error: " << error.what() << "\n";
     return 2;
+  } catch (const std::filesystem::filesystem_error& error) {
+    // A path the user gave that the system refuses (a name too long, no permission, ...).
+    std::cerr << "error: " << (error.path1().empty() ? std::string("file system") : error.path1().string()) << ": "
+              << error.code().message() << "\n";
+    return 2;
   } catch (const ModelError& error) {
     std::cerr << "model error: " << error.what() << "\n";
     return 3;

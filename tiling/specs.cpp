@@ -3,14 +3,36 @@
 // The spec itself: tiling/specs.h.
 #include "tiling/specs.h"
 
+#include <cmath>
 #include <limits>
 
+#include <spdlog/fmt/fmt.h>
+
+#include "arch/number_format.h"
 #include "sim/kernel/config_sections.h"
 
 namespace sosasim {
 
 namespace {
 
+
+// An operand tile lives in one bank: the weight tile (r x c) and the input tile (p x r) must each
+// fit one, at the config's format.
+void check_tiles_fit_banks(SectionReader& reader, const SimConfig& config) {
+  const NumberFormat& format = number_format(config.format.type);
+  const double operand = format.operand_bits(config.format) / 8;
+  const double bank = static_cast<double>(config.sram.bank_kib) * 1024;
+  const auto r = static_cast<double>(config.array.rows), c = static_cast<double>(config.array.cols);
+  const auto p = static_cast<double>(config.partition_rows());
+  const struct { const char* what; double bytes; } tiles[] = {
+      {"weight tile (rows x cols)", r * c * operand}, {"input tile (partition x rows)", p * r * operand}};
+  for (const auto& tile : tiles)
+    if (tile.bytes > bank)
+      throw ConfigError(reader.where("sram.bank_kib"), "sram.bank_kib",
+                        fmt::format("a {} of {} is {:.0f} KiB, more than a {} KiB bank holds (a tile lives in one "
+                                    "bank): raise sram.bank_kib, or use a smaller array or partition",
+                                    tile.what, config.format.type, std::ceil(tile.bytes / 1024), config.sram.bank_kib));
+}
 
 const SectionRegistration kTiling{
     {"section", "tiling",
@@ -42,6 +64,7 @@ const SectionRegistration kTiling{
         }
         reader.resolved("tiling.partition_size") = tiling.partition_size;
       }
+      check_tiles_fit_banks(reader, config);
       if (tiling.reduce_on_post_processors && tiling.scheduler != "sosa_rounds" && config.interconnect.ideal_transfers)
         throw ConfigError(reader.where("tiling.k_reduction"), "tiling.k_reduction",
                           "post_processors sends partial tiles over the post-processor network, which needs tiles "

@@ -234,8 +234,12 @@ std::string resolve_input_file(const ConfigDocument& doc, const std::string& wha
       candidates.push_back(fs::absolute(doc.file()).parent_path() / given);
     candidates.push_back(fs::path(repository_root()) / given);
   }
-  for (const auto& candidate : candidates)
-    if (fs::is_regular_file(candidate)) return fs::weakly_canonical(candidate).string();
+  for (const auto& candidate : candidates) {
+    std::error_code error;
+    if (fs::is_regular_file(candidate, error)) return fs::weakly_canonical(candidate).string();
+    if (error && error != std::errc::no_such_file_or_directory && error != std::errc::not_a_directory)
+      throw ConfigError(where, key_path, what + " '" + trace + "': " + error.message());
+  }
   std::string looked;
   for (const auto& candidate : candidates) looked += " " + candidate.string();
   throw ConfigError(where, key_path, what + " '" + trace + "' not found (looked at:" + looked + ")");

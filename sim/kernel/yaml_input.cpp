@@ -36,9 +36,13 @@ std::string join_path(const std::string& path, const std::string& key) {
 }
 
 YAML::Node load_yaml_file(const std::string& path, const std::string& what) {
-  if (fs::is_directory(path))
+  std::error_code error;
+  const fs::file_status status = fs::status(path, error);
+  if (error && error != std::errc::no_such_file_or_directory && error != std::errc::not_a_directory)
+    throw ConfigError(SourceLocation{path, 0, ""}, "", what + ": " + error.message());
+  if (fs::is_directory(status))
     throw ConfigError(SourceLocation{path, 0, ""}, "", "is a folder, not a " + what);
-  if (!fs::is_regular_file(path))
+  if (!fs::is_regular_file(status))
     throw ConfigError(SourceLocation{path, 0, ""}, "", what + " not found");
   std::ifstream in(path, std::ios::binary);
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
