@@ -44,7 +44,6 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   Controller(sc_core::sc_module_name name, const SimConfig& config, const std::vector<Workload>& workloads,
              SimulationResult& result, Timeline& timeline)
       : sc_core::sc_module(name),
-        config_(config),
         result_(result),
         timeline_(timeline),
         scheduler_(make_scheduler(config.tiling.params)),
@@ -359,7 +358,6 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     dispatch_->released(index, cycle);
   }
 
-  const SimConfig& config_;
   SimulationResult& result_;
   Timeline& timeline_;
   std::unique_ptr<Scheduler> scheduler_;
