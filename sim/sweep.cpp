@@ -32,7 +32,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::vector<std::string> kSweepKeys = {"name", "base", "set", "grid", "zip", "workloads", "pods_under_power_w"};
+const std::vector<std::string> kSweepKeys = {"name", "base", "set", "grid", "zip", "workloads", "pods_under_power_w",
+                                             "pods_rule"};
+const std::vector<std::string> kPodsRules = {"power_of_two", "largest", "best"};
 const std::vector<std::string> kMetrics = {"cycles",        "useful_macs",  "effective_tops", "peak_tops",
                                            "utilization",   "peak_power_w", "tops_per_watt",  "iso_power_tops",
                                            "energy_j",      "runtime_s",    "avg_power_w",    "area_mm2"};
@@ -79,8 +81,8 @@ std::int64_t pods_under_power(const std::string& base, std::vector<std::string> 
   };
   if (peak(1) > budget) return 0;
   std::int64_t low = 1, high = 1;
-  while (high < (1 << 20) && peak(high * 2) <= budget) high *= 2;
-  if (high >= (1 << 20)) return high;
+  while (high < kMaxPods && peak(high * 2) <= budget) high *= 2;
+  if (high >= kMaxPods) return kMaxPods;
   std::int64_t top = high * 2;  // peak(top) > budget
   low = high;
   while (top - low > 1) {
@@ -93,6 +95,66 @@ std::int64_t pods_under_power(const std::string& base, std::vector<std::string> 
 // The rows of results.jsonl. A line that is not JSON is a row cut short by a kill mid-write (the
 // point has no complete row and runs again); a JSON line that is not a sweep row (a folder that
 // is not a sweep's, or an edited file) is an error naming the line.
+// Effective TOPS / peak W of one machine, from a `sosasim run` of this binary in a child process
+// (SystemC elaborates once per process), for pods_rule: best.
+double child_tops_per_watt(const std::string& base, const std::vector<std::string>& overrides,
+                           const std::string& workload) {
+  static int runs = 0;
+  const fs::path dir = fs::temp_directory_path() /
+                       ("sosasim-pods-" + std::to_string(::getpid()) + "-" + std::to_string(runs++));
+  std::vector<std::string> args = {fs::read_symlink("/proc/self/exe").string(), "run"};
+  if (!base.empty()) args.push_back(base);
+  args.insert(args.end(), {"-q", "-o", dir.string()});
+  for (const auto& override : overrides) args.insert(args.end(), {"-p", override});
+  if (!workload.empty()) args.insert(args.end(), {"-p", "workload.trace=" + workload});
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int null = ::open("/dev/null", O_WRONLY);
+    if (null >= 0) ::dup2(null, 1);
+    std::vector<char*> argv;
+    for (auto& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  while (pid > 0 && ::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  double tops_per_watt = -1;
+  if (pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+    std::ifstream in(dir / "summary.json");
+    tops_per_watt = nlohmann::json::parse(in).value("tops_per_watt", -1.0);
+  }
+  std::error_code ignored;
+  fs::remove_all(dir, ignored);
+  if (tops_per_watt < 0)
+    throw ModelError(0, "sweep", "pods_rule: best could not run a candidate machine (" + overrides.back() + ")");
+  return tops_per_watt;
+}
+
+// The pod count `rule` picks among those whose peak power fits the budget, the largest being
+// `largest`: the largest power of two, the largest, or the one with the best effective TOPS / W
+// (candidates: every power of two up to `largest`, and `largest`; ties go to fewer pods).
+std::int64_t pods_by_rule(const std::string& rule, std::int64_t largest, const std::function<double(std::int64_t)>& evaluate) {
+  std::int64_t power = 1;
+  while (power * 2 <= largest) power *= 2;
+  if (rule == "largest") return largest;
+  if (rule == "power_of_two") return power;
+  std::vector<std::int64_t> candidates;
+  for (std::int64_t pods = 1; pods <= largest; pods *= 2) candidates.push_back(pods);
+  if (candidates.back() != largest) candidates.push_back(largest);
+  std::int64_t best = candidates.front();
+  double best_value = -1;
+  for (std::int64_t pods : candidates) {
+    const double value = evaluate(pods);
+    if (value > best_value) {
+      best = pods;
+      best_value = value;
+    }
+  }
+  return best;
+}
+
 std::vector<nlohmann::ordered_json> read_rows(const fs::path& jsonl) {
   std::vector<nlohmann::ordered_json> rows;
   if (fs::exists(jsonl) && !fs::is_regular_file(jsonl))
@@ -217,7 +279,7 @@ void on_interrupt(int) { interrupted = 1; }
 }  // namespace
 
 std::vector<SweepPoint> plan_sweep(const std::string& sweep_file, std::string& base_config,
-                                   std::vector<std::string>& axis_keys) {
+                                   std::vector<std::string>& axis_keys, const PodsEvaluator& evaluate) {
   const YAML::Node root = load_yaml_file(sweep_file, "sweep file");
   if (!root.IsMap()) throw ConfigError(at(sweep_file, root), "", "a sweep file is a map of keys");
   check_yaml_structure(root, "", [&](const std::string&, const YAML::Node& node) { return at(sweep_file, node); });
@@ -329,10 +391,24 @@ std::vector<SweepPoint> plan_sweep(const std::string& sweep_file, std::string& b
                                           at(sweep_file, root["pods_under_power_w"]), "pods_under_power_w"));
   }
 
+  std::string rule = "power_of_two";
+  if (root["pods_rule"]) {
+    rule = scalar_text(sweep_file, root["pods_rule"], "pods_rule");
+    if (std::find(kPodsRules.begin(), kPodsRules.end(), rule) == kPodsRules.end())
+      throw ConfigError(at(sweep_file, root["pods_rule"]), "pods_rule",
+                        "expected power_of_two, largest or best, found '" + rule + "'");
+    if (budget <= 0)
+      throw ConfigError(at(sweep_file, root["pods_rule"]), "pods_rule",
+                        "chooses the pod count under pods_under_power_w, which the sweep does not set");
+  }
+
   axis_keys.clear();
   for (const auto& axis : grid) axis_keys.push_back(axis.key);
   for (const auto& axis : zip) axis_keys.push_back(axis.key);
-  if (budget > 0) axis_keys.push_back("pods");
+  if (budget > 0) {
+    axis_keys.push_back("pods");
+    axis_keys.push_back("pods_rule");
+  }
 
   // The cartesian product of the grid, each with every zip position, each with every workload.
   struct Combo {
@@ -365,11 +441,17 @@ std::vector<SweepPoint> plan_sweep(const std::string& sweep_file, std::string& b
           point.overrides.insert(point.overrides.end(), axis.overrides[z].begin(), axis.overrides[z].end());
         }
         if (budget > 0) {
-          std::int64_t pods = pods_under_power(base_config, point.overrides, budget);
-          if (pods == 0)
+          const std::int64_t largest = pods_under_power(base_config, point.overrides, budget);
+          if (largest == 0)
             throw ConfigError(at(sweep_file, root["pods_under_power_w"]), "pods_under_power_w",
                               "not even one pod fits " + std::to_string(budget) + " W at point " + std::to_string(point.index));
+          const std::int64_t pods = pods_by_rule(rule, largest, [&](std::int64_t candidate) {
+            std::vector<std::string> with = point.overrides;
+            with.push_back("pods=" + std::to_string(candidate));
+            return evaluate ? evaluate(base_config, with, workload) : child_tops_per_watt(base_config, with, workload);
+          });
           point.axes.emplace_back("pods", std::to_string(pods));
+          point.axes.emplace_back("pods_rule", rule);
           point.overrides.push_back("pods=" + std::to_string(pods));
         }
         point.workload = workload;
@@ -392,7 +474,7 @@ std::vector<SweepPoint> plan_sweep(const std::string& sweep_file, std::string& b
 int run_sweep(const std::string& sweep_file, const SweepOptions& options) {
   std::string base;
   std::vector<std::string> axis_keys;
-  std::vector<SweepPoint> points = plan_sweep(sweep_file, base, axis_keys);
+  std::vector<SweepPoint> points = plan_sweep(sweep_file, base, axis_keys, {});
   fs::path dir = options.outdir.empty() ? fs::path("results") / fs::path(sweep_file).stem() : fs::path(options.outdir);
   fs::create_directories(dir / "points");
   nlohmann::ordered_json manifest;

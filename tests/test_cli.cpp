@@ -512,25 +512,60 @@ TEST_CASE("a full disk or a foreign results file is a clear error, and nothing f
   CHECK_THAT(not_manifest.output, Contains("not a sweep manifest"));
 }
 
-TEST_CASE("a sweep sizes each point to the largest pod count under a power budget", "[cli][sweep]") {
+TEST_CASE("a sweep sizes each point's pods under a power budget by the rule it names", "[cli][sweep]") {
   TempDir dir;
   dir.write("a.csv", "layer,M,K,N\nx,64,64,64\n");
-  std::string sweep = dir.write("p.yaml", "grid:\n  array.rows: [16, 32]\npods_under_power_w: 50\nworkloads: [a.csv]\n");
-  REQUIRE(run_sosasim("sweep " + sweep + " -q -o " + dir.path() + "/out").exit_code == 0);
-  std::ifstream in(dir.path() + "/out/results.jsonl");
-  std::string line;
-  while (std::getline(in, line)) {
-    nlohmann::json row = nlohmann::json::parse(line);
-    double power = row["peak_power_w"];
-    int pods = std::stoi(row["axes"]["pods"].get<std::string>());
-    CHECK(power <= 50.0);
-    // One more pod would not fit: ask the simulator for that machine's peak power.
+  auto rows_of = [&](const std::string& rule) {
+    std::string sweep = dir.write(rule + ".yaml", "grid:\n  array.rows: [16, 32]\npods_under_power_w: 50\n" +
+                                                      (rule.empty() ? std::string() : "pods_rule: " + rule + "\n") +
+                                                      "workloads: [a.csv]\n");
+    REQUIRE(run_sosasim("sweep " + sweep + " -q -o " + dir.path() + "/out-" + rule).exit_code == 0);
+    std::vector<nlohmann::json> rows;
+    std::ifstream in(dir.path() + "/out-" + rule + "/results.jsonl");
+    for (std::string line; std::getline(in, line);) rows.push_back(nlohmann::json::parse(line));
+    REQUIRE(rows.size() == 2);
+    std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a["index"] < b["index"]; });  // finish order
+    return rows;
+  };
+  auto pods_of = [](const nlohmann::json& row) { return std::stoi(row["axes"]["pods"].get<std::string>()); };
+  auto peak_of = [&](const nlohmann::json& row, int pods) {
     Outcome more = run_sosasim("validate -p workload.trace=" + dir.path() + "/a.csv -p array.rows=" +
-                               row["axes"]["array.rows"].get<std::string>() + " -p pods=" + std::to_string(pods + 1));
+                               row["axes"]["array.rows"].get<std::string>() + " -p pods=" + std::to_string(pods));
     auto at = more.output.find("peak power ");
     REQUIRE(at != std::string::npos);
-    CHECK(std::stod(more.output.substr(at + 11)) > 50.0);
+    return std::stod(more.output.substr(at + 11));
+  };
+  // largest: one more pod would not fit.
+  const auto largest = rows_of("largest");
+  for (const auto& row : largest) {
+    CHECK(row["axes"]["pods_rule"] == "largest");
+    CHECK(row["peak_power_w"].get<double>() <= 50.0);
+    CHECK(peak_of(row, pods_of(row) + 1) > 50.0);
   }
+  // power_of_two (the default, stated in the table): the largest power of two within the largest.
+  const auto power = rows_of("");
+  for (std::size_t i = 0; i < power.size(); ++i) {
+    const int pods = pods_of(power[i]);
+    CHECK(power[i]["axes"]["pods_rule"] == "power_of_two");
+    CHECK((pods & (pods - 1)) == 0);
+    CHECK(pods <= pods_of(largest[i]));
+    CHECK(2 * pods > pods_of(largest[i]));
+  }
+  CHECK_THAT(read_text(dir.path() + "/out-/results.csv"), Contains("pods,pods_rule"));
+  // best: no candidate (powers of two and the largest) has a better effective TOPS/W.
+  const auto best = rows_of("best");
+  for (std::size_t i = 0; i < best.size(); ++i) {
+    CHECK(best[i]["axes"]["pods_rule"] == "best");
+    CHECK(best[i]["tops_per_watt"].get<double>() >= power[i]["tops_per_watt"].get<double>());
+    CHECK(best[i]["tops_per_watt"].get<double>() >= largest[i]["tops_per_watt"].get<double>());
+  }
+  // A rule without a budget, or an unknown rule, is an error naming the key.
+  std::string orphan = dir.write("orphan.yaml", "grid:\n  array.rows: [16]\npods_rule: best\n");
+  Outcome no_budget = run_sosasim("sweep " + orphan + " -o " + dir.path() + "/x");
+  CHECK(no_budget.exit_code == 2);
+  CHECK_THAT(no_budget.output, Contains("orphan.yaml:3") && Contains("pods_rule") && Contains("pods_under_power_w"));
+  std::string typo = dir.write("typo.yaml", "grid:\n  array.rows: [16]\npods_under_power_w: 50\npods_rule: biggest\n");
+  CHECK_THAT(run_sosasim("sweep " + typo + " -o " + dir.path() + "/x").output, Contains("power_of_two, largest or best"));
 }
 
 TEST_CASE("sosa_rounds runs ops in lock-step rounds of at least 2L+1 cycles", "[cli][system]") {

@@ -28,7 +28,7 @@ namespace {
 
 const ComponentRegistration kMachineSection{{"section", "machine",
     "top-level keys: the number of pods and the clock",
-    {{"pods", ParamType::Int, "", "256", "number of pods (systolic arrays); at most 32,768, as the route tables address 2^20 links", 1, 1 << 15, {}},
+    {{"pods", ParamType::Int, "", "256", "number of pods (systolic arrays); at most 32,768, as the route tables address 2^20 links", 1, kMaxPods, {}},
      {"frequency_ghz", ParamType::Float, "GHz", "1.0", "clock frequency of pods, banks and networks",
       1e-3, 100, {}}}}};
 

@@ -3,6 +3,7 @@
 // the file and line (or the override), the key path, what was expected and what was found.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,6 +16,10 @@ namespace sosasim {
 // ResNet-50 at 299 px). `overrides`: "key.path=value" strings from -p.
 SimConfig load_config(const std::optional<std::string>& config_path,
                       const std::vector<std::string>& overrides);
+
+// The most pods a machine may have: the route tables address 2^20 links, which a 32,768-port
+// network stays under on every topology.
+constexpr std::int64_t kMaxPods = std::int64_t{1} << 15;
 
 // The resolved config as YAML text (re-loadable by load_config).
 std::string resolved_yaml(const SimConfig& config);
