@@ -95,9 +95,9 @@ std::int64_t pods_under_power(const std::string& base, std::vector<std::string> 
 // The rows of results.jsonl. A line that is not JSON is a row cut short by a kill mid-write (the
 // point has no complete row and runs again); a JSON line that is not a sweep row (a folder that
 // is not a sweep's, or an edited file) is an error naming the line.
-// Effective TOPS / peak W of one machine, from a `sosasim run` of this binary in a child process
-// (SystemC elaborates once per process), for pods_rule: best.
-double child_tops_per_watt(const std::string& base, const std::vector<std::string>& overrides,
+// Effective TOPS of one machine, from a `sosasim run` of this binary in a child process (SystemC
+// elaborates once per process), for pods_rule: best.
+double child_effective_tops(const std::string& base, const std::vector<std::string>& overrides,
                            const std::string& workload) {
   static int runs = 0;
   const fs::path dir = fs::temp_directory_path() /
@@ -120,21 +120,23 @@ double child_tops_per_watt(const std::string& base, const std::vector<std::strin
   int status = 0;
   while (pid > 0 && ::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  double tops_per_watt = -1;
+  double tops = -1;
   if (pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
     std::ifstream in(dir / "summary.json");
-    tops_per_watt = nlohmann::json::parse(in).value("tops_per_watt", -1.0);
+    tops = nlohmann::json::parse(in).value("effective_tops", -1.0);
   }
   std::error_code ignored;
   fs::remove_all(dir, ignored);
-  if (tops_per_watt < 0)
+  if (tops < 0)
     throw ModelError(0, "sweep", "pods_rule: best could not run a candidate machine (" + overrides.back() + ")");
-  return tops_per_watt;
+  return tops;
 }
 
 // The pod count `rule` picks among those whose peak power fits the budget, the largest being
-// `largest`: the largest power of two, the largest, or the one with the best effective TOPS / W
-// (candidates: every power of two up to `largest`, and `largest`; ties go to fewer pods).
+// `largest`: the largest power of two, the largest, or the one with the best effective TOPS per
+// budget Watt, that is the most effective throughput the budget buys (candidates: every power of
+// two up to `largest`, and `largest`; ties go to fewer pods). Per peak Watt instead, one pod
+// would always win: peak power grows with the pods, utilization falls.
 std::int64_t pods_by_rule(const std::string& rule, std::int64_t largest, const std::function<double(std::int64_t)>& evaluate) {
   std::int64_t power = 1;
   while (power * 2 <= largest) power *= 2;
@@ -448,7 +450,7 @@ std::vector<SweepPoint> plan_sweep(const std::string& sweep_file, std::string& b
           const std::int64_t pods = pods_by_rule(rule, largest, [&](std::int64_t candidate) {
             std::vector<std::string> with = point.overrides;
             with.push_back("pods=" + std::to_string(candidate));
-            return evaluate ? evaluate(base_config, with, workload) : child_tops_per_watt(base_config, with, workload);
+            return evaluate ? evaluate(base_config, with, workload) : child_effective_tops(base_config, with, workload);
           });
           point.axes.emplace_back("pods", std::to_string(pods));
           point.axes.emplace_back("pods_rule", rule);

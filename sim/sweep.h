@@ -30,16 +30,17 @@ struct SweepPoint {
   std::string workload;                                    // trace path, or "" for the base config's workloads
 };
 
-// Effective TOPS / peak W of the base config with `overrides` on `workload` ("" = the config's),
-// for `pods_rule: best`.
+// Effective TOPS of the base config with `overrides` on `workload` ("" = the config's), for
+// `pods_rule: best`.
 using PodsEvaluator = std::function<double(const std::string& base, const std::vector<std::string>& overrides,
                                            const std::string& workload)>;
 
 // Loads and validates a sweep file and every point's config; errors name the file, line and key.
 // Under `pods_under_power_w`, each point's pods follow `pods_rule`: power_of_two (the default: the
 // largest power of two whose peak power fits the budget), largest (the largest count that fits) or
-// best (of the powers of two and the largest that fit, the count with the best effective TOPS / W,
-// each simulated by `evaluate`, or by a `sosasim run` child process when it is empty).
+// best (of the powers of two and the largest that fit, the count with the best effective TOPS per
+// budget Watt, i.e. the most effective TOPS, each simulated by `evaluate`, or by a `sosasim run`
+// child process when it is empty).
 std::vector<SweepPoint> plan_sweep(const std::string& sweep_file, std::string& base_config,
                                    std::vector<std::string>& axis_keys, const PodsEvaluator& evaluate);
 
