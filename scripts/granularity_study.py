@@ -51,7 +51,8 @@ MECHANISMS = [
     ("dynamic, free", FULL, [],
      "the default: no barriers, tiles over the networks; split-K partial sums added at no cost"),
     ("dynamic, post-processor trees", FULL, ["tiling.k_reduction=post_processors"],
-     "the same, partial tiles sent up binomial trees over the P network after the ops"),
+     "the same, partial tiles sent up binomial trees over the P network after the ops, with each layer's row "
+     "blocks chosen so that fewer pods share a K chain (`order: auto`)"),
     ("sosa_rounds, free", FULL, ["tiling.scheduler=sosa_rounds", "tiling.layers=concurrent"],
      "SOSA's rounds at full cycle level (pipelined; weight loads, fill, drain), partial sums free"),
     ("sosa_rounds, chained + pairwise", FULL,
@@ -159,8 +160,8 @@ def main():
                   100 * utilization(0, mid), mid, mid, 100 * utilization(0, coarse), coarse, coarse),
               f"  the equal-MAC machines, which is why it found the optimum at {winners(best_equal)}.",
               f"- Charging partial sums: under post-processor trees {fine}x{fine} keeps {kept(1, 0, fine):.0f} % of its "
-              f"free-reduction TOPS/W, {mid}x{mid} {kept(1, 0, mid):.0f} %, {coarse}x{coarse} {kept(1, 0, coarse):.0f} % (a "
-              "layer's K splits into r-row blocks, so smaller arrays split it over more pods); in SOSA's rounds, "
+              f"free-reduction TOPS/W, {mid}x{mid} {kept(1, 0, mid):.0f} %, {coarse}x{coarse} {kept(1, 0, coarse):.0f} % "
+              "(`order: auto` choosing each layer's row blocks against the trees' depth, docs/model.md); in SOSA's rounds, "
               f"where partial sums chain through P_in to a later round's op, {kept(3, 2, fine):.0f} %, "
               f"{kept(3, 2, mid):.0f} % and {kept(3, 2, coarse):.0f} % (ResNet-50 at {mid}x{mid}: "
               f"{cycles(0, mid, 'resnet50_299'):,} cycles free, {cycles(1, mid, 'resnet50_299'):,} with trees, "
