@@ -197,6 +197,34 @@ Workload read_conv(const CsvTable& table, const std::string& name) {
   return workload;
 }
 
+// What every reader's result must hold: layers, MAC counts within 64 bits (a layer's M x K x N x
+// count within 2^56, a trace's within 2^60, so what several workloads and the statistics sum
+// stays far from 2^64), and a resolved, acyclic layer graph.
+void finish_trace(Workload& workload, const std::string& path) {
+  if (workload.layers.empty()) throw ConfigError(SourceLocation{path, 0, ""}, "", "the trace has no layers");
+  long double total = 0;
+  for (const auto& layer : workload.layers) {
+    const SourceLocation where{path, layer.line, ""};
+    const long double macs = static_cast<long double>(layer.M) * layer.K * layer.N * layer.count;
+    total += macs;
+    if (total > static_cast<long double>(std::int64_t{1} << 60))
+      throw ConfigError(where, "", "the trace's MACs up to layer '" + layer.name + "' exceed the limit of 2^60");
+    if (macs > static_cast<long double>(std::int64_t{1} << 56))
+      throw ConfigError(where, "", "layer '" + layer.name + "': M x K x N x count = " + std::to_string(layer.M) + " x " +
+                                       std::to_string(layer.K) + " x " + std::to_string(layer.N) + " x " +
+                                       std::to_string(layer.count) + " MACs exceeds the limit of 2^56 per layer");
+  }
+  resolve_dependencies(workload);
+}
+
+// The CSV of a trace: a header starts with "layer" or "layer_name".
+CsvTable read_trace_csv(const std::string& path) {
+  return read_csv(path, [](const std::vector<std::string>& fields) {
+    std::string first = normalise_header(fields[0]);
+    return first == "layer" || first == "layer_name";
+  });
+}
+
 }  // namespace
 
 std::uint64_t Workload::total_macs() const {
@@ -225,55 +253,19 @@ std::string check_format_override(const std::string& text) {
 }
 
 Workload read_native_trace(const std::string& path, const std::string& name) {
-  CsvTable table = read_csv(path, [](const std::vector<std::string>& fields) {
-    std::string first = normalise_header(fields[0]);
-    return first == "layer" || first == "layer_name";
-  });
+  CsvTable table = read_trace_csv(path);
   Workload workload = read_native(table, name);
-  if (workload.layers.empty()) throw ConfigError(SourceLocation{path, 0, ""}, "", "the trace has no layers");
-  // MAC counts are 64-bit: a layer's M x K x N x count stays within 2^56 and a trace's within 2^60
-  // (what several workloads and the statistics sum stays far from 2^64).
-  long double total = 0;
-  for (const auto& layer : workload.layers) {
-    const SourceLocation where{path, layer.line, ""};
-    const long double macs = static_cast<long double>(layer.M) * layer.K * layer.N * layer.count;
-    total += macs;
-    if (total > static_cast<long double>(std::int64_t{1} << 60))
-      throw ConfigError(where, "", "the trace's MACs up to layer '" + layer.name + "' exceed the limit of 2^60");
-    if (macs > static_cast<long double>(std::int64_t{1} << 56))
-      throw ConfigError(where, "", "layer '" + layer.name + "': M x K x N x count = " + std::to_string(layer.M) + " x " +
-                                       std::to_string(layer.K) + " x " + std::to_string(layer.N) + " x " +
-                                       std::to_string(layer.count) + " MACs exceeds the limit of 2^56 per layer");
-  }
-  resolve_dependencies(workload);
+  finish_trace(workload, path);
   return workload;
 }
 
 Workload read_trace(const std::string& path, const std::string& name) {
-  CsvTable table = read_csv(path, [](const std::vector<std::string>& fields) {
-    std::string first = normalise_header(fields[0]);
-    return first == "layer" || first == "layer_name";
-  });
+  CsvTable table = read_trace_csv(path);
   Workload workload;
   if (contains(table.header.fields, "ifmap_height")) workload = read_scalesim_conv(table, name);
   else if (contains(table.header.fields, "out_channels")) workload = read_conv(table, name);
   else workload = read_native(table, name);
-  if (workload.layers.empty()) throw ConfigError(SourceLocation{path, 0, ""}, "", "the trace has no layers");
-  // MAC counts are 64-bit: a layer's M x K x N x count stays within 2^56 and a trace's within 2^60
-  // (what several workloads and the statistics sum stays far from 2^64).
-  long double total = 0;
-  for (const auto& layer : workload.layers) {
-    const SourceLocation where{path, layer.line, ""};
-    const long double macs = static_cast<long double>(layer.M) * layer.K * layer.N * layer.count;
-    total += macs;
-    if (total > static_cast<long double>(std::int64_t{1} << 60))
-      throw ConfigError(where, "", "the trace's MACs up to layer '" + layer.name + "' exceed the limit of 2^60");
-    if (macs > static_cast<long double>(std::int64_t{1} << 56))
-      throw ConfigError(where, "", "layer '" + layer.name + "': M x K x N x count = " + std::to_string(layer.M) + " x " +
-                                       std::to_string(layer.K) + " x " + std::to_string(layer.N) + " x " +
-                                       std::to_string(layer.count) + " MACs exceeds the limit of 2^56 per layer");
-  }
-  resolve_dependencies(workload);
+  finish_trace(workload, path);
   return workload;
 }
 
