@@ -10,7 +10,6 @@ has for the partial sums of an output tile whose K blocks run on several pods, a
 table with its reading into docs/validation.md between the markers
 <!-- granularity-study:begin --> and <!-- granularity-study:end --> (scripts/validate_sosa.py
 keeps that section when it regenerates the rest)."""
-import argparse
 import concurrent.futures
 import os
 import re
@@ -19,7 +18,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from validate_sosa import ROOT, WORKLOADS, hmean, run  # noqa: E402  (one runner for both studies)
+from validate_sosa import ROOT, WORKLOADS, hmean, parse_args, run  # noqa: E402  (one runner for both studies)
 
 SIZES = [16, 32, 64, 128, 256]  # r = c
 # Machines of equal MAC count (262,144 MACs, 104.9 W of MACs), as issue 16 first compared them.
@@ -66,11 +65,7 @@ BEGIN, END = "<!-- granularity-study:begin -->", "<!-- granularity-study:end -->
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("binary", nargs="?", default=os.path.join(ROOT, "build", "sosasim"))
-    parser.add_argument("-o", "--out", default=os.path.join(ROOT, "docs", "validation.md"))
-    parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
-    args = parser.parse_args()
+    args = parse_args(__doc__)
     jobs = {}
     MACHINES = machines(args.binary)
     sets = {"budget": MACHINES, "equal": EQUAL_MACS}

@@ -95,12 +95,17 @@ def hmean(values):
     return len(values) / sum(1 / v for v in values)
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def parse_args(doc):
+    """The command line both studies take: [binary] [-o docs/validation.md] [-j jobs]."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("binary", nargs="?", default=os.path.join(ROOT, "build", "sosasim"))
     parser.add_argument("-o", "--out", default=os.path.join(ROOT, "docs", "validation.md"))
     parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main():
+    args = parse_args(__doc__)
     compat = os.path.join(ROOT, "configs", "sosa_compat.yaml")
     full = os.path.join(ROOT, "configs", "sosa.yaml")
     jobs = {}
