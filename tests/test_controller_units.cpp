@@ -4,8 +4,11 @@
 
 #include <algorithm>
 #include <memory>
+#include <map>
 #include <numeric>
 #include <tuple>
+
+#include <nlohmann/json.hpp>
 
 #include "arch/pod_work.h"
 #include "sim/kernel/config.h"
@@ -17,6 +20,7 @@
 #include "sim/system/run_accounting.h"
 #include "sim/system/tile_transport.h"
 #include "sim/system/timeline.h"
+#include "tests/test_helpers.h"
 
 using namespace sosasim;
 
@@ -329,7 +333,7 @@ TEST_CASE("KReduction sends a pod's partial tile up its tree and completes the l
 TEST_CASE("RunAccounting counts an op's MACs and bytes, and a pod's wait for data", "[controller]") {
   Harness h({}, one_layer(4, 8, 4));
   SimulationResult& result = h.result;
-  RunAccounting accounting(h.tasks, result, h.timeline, 2, false);
+  RunAccounting accounting(h.tasks, result, h.timeline, 2, 64, false);
   PodOp op;
   op.layer = 0;
   op.stream_rows = 4;
@@ -350,4 +354,42 @@ TEST_CASE("RunAccounting counts an op's MACs and bytes, and a pod's wait for dat
   accounting.wait_over(1, 25);
   CHECK(result.operand_wait_cycles == 15);
   CHECK_FALSE(accounting.waiting(1));
+}
+
+TEST_CASE("the timeline puts overlapping spans on separate tracks and keeps counter totals", "[timeline]") {
+  sosasim::test::TempDir dir;
+  const std::string path = dir.path() + "/t.json";
+  {
+    Timeline timeline(path);
+    const int counter = timeline.add_counter("c", 1.0);
+    timeline.span(kTimelinePods, pod_ops_lane(0), "a", 0, 10);
+    timeline.span(kTimelinePods, pod_ops_lane(0), "b", 5, 10);   // overlaps a: a second track
+    timeline.span(kTimelinePods, pod_ops_lane(0), "c", 10, 10);  // a's track is free again
+    timeline.span(kTimelinePods, pod_weights_lane(0), "w", 0, 30);
+    timeline.count(counter, 0, 100, 50);
+    // Far enough to coarsen the buckets more than once: the totals stay.
+    timeline.count(counter, 64.0 * Timeline::kMaxBuckets * 5, 1000, 1000);
+  }
+  const nlohmann::json document = nlohmann::json::parse(sosasim::test::read_file(path));
+  std::map<std::string, int> tid_of;
+  std::map<int, std::string> track_name;
+  double total = 0, width = 0, last_ts = -1;
+  for (const auto& event : document["traceEvents"]) {
+    if (event["ph"] == "X") tid_of[event["name"]] = event["tid"];
+    if (event["ph"] == "M" && event["name"] == "thread_name") track_name[event["tid"]] = event["args"]["name"];
+    if (event["ph"] == "C") {
+      if (last_ts >= 0 && width == 0) width = event["ts"].get<double>() - last_ts;
+      last_ts = event["ts"];
+      total += event["args"]["value"].get<double>();
+    }
+  }
+  CHECK(tid_of["a"] == tid_of["c"]);
+  CHECK(tid_of["a"] != tid_of["b"]);
+  CHECK(tid_of["w"] != tid_of["a"]);
+  CHECK(track_name[tid_of["a"]] == "pod 0 ops");
+  CHECK(track_name[tid_of["b"]] == "pod 0 ops (2)");
+  CHECK(track_name[tid_of["w"]] == "pod 0 weight loads");
+  // Samples are means per cycle over buckets of `width` microseconds (1000 cycles each).
+  CHECK(width == Approx(64.0 * 8 / 1000));
+  CHECK(total * width * 1000 == Approx(1050));
 }

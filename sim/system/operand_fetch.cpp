@@ -1,6 +1,7 @@
 #include "sim/system/operand_fetch.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "sim/kernel/spec.h"
 #include "sim/system/timeline.h"
@@ -14,6 +15,8 @@ OperandFetch::OperandFetch(const SimConfig& config, const TaskGraph& tasks, Simu
       result_(result),
       host_(host),
       timeline_(timeline),
+      dram_counter_(timeline.add_counter("DRAM GB/s", config.frequency_ghz)),
+      dram_bytes_per_cycle_(config.dram.bandwidth_gibps * 1073741824.0 / (config.frequency_ghz * 1e9)),
       w_capacity_bytes_(static_cast<double>(config.pods) * static_cast<double>(config.sram.bank_kib) * 1024.0),
       prefetch_bytes_(config.dram.prefetch_kib > 0
                           ? std::min(w_capacity_bytes_, static_cast<double>(config.dram.prefetch_kib) * 1024.0)
@@ -28,7 +31,7 @@ OperandFetch::OperandFetch(const SimConfig& config, const TaskGraph& tasks, Simu
 
 void OperandFetch::request(double bytes, const DramTag& tag, std::uint64_t cycle) {
   host_.dram_request(bytes, tag.encode());
-  if (timeline_.enabled()) dram_requested_[tag.encode()] = cycle;
+  if (timeline_.enabled()) dram_requested_[tag.encode()] = {cycle, bytes};
 }
 
 void OperandFetch::pump(std::uint64_t cycle) {
@@ -90,7 +93,16 @@ void OperandFetch::arrived(std::uint64_t tag_value, std::uint64_t cycle) {
     auto requested = dram_requested_.find(tag_value);
     if (requested != dram_requested_.end()) {
       const char* what = tag.kind == DramTag::Inputs ? "inputs of " : tag.kind == DramTag::Spill ? "spill of " : "weights of ";
-      timeline_.span(kTimelineDram, 0, what + tasks_[layer].layer.name, requested->second, cycle - requested->second);
+      // The channel serves requests first come, first served at a fixed rate: this one held it
+      // for its bytes' time, ending at the whole cycle before its latency.
+      const auto [issued, bytes] = requested->second;
+      const std::uint64_t channel_end = cycle - static_cast<std::uint64_t>(config_.dram.latency_cycles);
+      const double transfer = bytes / dram_bytes_per_cycle_;
+      const double channel_start = std::max(static_cast<double>(channel_end) - transfer, static_cast<double>(issued));
+      const auto drawn_start = static_cast<std::uint64_t>(std::ceil(channel_start));
+      timeline_.span(kTimelineDram, 0, what + tasks_[layer].layer.name, drawn_start, channel_end - drawn_start,
+                     "{\"bytes\":" + std::to_string(bytes) + ",\"requested\":" + std::to_string(issued) + "}");
+      timeline_.count(dram_counter_, channel_start, static_cast<double>(channel_end) - channel_start, bytes);
       dram_requested_.erase(requested);
     }
   }

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sim/system/layer_tasks.h"
@@ -126,6 +127,8 @@ class OperandFetch {
   SimulationResult& result_;
   SystemHost& host_;
   Timeline& timeline_;
+  int dram_counter_;  // the timeline's DRAM channel bandwidth
+  double dram_bytes_per_cycle_;
   FetchListener* listener_ = nullptr;
   double w_capacity_bytes_;
   double prefetch_bytes_;  // weight bytes fetched and not yet freed, at most (dram.prefetch_kib)
@@ -133,7 +136,7 @@ class OperandFetch {
   std::vector<std::uint64_t> spill_read_arrival_;  // per task: when its spilled inputs are back
   std::vector<std::size_t> spill_writes_pending_;  // per task: producers whose spill is not written yet
   std::map<std::uint64_t, std::vector<int>> waiters_;      // DRAM tag -> pods waiting for it
-  std::map<std::uint64_t, std::uint64_t> dram_requested_;  // tag -> request cycle, for the timeline
+  std::map<std::uint64_t, std::pair<std::uint64_t, double>> dram_requested_;  // tag -> (request cycle, bytes), for the timeline
   std::size_t fetch_layer_ = 0;
   std::uint64_t fetch_tile_ = 0;
   double resident_bytes_ = 0;

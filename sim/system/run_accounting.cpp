@@ -10,10 +10,11 @@
 namespace sosasim {
 
 RunAccounting::RunAccounting(const TaskGraph& tasks, SimulationResult& result, Timeline& timeline,
-                             std::size_t pods, bool tiles_booked)
+                             std::size_t pods, std::size_t macs_per_pod, bool tiles_booked)
     : tasks_(tasks),
       result_(result),
       timeline_(timeline),
+      utilization_counter_(timeline.add_counter("MAC utilization %", 100.0 / static_cast<double>(pods * macs_per_pod))),
       tiles_booked_(tiles_booked),
       waiting_since_(pods, kNever),
       idle_since_(pods, kNever) {}
@@ -60,8 +61,12 @@ void RunAccounting::op_started(int pod, const PodOp& op, const OpTiming& timing)
   activity.sram_bytes += moved;
   if (timeline_.enabled() && timing.finish > timing.start) {  // (the reference pod times ops later)
     if (timing.loads_weights)
-      timeline_.span(kTimelinePods, pod, "load weights", timing.load_start, timing.load_end - timing.load_start);
-    timeline_.span(kTimelinePods, pod, task.layer.name, timing.start, timing.finish - timing.start,
+      timeline_.span(kTimelinePods, pod_weights_lane(pod), "load weights", timing.load_start,
+                     timing.load_end - timing.load_start);
+    timeline_.count(utilization_counter_, static_cast<double>(timing.start),
+                    static_cast<double>(timing.finish - timing.start),
+                    static_cast<double>(tile_op.m_rows * tile_op.k_rows * tile_op.n_cols));
+    timeline_.span(kTimelinePods, pod_ops_lane(pod), task.layer.name, timing.start, timing.finish - timing.start,
                    "{\"op\":" + std::to_string(op.op_index) + ",\"rows\":" + std::to_string(tile_op.m_rows) +
                        ",\"weight_tile\":" + std::to_string(tile_op.weight_tile) + "}");
   }

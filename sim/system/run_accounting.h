@@ -18,10 +18,10 @@ struct PodOp;
 
 class RunAccounting {
  public:
-  // `tiles_booked`: the tile transport counts the input and weight tiles' bank reads and network
-  // bytes as it books them.
+  // `macs_per_pod`: the array's rows x columns. `tiles_booked`: the tile transport counts the
+  // input and weight tiles' bank reads and network bytes as it books them.
   RunAccounting(const TaskGraph& tasks, SimulationResult& result, Timeline& timeline, std::size_t pods,
-                bool tiles_booked);
+                std::size_t macs_per_pod, bool tiles_booked);
   void set_reduction(const KReduction* reduction) { reduction_ = reduction; }
 
   // Pod `pod` issued `op` to its array with `timing`.
@@ -54,6 +54,7 @@ class RunAccounting {
   const TaskGraph& tasks_;
   SimulationResult& result_;
   Timeline& timeline_;
+  int utilization_counter_;  // the timeline's MACs per cycle, in % of the peak
   bool tiles_booked_;
   const KReduction* reduction_ = nullptr;
   std::vector<std::uint64_t> waiting_since_;  // per pod

@@ -63,6 +63,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
         reduction_ = std::make_unique<KReduction>(tasks_, config.pods, dispatch_->barrier(), *transport_, result, *this);
     }
     accounting_ = std::make_unique<RunAccounting>(tasks_, result, timeline, static_cast<std::size_t>(config.pods),
+                                                  static_cast<std::size_t>(config.array.rows * config.array.cols),
                                                   transport_ != nullptr);
     accounting_->set_reduction(reduction_.get());
     late_finish_ = !reduction_ && dispatch_->late_finish();

@@ -14,6 +14,9 @@ namespace sosasim {
 TileTransport::TileTransport(const SimConfig& config, const TaskGraph& tasks, const NetworkSet& networks,
                              SimulationResult& result, SystemHost& host, Timeline& timeline, bool partial_sums)
     : config_(config), tasks_(tasks), result_(result), host_(host), timeline_(timeline) {
+  in_flight_counter_[kInputNetwork] = timeline.add_counter("X transfers in flight", 1.0);
+  in_flight_counter_[kWeightNetwork] = timeline.add_counter("W transfers in flight", 1.0);
+  if (partial_sums) in_flight_counter_[kPartialSumNetwork] = timeline.add_counter("partial sums in flight", 1.0);
   if (config.interconnect.router_transfers) {
     engine_ = make_router_engine(config, networks);
     routed_bytes_.assign(tasks.size(), {0.0, 0.0, 0.0});
@@ -211,8 +214,10 @@ void TileTransport::arrived(const TransferArrival& arrival) {
 }
 
 void TileTransport::draw(int network, int destination, std::uint64_t start, std::uint64_t tail) const {
-  static const char* const kWhat[3] = {"X tile to pod ", "W tile to pod ", "partial sums to pod "};
-  timeline_.span(kTimelineNetworks, network, kWhat[network] + std::to_string(destination), start, tail + 1 - start);
+  static const char* const kWhat[3] = {"X tile", "W tile", "partial sums"};
+  timeline_.span(kTimelineNetworks, network_lane(network, destination), kWhat[network], start, tail + 1 - start);
+  timeline_.count(in_flight_counter_[network], static_cast<double>(start), static_cast<double>(tail + 1 - start),
+                  static_cast<double>(tail + 1 - start));
 }
 
 void TileTransport::collect() const {

@@ -99,6 +99,7 @@ class TileTransport {
   SimulationResult& result_;
   SystemHost& host_;
   Timeline& timeline_;
+  int in_flight_counter_[3] = {-1, -1, -1};  // the timeline's mean transfers in flight, per network
   std::unique_ptr<TransferEngine> engine_;
   CalendarEngine* calendar_ = nullptr;  // engine_ when it is the link calendar (direct calls)
   std::function<void(const PartialTile&, std::uint64_t)> partial_arrived_;
