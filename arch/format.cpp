@@ -10,6 +10,10 @@ double operand_bits(const FormatSpec& format) { return number_format(format.type
 
 int partial_sum_bytes(const FormatSpec& format) { return number_format(format.type).partial_sum_bytes(); }
 
+std::string format_name(const FormatSpec& format) { return number_format(format.type).name(format); }
+
+std::string describe_format(const FormatSpec& format) { return number_format(format.type).description(format); }
+
 FormatSpec layer_format(const FormatSpec& base, std::size_t layer_index, std::size_t layer_count) {
   const bool first_or_last = layer_index == 0 || layer_index + 1 == layer_count;
   return first_or_last ? number_format(base.type).first_or_last_layer(base) : base;

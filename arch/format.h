@@ -18,6 +18,11 @@ double operand_bits(const FormatSpec& format);
 // SOSA), FP32 otherwise.
 int partial_sum_bytes(const FormatSpec& format);
 
+// The format's short name that says its bits (int8, bf16, fp32, bfp8_b64 for HBFP with sign and
+// 7-bit mantissas in blocks of 64), and a phrase for a report's header.
+std::string format_name(const FormatSpec& format);
+std::string describe_format(const FormatSpec& format);
+
 // The format of layer `layer_index` of a workload of `layer_count` layers: the config's, with the
 // Accuracy Boosters rule (first and last layer at first_last_mantissa_bits) applied.
 FormatSpec layer_format(const FormatSpec& base, std::size_t layer_index, std::size_t layer_count);

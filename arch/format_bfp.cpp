@@ -21,6 +21,14 @@ class BlockFloatingPoint : public NumberFormat {
            static_cast<double>(format.exponent_bits) / static_cast<double>(format.block_size);
   }
   int partial_sum_bytes() const override { return 4; }
+  std::string name(const FormatSpec& format) const override {
+    return "bfp" + std::to_string(format.mantissa_bits + 1) + "_b" + std::to_string(format.block_size);
+  }
+  std::string description(const FormatSpec& format) const override {
+    return name(format) + " (HBFP: sign and " + std::to_string(format.mantissa_bits) + "-bit mantissas, a " +
+           std::to_string(format.exponent_bits) + "-bit exponent per " + std::to_string(format.block_size) +
+           " along K)";
+  }
   MacCost mac_cost(const FormatSpec& format, const TechTable& tech) const override {
     return tech.bfp_mac(static_cast<double>(format.mantissa_bits));
   }

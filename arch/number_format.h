@@ -39,6 +39,10 @@ class NumberFormat {
   virtual NumericsKind numerics() const = 0;
   // The format of a workload's first or last layer (Accuracy Boosters); others keep `format`.
   virtual FormatSpec first_or_last_layer(const FormatSpec& format) const { return format; }
+  // A short name that says the bits (bfp8_b64: HBFP with 8-bit signed mantissas, blocks of 64),
+  // and a phrase for a report's header.
+  virtual std::string name(const FormatSpec& format) const { return format.type; }
+  virtual std::string description(const FormatSpec& format) const { return name(format); }
 };
 
 // The format registered as `type` (FormatSpec::type); the config validator has checked the name.

@@ -351,7 +351,7 @@ TEST_CASE("RunAccounting counts an op's MACs and bytes, and a pod's wait for dat
   accounting.wait_from(1, 10);
   accounting.wait_from(1, 12);  // still the same wait
   CHECK(accounting.waiting(1));
-  accounting.wait_over(1, 25);
+  accounting.wait_over(1, 25, 0);
   CHECK(result.operand_wait_cycles == 15);
   CHECK_FALSE(accounting.waiting(1));
 }

@@ -132,6 +132,7 @@ void KReduction::ops_done(std::size_t layer, std::uint64_t end) {
 void KReduction::finish_layer(std::size_t layer) {
   const std::uint64_t end = std::max(last_finish_[layer], reduction_end_[layer]);
   const std::uint64_t now = host_.now();
+  result_.layers[layer].reduction_tail_cycles = end - last_finish_[layer];
   // Behind a layer barrier every pod waits for the reductions after the last op has finished;
   // without barriers, the pods that have no work while a layer's trees finish (its dependents
   // wait for them) are counted when they get work again (overlap()).

@@ -54,6 +54,7 @@ TaskGraph::TaskGraph(const SimConfig& config, const std::vector<Workload>& workl
       layer_result.workload = w;
       layer_result.layer = layer;
       layer_result.format = format;
+      layer_result.sparsity = sparsity;
       layer_result.tile_ops = added.plan.op_count();
       result.layers.push_back(layer_result);
     }

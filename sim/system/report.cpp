@@ -6,6 +6,7 @@
 
 #include <spdlog/fmt/fmt.h>
 
+#include "arch/format.h"
 #include "arch/power.h"
 #include "arch/tech.h"
 #include "interconnect/topology.h"
@@ -34,6 +35,39 @@ std::string describe_networks(const SimConfig& config) {
     described += std::string(n ? ", " : "") + "XWP"[n] + ": " +
                  make_topology(config.interconnect.networks[n])->describe(config.pods);
   return described;
+}
+
+std::string sparsity_name(const SparsitySpec& sparsity) {
+  return sparsity.dense() ? "dense" : std::to_string(sparsity.keep) + ":" + std::to_string(sparsity.group);
+}
+
+// layers.csv: per layer its shape, timing, where its pod-cycles went, its energy and its bytes.
+std::string layers_csv(const SimConfig& config, const SimulationResult& result,
+                       const std::vector<EnergyBreakdown>& energy) {
+  std::ostringstream csv;
+  csv << "workload,layer,M,K,N,count,tile_ops,weight_loads,start_cycle,end_cycle,cycles,useful_macs,utilization,"
+         "format,sparsity,stream_pod_cycles,weight_load_stall_pod_cycles,input_network_stall_pod_cycles,"
+         "dram_wait_pod_cycles,reduction_tail_cycles,energy_j,mac_j,sram_j,interconnect_j,dram_j,post_processor_j,"
+         "sram_bytes,x_network_bytes,w_network_bytes,p_network_bytes,dram_bytes\n";
+  const double pe_count = static_cast<double>(config.array.rows * config.array.cols * config.pods);
+  for (std::size_t l = 0; l < result.layers.size(); ++l) {
+    const LayerResult& layer = result.layers[l];
+    const double cycles = static_cast<double>(layer.cycles());
+    const double utilization = cycles > 0 ? static_cast<double>(layer.useful_macs) / (cycles * pe_count) : 0.0;
+    const EnergyBreakdown& e = energy[l];
+    const ActivityCounts& a = layer.activity;
+    csv << csv_field(result.workloads[layer.workload].name) << ',' << csv_field(layer.layer.name) << ','
+        << layer.layer.M << ',' << layer.layer.K << ',' << layer.layer.N << ',' << layer.layer.count << ','
+        << layer.tile_ops << ',' << layer.weight_loads << ',' << layer.start_cycle << ',' << layer.end_cycle << ','
+        << layer.cycles() << ',' << layer.useful_macs << ',' << fmt::format("{:.6f}", utilization) << ','
+        << format_name(layer.format) << ',' << sparsity_name(layer.sparsity) << ',' << layer.stream_pod_cycles << ','
+        << layer.weight_load_stall_pod_cycles << ',' << layer.input_network_stall_pod_cycles << ','
+        << layer.dram_wait_pod_cycles << ',' << layer.reduction_tail_cycles
+        << fmt::format(",{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},{:.0f},{:.0f},{:.0f},{:.0f},{:.0f}\n", e.total_j(),
+                       e.mac_j, e.sram_j, e.interconnect_j, e.dram_j, e.post_processor_j, a.sram_bytes,
+                       a.network_bytes[0], a.network_bytes[1], a.network_bytes[2], a.dram_bytes);
+  }
+  return csv.str();
 }
 
 }  // namespace
@@ -72,10 +106,12 @@ RunReport build_report(const SimConfig& config, const SimulationResult& result) 
   PeakPower peak = peak_power(inputs, tech);
   // Energy layer by layer: each layer's activity at its own format's per-action energies.
   EnergyBreakdown energy;
+  std::vector<EnergyBreakdown> layer_energy;
   for (const auto& layer : result.layers) {
     PowerInputs layer_inputs = inputs;
     layer_inputs.format = layer.format;
     EnergyBreakdown part = activity_energy(layer_inputs, tech, layer.activity);
+    layer_energy.push_back(part);
     energy.mac_j += part.mac_j;
     energy.sram_j += part.sram_j;
     energy.interconnect_j += part.interconnect_j;
@@ -175,23 +211,32 @@ RunReport build_report(const SimConfig& config, const SimulationResult& result) 
   }
   s["hmean_effective_tops"] = harmonic_mean(workload_tops);
   s["hmean_iso_power_tops"] = harmonic_mean(workload_iso);
+  // N:M sparsity: the pods skip pruned weights, and effective TOPS count the MACs executed (the
+  // kept weights'), so a sparse run is faster at about the same TOPS. What the dense layers'
+  // MACs in the same time would be, for comparison with a dense design:
+  std::size_t sparse_layers = 0;
+  double dense_macs = 0;
+  for (const auto& layer : result.layers) {
+    sparse_layers += layer.sparsity.dense() ? 0 : 1;
+    dense_macs += static_cast<double>(layer.layer.macs());
+  }
+  const double dense_equivalent_tops =
+      m.runtime_s > 0 ? 2.0 * dense_macs / m.runtime_s / 1e12 : 0.0;
+  if (sparse_layers > 0)
+    s["sparsity"] = {{"sparse_layers", sparse_layers},
+                     {"layers", result.layers.size()},
+                     {"executed_macs", result.useful_macs},
+                     {"dense_macs", dense_macs},
+                     {"dense_equivalent_tops", dense_equivalent_tops},
+                     {"dense_equivalent_tops_per_watt", m.peak_power_w > 0 ? dense_equivalent_tops / m.peak_power_w : 0.0},
+                     {"note", "effective_tops and tops_per_watt count the MACs executed (kept weights); the "
+                              "dense_equivalent figures count the dense layers' MACs in the same time"}};
   s["simulator"] = {{"version", SOSASIM_VERSION},
                     {"wall_seconds", result.wall_seconds},
                     {"tile_ops_per_second", result.wall_seconds > 0 ? static_cast<double>(result.tile_ops) / result.wall_seconds : 0.0}};
   s["config"] = config.resolved;
 
-  std::ostringstream csv;
-  csv << "workload,layer,M,K,N,count,tile_ops,weight_loads,start_cycle,end_cycle,cycles,useful_macs,utilization\n";
-  double pe_count = static_cast<double>(config.array.rows * config.array.cols * config.pods);
-  for (const auto& layer : result.layers) {
-    double cycles = static_cast<double>(layer.cycles());
-    double utilization = cycles > 0 ? static_cast<double>(layer.useful_macs) / (cycles * pe_count) : 0.0;
-    csv << csv_field(result.workloads[layer.workload].name) << ',' << csv_field(layer.layer.name) << ','
-        << layer.layer.M << ',' << layer.layer.K << ',' << layer.layer.N << ',' << layer.layer.count << ','
-        << layer.tile_ops << ',' << layer.weight_loads << ',' << layer.start_cycle << ',' << layer.end_cycle << ','
-        << layer.cycles() << ',' << layer.useful_macs << ',' << fmt::format("{:.6f}", utilization) << '\n';
-  }
-  report.layers_csv = csv.str();
+  report.layers_csv = layers_csv(config, result, layer_energy);
 
   report.text = fmt::format(
       "sosasim: {} pods of {}x{}, {}, {}, {:.3g} GHz\n"
@@ -203,7 +248,7 @@ RunReport build_report(const SimConfig& config, const SimulationResult& result) 
       "  iso-power TOPS     {:.1f} at {:.0f} W\n"
       "  energy             {:.4g} J, average {:.1f} W\n"
       "  simulated in       {:.3f} s ({} tile ops)\n",
-      config.pods, config.array.rows, config.array.cols, config.format.type, describe_networks(config),
+      config.pods, config.array.rows, config.array.cols, describe_format(config.format), describe_networks(config),
       config.frequency_ghz, result.workloads.size(), m.cycles, m.effective_tops, m.peak_tops, 100.0 * m.utilization,
       m.peak_power_w, peak.sram_w, peak.mac_w, peak.interconnect_w, m.tops_per_watt, m.iso_power_tops,
       m.budget_w, m.energy_j, m.avg_power_w, result.wall_seconds, result.tile_ops);
@@ -222,6 +267,13 @@ RunReport build_report(const SimConfig& config, const SimulationResult& result) 
   if (result.rounds > 0)
     lines += fmt::format("  rounds             {} ({} placements refused for a busy route or bank port)\n",
                          result.rounds, result.round_placements_blocked);
+  if (const auto sparsity = report.summary.find("sparsity"); sparsity != report.summary.end())
+    lines += fmt::format("  sparsity           {} of {} layers N:M sparse: TOPS count the {:.3g} MACs executed, "
+                         "not the dense {:.3g} (dense-equivalent {:.1f} TOPS, {:.3f} TOPS/W)\n",
+                         (*sparsity)["sparse_layers"].get<std::size_t>(), result.layers.size(),
+                         static_cast<double>(result.useful_macs), (*sparsity)["dense_macs"].get<double>(),
+                         (*sparsity)["dense_equivalent_tops"].get<double>(),
+                         (*sparsity)["dense_equivalent_tops_per_watt"].get<double>());
   if (result.free_partial_tiles > 0)
     lines += fmt::format("  partial sums       {} tiles ({:.1f} MB) of split K chains added at no cost "
                          "(tiling.k_reduction: free)\n",

@@ -20,7 +20,15 @@ struct LayerResult {
   std::uint64_t useful_macs = 0;
   std::uint64_t weight_loads = 0;
   FormatSpec format;        // the layer's number format
+  SparsitySpec sparsity;    // its weights' N:M sparsity
   ActivityCounts activity;  // what the layer did, for its energy
+  // Where the pods' X ports spent the layer's cycles, summed over pods (the run's
+  // pod_cycle_breakdown, layer by layer), and how long its reduction trees ran after its last op.
+  std::uint64_t stream_pod_cycles = 0;
+  std::uint64_t weight_load_stall_pod_cycles = 0;
+  std::uint64_t input_network_stall_pod_cycles = 0;
+  std::uint64_t dram_wait_pod_cycles = 0;
+  std::uint64_t reduction_tail_cycles = 0;
   std::uint64_t cycles() const { return end_cycle - start_cycle; }
 };
 

@@ -33,11 +33,13 @@ class RunAccounting {
     if (since == kNever) since = now;
   }
   bool waiting(int pod) const { return waiting_since_[static_cast<std::size_t>(pod)] != kNever; }
-  // Pod `pod`'s op has its data at `now`: its wait, if any, is over (called on every peek).
-  void wait_over(int pod, std::uint64_t now) {
+  // Pod `pod`'s op of layer `layer` has its data at `now`: its wait, if any, is over (called on
+  // every peek).
+  void wait_over(int pod, std::uint64_t now, std::size_t layer) {
     std::uint64_t& since = waiting_since_[static_cast<std::size_t>(pod)];
     if (since == kNever) return;
     result_.operand_wait_cycles += now - since;
+    result_.layers[layer].dram_wait_pod_cycles += now - since;
     since = kNever;
   }
   // Pod `pod` has no work from `cycle` (if it had).

@@ -160,7 +160,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       return PeekResult::Waiting;
     }
     const std::uint64_t now = this->now();
-    accounting_->wait_over(pod, now);
+    accounting_->wait_over(pod, now, active);
     op.layer = active;
     op.op_index = op_index;
     op.k_rows = tile_op.k_rows;
@@ -259,6 +259,13 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     ++ops_started_;
     dispatch_->cursor(pod).next();
     accounting_->op_started(pod, op, timing);
+  }
+
+  void accounted(int, const PodOp& op, std::uint64_t weight_load_stall, std::uint64_t input_network_stall) override {
+    LayerResult& layer = result_.layers[op.layer];
+    layer.stream_pod_cycles += op.stream_rows;
+    layer.weight_load_stall_pod_cycles += weight_load_stall;
+    layer.input_network_stall_pod_cycles += input_network_stall;
   }
 
   void finished(int, const OpDone& op, std::uint64_t cycle) override {
