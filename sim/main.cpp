@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 #include <systemc>
 
+#include "sim/compare_command.h"
 #include "sim/kernel/config.h"
 #include "sim/kernel/errors.h"
 #include "sim/pod_commands.h"
@@ -184,6 +185,7 @@ int main(int argc, char** argv) {
   add_pod_commands(app, pod_command_exit);
   add_workload_command(app, pod_command_exit);
   add_noc_command(app, pod_command_exit);
+  add_compare_command(app, pod_command_exit);
 
   std::string sweep_file, shard = "1/1";
   SweepOptions sweep_options;
@@ -213,7 +215,7 @@ int main(int argc, char** argv) {
     else if (quiet) spdlog::set_level(spdlog::level::err);
     else spdlog::set_level(spdlog::level::info);
     if (app.got_subcommand("gemm") || app.got_subcommand("quantize") || app.got_subcommand("workload") ||
-        app.got_subcommand("noc"))
+        app.got_subcommand("noc") || app.got_subcommand("compare"))
       return pod_command_exit;
     if (*run) return run_command(config_path, overrides, outdir, timeline);
     if (*validate) return validate_command(validate_path, validate_overrides);

@@ -743,6 +743,48 @@ TEST_CASE("layers.csv breaks each layer's pod-cycles, energy and bytes down and 
   CHECK(sram > 0);
 }
 
+TEST_CASE("compare puts runs side by side with ratios, per run and per layer, and names what differs", "[cli]") {
+  TempDir dir;
+  dir.write("t.csv", "layer,M,K,N\na,64,256,64\nb,64,64,32\n");
+  std::string config = dir.write("c.yaml", "pods: 4\narray: {rows: 8, cols: 8}\nworkload: {trace: t.csv}\n");
+  REQUIRE(run_sosasim("run " + config + " -q -o " + dir.path() + "/a").exit_code == 0);
+  REQUIRE(run_sosasim("run " + config + " -q -o " + dir.path() + "/b -p tiling.k_reduction=post_processors").exit_code == 0);
+  Outcome outcome = run_sosasim("compare " + dir.path() + "/a " + dir.path() + "/b -o " + dir.path() + "/cmp");
+  REQUIRE(outcome.exit_code == 0);
+  CHECK_THAT(outcome.output, Catch::Contains("differs: tiling.k_reduction: A free | B post_processors"));
+  const nlohmann::json a = read_json(dir.path() + "/a/summary.json");
+  const nlohmann::json b = read_json(dir.path() + "/b/summary.json");
+  // The run table: every number of the summaries, and B's ratio to A.
+  bool found_cycles = false;
+  std::istringstream runs(read_text(dir.path() + "/cmp/compare_runs.csv"));
+  std::string line;
+  std::getline(runs, line);
+  CHECK(line == "metric," + dir.path() + "/a," + dir.path() + "/b,ratio " + dir.path() + "/b");
+  while (std::getline(runs, line)) {
+    if (line.rfind("cycles,", 0) != 0) continue;
+    found_cycles = true;
+    const double ratio = a["cycles"].get<double>() > 0 ? b["cycles"].get<double>() / a["cycles"].get<double>() : 0;
+    char expected_ratio[32];
+    std::snprintf(expected_ratio, sizeof expected_ratio, "%.4f", ratio);
+    CHECK(line == "cycles," + std::to_string(a["cycles"].get<std::uint64_t>()) + "," +
+                      std::to_string(b["cycles"].get<std::uint64_t>()) + "," + expected_ratio);
+  }
+  CHECK(found_cycles);
+  // The layer table: a row per layer, each column of each run and the ratio.
+  auto layers = read_layers_csv(dir.path() + "/cmp/compare_layers.csv");
+  REQUIRE(layers.size() == 2);
+  auto a_layers = read_layers_csv(dir.path() + "/a/layers.csv");
+  auto b_layers = read_layers_csv(dir.path() + "/b/layers.csv");
+  for (std::size_t l = 0; l < 2; ++l) {
+    CHECK(layers[l]["layer"] == a_layers[l]["layer"]);
+    CHECK(layers[l]["cycles " + dir.path() + "/a"] == a_layers[l]["cycles"]);
+    CHECK(layers[l]["cycles " + dir.path() + "/b"] == b_layers[l]["cycles"]);
+    CHECK(std::stod(layers[l]["cycles ratio " + dir.path() + "/b"]) ==
+          Approx(std::stod(b_layers[l]["cycles"]) / std::stod(a_layers[l]["cycles"])).epsilon(1e-3));
+    CHECK(layers[l]["format " + dir.path() + "/a"] == "int8");
+  }
+}
+
 TEST_CASE("a run writes a Perfetto timeline and breaks pod cycles and bytes down", "[cli][system]") {
   TempDir dir;
   dir.write("t.csv", "layer,M,K,N\na,64,64,64\nb,64,64,32\n");
