@@ -18,6 +18,7 @@
 #include "sim/compare_command.h"
 #include "sim/kernel/config.h"
 #include "sim/kernel/errors.h"
+#include "sim/kernel/params.h"
 #include "sim/pod_commands.h"
 #include "sim/workload_command.h"
 #include "sim/noc_command.h"
@@ -56,8 +57,14 @@ int run_command(const std::string& config_path, const std::vector<std::string>& 
   SimConfig config = load_config(optional_path(config_path), overrides);
   std::vector<Workload> workloads = read_workloads(config);
   if (outdir.empty()) {
+    // results/<config name>/, or the first of results/<config name>-2/, -3/, ... that holds no
+    // run: an earlier run's results are never overwritten without -o.
     std::string stem = config_path.empty() ? "default" : std::filesystem::path(config_path).stem().string();
     outdir = "results/" + stem;
+    for (int n = 2; std::filesystem::exists(std::filesystem::path(outdir) / "summary.json"); ++n)
+      outdir = "results/" + stem + "-" + std::to_string(n);
+    if (outdir != "results/" + stem)
+      spdlog::info("results/{}/ holds an earlier run: writing {}/ (-o DIR chooses the folder)", stem, outdir);
   }
   spdlog::debug("config: {}{}", config.source_file, overrides.empty() ? "" : " with " + std::to_string(overrides.size()) + " override(s)");
   for (const auto& text : overrides) spdlog::debug("  -p {}", text);
@@ -171,7 +178,8 @@ int main(int argc, char** argv) {
   auto* run = app.add_subcommand("run", "simulate a config (default: the SOSA design point on ResNet-50 at 299 px)");
   run->add_option("config", config_path, "YAML config; omit for the built-in default");
   run->add_option("-p,--param", overrides, "override a key: -p key.path=value (repeatable)");
-  run->add_option("-o,--out", outdir, "output folder (default: results/<config name>)");
+  run->add_option("-o,--out", outdir,
+                  "output folder (default: results/<config name>, or results/<config name>-2, -3, ... if it holds a run)");
   std::string timeline;
   run->add_option("--timeline", timeline, "write a Chrome/Perfetto trace-event timeline (open in ui.perfetto.dev)");
 
@@ -210,6 +218,22 @@ int main(int argc, char** argv) {
   list->add_flag("--stats", list_stats, "print every statistic a run reports (unit, aggregation, meaning)");
 
   try {
+    // The command word: an unknown one gets a did-you-mean and the list (CLI11 would call it an
+    // unexpected argument).
+    for (int a = 1; a < argc; ++a) {
+      const std::string word = argv[a];
+      if (word.empty() || word[0] == '-') continue;  // -v, -q, --help, --version come first
+      std::vector<std::string> commands;
+      for (const auto* command : app.get_subcommands([](CLI::App*) { return true; }))
+        commands.push_back(command->get_name());
+      if (std::find(commands.begin(), commands.end(), word) != commands.end()) break;
+      const std::string close = did_you_mean(word, commands);
+      std::string list;
+      for (const auto& command : commands) list += (list.empty() ? "" : ", ") + command;
+      throw ConfigError(SourceLocation{"command line", 0, word}, "",
+                        "unknown command" + (close.empty() ? std::string() : " (did you mean '" + close + "'?)") +
+                            "; commands: " + list);
+    }
     app.parse(argc, argv);
     if (verbose) spdlog::set_level(spdlog::level::debug);
     else if (quiet) spdlog::set_level(spdlog::level::err);

@@ -509,12 +509,22 @@ int run_sweep(const std::string& sweep_file, const SweepOptions& options) {
   auto started = std::chrono::steady_clock::now();
   auto previous_handler = std::signal(SIGINT, on_interrupt);
   std::signal(SIGTERM, on_interrupt);
-  auto progress = [&] {
+  // On a terminal one line rewritten in place; in a log (a batch job's) a line when a point
+  // finishes, at most every 10 s (SOSASIM_PROGRESS_SECONDS), and the last.
+  const bool terminal = ::isatty(STDERR_FILENO) != 0;
+  const char* interval_text = std::getenv("SOSASIM_PROGRESS_SECONDS");
+  const double log_interval = interval_text ? std::atof(interval_text) : 10.0;
+  auto last_line = started - std::chrono::hours(1);
+  auto progress = [&](bool last = false) {
     if (options.quiet) return;
-    double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const auto now = std::chrono::steady_clock::now();
+    if (!terminal && !last && std::chrono::duration<double>(now - last_line).count() < log_interval) return;
+    last_line = now;
+    double elapsed = std::chrono::duration<double>(now - started).count();
     double eta = finished ? elapsed / static_cast<double>(finished) * static_cast<double>(todo.size() - finished) : 0;
-    std::fprintf(stderr, "\r[%zu/%zu] done, %zu failed, %zu running, eta %.0f s   ", finished, todo.size(), failed,
-                 running.size(), eta);
+    std::fprintf(stderr, terminal ? "\r[%zu/%zu] done, %zu failed, %zu running, eta %.0f s   "
+                                  : "[%zu/%zu] done, %zu failed, %zu running, eta %.0f s\n",
+                 finished, todo.size(), failed, running.size(), eta);
     std::fflush(stderr);
   };
   progress();
@@ -572,7 +582,8 @@ int run_sweep(const std::string& sweep_file, const SweepOptions& options) {
   }
   std::signal(SIGINT, previous_handler);
   write_table(dir, rows, axis_keys);
-  if (!options.quiet) std::fprintf(stderr, "\n");
+  if (!terminal) progress(true);
+  else if (!options.quiet) std::fprintf(stderr, "\n");
   std::size_t left = 0;
   for (const auto& point : points)
     if (static_cast<int>(point.index % static_cast<std::size_t>(options.shard_count)) == options.shard_index - 1) ++left;

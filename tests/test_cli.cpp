@@ -670,7 +670,7 @@ TEST_CASE("k_reduction: post_processors sends each split output tile's partial s
   // With ideal transfers there is no post-processor network to use (sosa_rounds places the
   // additions in rounds instead: tiling/round_schedule.h).
   CHECK(run_sosasim("run " + config + " -q -p tiling.k_reduction=post_processors -p interconnect.transfers=ideal").exit_code == 2);
-  CHECK(run_sosasim("run " + config + " -q -p tiling.k_reduction=post_processors -p tiling.scheduler=sosa_rounds").exit_code == 0);
+  CHECK(run_sosasim("run " + config + " -q -o " + dir.path() + "/r -p tiling.k_reduction=post_processors -p tiling.scheduler=sosa_rounds").exit_code == 0);
 }
 
 // layers.csv as one map per row, column name to text (simple CSV: no quoted commas).
@@ -741,6 +741,24 @@ TEST_CASE("layers.csv breaks each layer's pod-cycles, energy and bytes down and 
                              summary["bytes_by_operand"]["dram_x_read"].get<double>()));
   CHECK(x > 0);
   CHECK(sram > 0);
+}
+
+TEST_CASE("a run without -o never overwrites an earlier run's results", "[cli]") {
+  TempDir dir;
+  dir.write("t.csv", "layer,M,K,N\na,16,16,16\n");
+  std::string config = dir.write("c.yaml", "pods: 1\narray: {rows: 8, cols: 8}\nworkload: {trace: t.csv}\n");
+  const std::string in_dir = "cd " + dir.path() + " && ";
+  REQUIRE(run_sosasim("run c.yaml", in_dir).exit_code == 0);
+  Outcome second = run_sosasim("run c.yaml", in_dir);
+  REQUIRE(second.exit_code == 0);
+  CHECK_THAT(second.output, Catch::Contains("results/c/ holds an earlier run: writing results/c-2/"));
+  CHECK(std::filesystem::exists(dir.path() + "/results/c/summary.json"));
+  CHECK(std::filesystem::exists(dir.path() + "/results/c-2/summary.json"));
+  REQUIRE(run_sosasim("run c.yaml -q", in_dir).exit_code == 0);
+  CHECK(std::filesystem::exists(dir.path() + "/results/c-3/summary.json"));
+  // -o is the user's choice: it is written as asked.
+  REQUIRE(run_sosasim("run c.yaml -q -o results/c", in_dir).exit_code == 0);
+  CHECK_FALSE(std::filesystem::exists(dir.path() + "/results/c-4"));
 }
 
 TEST_CASE("compare puts runs side by side with ratios, per run and per layer, and names what differs", "[cli]") {
