@@ -42,6 +42,18 @@ def aggregate(rows, keys, metric):
     return {k: hmean(v) for k, v in groups.items()}
 
 
+def metric_label(metric, rows, keys):
+    """The metric's name and what each drawn value aggregates: the rows (workloads, and sweep
+    points that differ in columns other than `keys`) whose harmonic mean it is."""
+    groups = collections.Counter(tuple(r[k] for k in keys) for r in rows)
+    per_value = max(groups.values())
+    workloads = sorted({r["workload"] for r in rows})
+    if per_value == 1:
+        return f"{metric} ({workloads[0]})" if len(workloads) == 1 else metric
+    what = f"{len(workloads)} workloads" if per_value == len(workloads) else f"{per_value} results"
+    return f"{metric} (harmonic mean of {what})"
+
+
 def number_or_text(text):
     try:
         return float(text)
@@ -57,10 +69,26 @@ def save(fig, out):
 
 
 def heatmap(rows, args):
-    x_key, y_key, metric = args.x or "array.cols", args.y or "array.rows", args.metric or "tops_per_watt"
+    x_key, y_key, metric = args.x, args.y, args.metric
     values = aggregate(rows, [y_key, x_key], metric)
     xs = sorted({k[1] for k in values}, key=number_or_text)
     ys = sorted({k[0] for k in values}, key=number_or_text)
+    label = metric_label(metric, rows, [y_key, x_key])
+    best = max(values, key=values.get)
+    if len(xs) > 1 and len(ys) > 1 and len(values) == len(xs) == len(ys):
+        # A one-dimensional sweep (x and y move together, as rows = cols): a heatmap would be a
+        # diagonal of empty cells, so draw it as bars.
+        points = sorted(values, key=lambda k: (number_or_text(k[0]), number_or_text(k[1])))
+        fig, ax = plt.subplots(figsize=(max(6, len(points) * 0.8), 4.5))
+        bars_drawn = ax.bar(range(len(points)), [values[k] for k in points],
+                            color=["tab:red" if k == best else "tab:blue" for k in points])
+        ax.bar_label(bars_drawn, fmt="%.3g", fontsize=8)
+        ax.set_xticks(range(len(points)), [f"{y}x{x}" for y, x in points], fontsize=8)
+        ax.set_xlabel(f"{y_key} x {x_key}")
+        ax.set_ylabel(label)
+        ax.set_title(f"{metric}: best at {y_key}={best[0]}, {x_key}={best[1]}", fontsize=10)
+        save(fig, args.out)
+        return
     grid = [[values.get((y, x), float("nan")) for x in xs] for y in ys]
     fig, ax = plt.subplots(figsize=(6, 5))
     image = ax.imshow(grid, origin="lower", cmap="viridis")
@@ -68,47 +96,51 @@ def heatmap(rows, args):
     ax.set_yticks(range(len(ys)), ys)
     ax.set_xlabel(x_key)
     ax.set_ylabel(y_key)
-    best = max(values, key=values.get)
     for i, y in enumerate(ys):
         for j, x in enumerate(xs):
             v = grid[i][j]
             ax.text(j, i, f"{v:.2f}", ha="center", va="center", color="white" if (y, x) != best else "red", fontsize=8)
-    fig.colorbar(image, label=metric + (" (harmonic mean)" if not args.workload else ""))
-    ax.set_title(f"{metric}: best at {y_key}={best[0]}, {x_key}={best[1]}")
+    fig.colorbar(image, label=label)
+    ax.set_title(f"{metric}: best at {y_key}={best[0]}, {x_key}={best[1]}", fontsize=10)
     save(fig, args.out)
 
 
-def bars(rows, args, default_group="interconnect", default_metric="effective_tops", default_second="peak_power_w"):
-    group, metric, second = args.group or default_group, args.metric or default_metric, args.second or default_second
+def bars(rows, args):
+    group, metric, second = args.group, args.metric, args.second
     first_values = aggregate(rows, [group], metric)
     second_values = aggregate(rows, [group], second)
     labels = [k[0] for k in first_values]
     fig, ax = plt.subplots(figsize=(max(6, len(labels) * 0.9), 4.5))
     xs = range(len(labels))
-    ax.bar([x - 0.2 for x in xs], [first_values[(l,)] for l in labels], width=0.4, label=metric)
-    ax.set_ylabel(metric)
+    first = ax.bar([x - 0.2 for x in xs], [first_values[(l,)] for l in labels], width=0.4,
+                   label=metric_label(metric, rows, [group]))
+    ax.set_ylabel(metric_label(metric, rows, [group]))
     short = [l.replace("topology=", "").replace("type=", "").replace(";", "\n") for l in labels]
     ax.set_xticks(list(xs), short, fontsize=8, rotation=30, ha="right")
     other = ax.twinx()
-    other.bar([x + 0.2 for x in xs], [second_values[(l,)] for l in labels], width=0.4, color="tab:orange", label=second)
-    other.set_ylabel(second)
-    fig.legend(loc="upper right")
-    ax.set_title(f"{metric} and {second} by {group}")
+    second_bars = other.bar([x + 0.2 for x in xs], [second_values[(l,)] for l in labels], width=0.4,
+                            color="tab:orange", label=metric_label(second, rows, [group]))
+    other.set_ylabel(metric_label(second, rows, [group]))
+    # The legend inside the axes, under the title (a figure legend sat on it).
+    other.set_ylim(0, max(second_values.values()) * 1.25 if second_values else 1)
+    ax.set_ylim(0, max(first_values.values()) * 1.25 if first_values else 1)
+    ax.legend(handles=[first, second_bars], loc="upper left", fontsize=7)
+    ax.set_title(f"{metric} and {second} by {group}", fontsize=10)
     save(fig, args.out)
 
 
 def scatter(rows, args):
-    x_key, metric = args.x or "peak_power_w", args.metric or "effective_tops"
-    keys = (args.group or "array.rows,array.cols").split(",")
+    x_key, metric = args.x, args.metric
+    keys = args.group.split(",")
     xs = aggregate(rows, keys, x_key)
     ys = aggregate(rows, keys, metric)
     fig, ax = plt.subplots(figsize=(6, 4.5))
     for k in xs:
         ax.scatter(xs[k], ys[k])
         ax.annotate("x".join(k), (xs[k], ys[k]), fontsize=7)
-    ax.set_xlabel(x_key)
-    ax.set_ylabel(metric)
-    ax.set_title(f"{metric} against {x_key}")
+    ax.set_xlabel(metric_label(x_key, rows, keys))
+    ax.set_ylabel(metric_label(metric, rows, keys))
+    ax.set_title(f"{metric} against {x_key}", fontsize=10)
     save(fig, args.out)
 
 
@@ -131,17 +163,29 @@ def main():
         rows = [r for r in rows if r.get(key) == value]
         if not rows:
             sys.exit(f"error: {args.results}: no rows with {condition}")
-    for key in [k for k in (args.x, args.y, args.metric, args.second) if k] + (args.group.split(",") if args.group else []):
+    # Each kind's defaults, then every column it will read must be in the table (a sweep that
+    # does not vary array.rows has no such column: say so, not a traceback).
+    defaults = {
+        "heatmap": {"x": "array.cols", "y": "array.rows", "metric": "tops_per_watt"},
+        "bars": {"group": "interconnect", "metric": "effective_tops", "second": "peak_power_w"},
+        "scatter": {"x": "peak_power_w", "metric": "effective_tops", "group": "array.rows,array.cols"},
+        "formats": {"group": "format", "metric": "tops_per_watt", "second": "energy_j"},
+    }[args.kind]
+    for key, value in defaults.items():
+        if not getattr(args, key):
+            setattr(args, key, value)
+    used = [getattr(args, k) for k in ("x", "y", "metric", "second") if k in defaults]
+    used += args.group.split(",") if "group" in defaults else []
+    for key in used:
         if key not in rows[0]:
-            sys.exit(f"error: {args.results}: no column '{key}' (columns: {', '.join(rows[0])})")
+            sys.exit(f"error: {args.results}: no column '{key}' for plot {args.kind} "
+                     f"(columns: {', '.join(rows[0])}; choose others with --x, --y, --group, --metric)")
     if args.kind == "heatmap":
         heatmap(rows, args)
-    elif args.kind == "bars":
-        bars(rows, args)
     elif args.kind == "scatter":
         scatter(rows, args)
     else:
-        bars(rows, args, default_group="format", default_metric="tops_per_watt", default_second="energy_j")
+        bars(rows, args)
     return 0
 
 

@@ -31,6 +31,25 @@ def main():
             ok = run.returncode == 0 and all(os.path.getsize(f"{out}.{ext}") > 1000 for ext in ("png", "pdf"))
             print(("ok   " if ok else "FAIL ") + f"{kind} {' '.join(extra)} {run.stderr.strip()}")
             passed, failed = passed + ok, failed + (not ok)
+        # A one-dimensional sweep (rows = cols) and a table without array.rows.
+        line = os.path.join(tmp, "line.yaml")
+        open(line, "w").write("set: {pods: 4}\nzip:\n  array.rows: [8, 16]\n  array.cols: [8, 16]\nworkloads: [t.csv]\n")
+        subprocess.run([binary, "sweep", line, "-q", "-o", os.path.join(tmp, "line")], check=True, capture_output=True)
+        out = os.path.join(tmp, "line_plot")
+        run = subprocess.run([sys.executable, os.path.join(root, "scripts", "plot_results.py"), "heatmap",
+                              os.path.join(tmp, "line", "results.csv"), "-o", out], capture_output=True, text=True)
+        ok = run.returncode == 0 and os.path.getsize(f"{out}.png") > 1000
+        print(("ok   " if ok else "FAIL ") + f"a one-dimensional sweep's heatmap (drawn as bars) {run.stderr.strip()}")
+        passed, failed = passed + ok, failed + (not ok)
+        flat = os.path.join(tmp, "flat.yaml")
+        open(flat, "w").write("grid:\n  pods: [2, 4]\nworkloads: [t.csv]\n")
+        subprocess.run([binary, "sweep", flat, "-q", "-o", os.path.join(tmp, "flat")], check=True, capture_output=True)
+        run = subprocess.run([sys.executable, os.path.join(root, "scripts", "plot_results.py"), "heatmap",
+                              os.path.join(tmp, "flat", "results.csv"), "-o", os.path.join(tmp, "f")],
+                             capture_output=True, text=True)
+        ok = run.returncode != 0 and "no column 'array.cols' for plot heatmap" in run.stderr and "Traceback" not in run.stderr
+        print(("ok   " if ok else "FAIL ") + f"a heatmap of a table without array.rows is an error: {run.stderr.strip()}")
+        passed, failed = passed + ok, failed + (not ok)
         bad = subprocess.run([sys.executable, os.path.join(root, "scripts", "plot_results.py"), "heatmap", results,
                               "-o", os.path.join(tmp, "x"), "--metric", "nonsense"], capture_output=True, text=True)
         ok = bad.returncode != 0 and "no column 'nonsense'" in bad.stderr
