@@ -46,25 +46,33 @@ std::vector<int> pattern_permutation(const std::string& pattern, int ports, std:
   return destination;
 }
 
+TrafficGenerator::TrafficGenerator(const std::string& pattern, int ports, double rate_flits_per_cycle, int flits,
+                                   std::uint64_t seed)
+    : pattern_(pattern),
+      ports_(ports),
+      flits_(flits),
+      probability_(rate_flits_per_cycle / flits),
+      rng_(seed),
+      any_(0, ports - 1) {
+  if (is_permutation_pattern(pattern)) permutation_ = pattern_permutation(pattern, ports, seed);
+}
+
+void TrafficGenerator::cycle(std::uint64_t t, std::vector<Packet>& out) {
+  for (int s = 0; s < ports_; ++s) {
+    if (unit_(rng_) >= probability_) continue;
+    int d = 0;
+    if (!permutation_.empty()) d = permutation_[static_cast<std::size_t>(s)];
+    else if (pattern_ == "hotspot") d = unit_(rng_) < 0.2 ? 0 : any_(rng_);
+    else d = any_(rng_);
+    out.push_back(Packet{next_id_++, s, {d}, flits_, t});
+  }
+}
+
 std::vector<Packet> synthetic_traffic(const std::string& pattern, int ports, double rate_flits_per_cycle, int flits,
                                       std::uint64_t cycles, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<double> unit(0.0, 1.0);
-  std::uniform_int_distribution<int> any(0, ports - 1);
-  std::vector<int> permutation;
-  if (is_permutation_pattern(pattern)) permutation = pattern_permutation(pattern, ports, seed);
-  const double probability = rate_flits_per_cycle / flits;
+  TrafficGenerator generator(pattern, ports, rate_flits_per_cycle, flits, seed);
   std::vector<Packet> packets;
-  std::uint64_t id = 0;
-  for (std::uint64_t t = 0; t < cycles; ++t)
-    for (int s = 0; s < ports; ++s) {
-      if (unit(rng) >= probability) continue;
-      int d = 0;
-      if (!permutation.empty()) d = permutation[static_cast<std::size_t>(s)];
-      else if (pattern == "hotspot") d = unit(rng) < 0.2 ? 0 : any(rng);
-      else d = any(rng);
-      packets.push_back(Packet{id++, s, {d}, flits, t});
-    }
+  for (std::uint64_t t = 0; t < cycles; ++t) generator.cycle(t, packets);
   return packets;
 }
 

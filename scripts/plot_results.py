@@ -7,6 +7,9 @@ harmonic mean (SOSA's aggregate) unless --workload picks one.
   (every kind: --where key=value keeps only matching rows, e.g. --where pods=256)
   plot scatter RESULTS.csv -o OUT [--x peak_power_w] [--metric effective_tops] [--group array.rows,array.cols]
   plot formats RESULTS.csv -o OUT [--group format]    (bars of TOPS/W and energy per format)
+  plot noc     NOC_CURVE.csv -o OUT    (sosasim noc --rates ... -o DIR: latency and accepted
+               throughput against the offered rate, a line per topology and traffic; saturated
+               rates hollow)
 """
 import argparse
 import collections
@@ -144,9 +147,49 @@ def scatter(rows, args):
     save(fig, args.out)
 
 
+def noc_curve(path, out):
+    """The latency-throughput curve of `sosasim noc --rates` (noc_curve.csv; several may be
+    concatenated, one line each per topology and traffic)."""
+    with open(path) as handle:
+        rows = [r for r in csv.DictReader(handle) if r.get("topology") != "topology"]
+    needed = ["topology", "traffic", "injection_rate", "offered", "accepted", "avg_latency_cycles",
+              "p99_latency_cycles", "saturated"]
+    if not rows or any(k not in rows[0] for k in needed):
+        sys.exit(f"error: {path}: not a noc curve (expected the columns {', '.join(needed)})")
+    lines = collections.OrderedDict()
+    for r in rows:
+        lines.setdefault((r["topology"], r["traffic"]), []).append(r)
+    fig, (latency_ax, accepted_ax) = plt.subplots(1, 2, figsize=(11, 4.5))
+    for (topology, traffic), points in lines.items():
+        points.sort(key=lambda r: float(r["offered"]))
+        offered = [float(r["offered"]) for r in points]
+        saturated = [r["saturated"] in ("1", "true", "True") for r in points]
+        label = f"{topology}, {traffic}"
+        line, = latency_ax.plot(offered, [float(r["avg_latency_cycles"]) for r in points], marker="o", label=label + " (mean)")
+        latency_ax.plot(offered, [float(r["p99_latency_cycles"]) for r in points], linestyle="--", color=line.get_color(),
+                        label=label + " (p99)")
+        accepted_ax.plot(offered, [float(r["accepted"]) for r in points], marker="o", color=line.get_color(), label=label)
+        for ax, key in ((latency_ax, "avg_latency_cycles"), (accepted_ax, "accepted")):
+            xs = [o for o, sat in zip(offered, saturated) if sat]
+            ys = [float(r[key]) for r, sat in zip(points, saturated) if sat]
+            ax.scatter(xs, ys, s=60, facecolors="white", edgecolors=line.get_color(), zorder=3)
+    latency_ax.set_yscale("log")
+    latency_ax.set_xlabel("offered load (flits per port per cycle)")
+    latency_ax.set_ylabel("packet latency (cycles)")
+    latency_ax.set_title("latency (hollow: saturated)", fontsize=10)
+    latency_ax.legend(fontsize=7, loc="upper left")
+    top = max(float(r["offered"]) for r in rows)
+    accepted_ax.plot([0, top], [0, top], color="grey", linewidth=0.8, linestyle=":", label="accepted = offered")
+    accepted_ax.set_xlabel("offered load (flits per port per cycle)")
+    accepted_ax.set_ylabel("accepted throughput (flits per port per cycle)")
+    accepted_ax.set_title("throughput", fontsize=10)
+    accepted_ax.legend(fontsize=7, loc="upper left")
+    save(fig, out)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("kind", choices=["heatmap", "bars", "scatter", "formats"])
+    parser.add_argument("kind", choices=["heatmap", "bars", "scatter", "formats", "noc"])
     parser.add_argument("results")
     parser.add_argument("-o", "--out", required=True, help="output path without extension")
     parser.add_argument("--x")
@@ -157,6 +200,9 @@ def main():
     parser.add_argument("--workload")
     parser.add_argument("--where", action="append", default=[], help="key=value: keep only these rows (repeatable)")
     args = parser.parse_args()
+    if args.kind == "noc":
+        noc_curve(args.results, args.out)
+        return 0
     rows = load(args.results, args.workload)
     for condition in args.where:
         key, _, value = condition.partition("=")

@@ -377,6 +377,33 @@ TEST_CASE("noc describes a network and runs synthetic traffic", "[cli][interconn
   CHECK(run_sosasim("noc --topology crossbar --ports 8 --injection-rate 1.5").exit_code == 2);
 }
 
+TEST_CASE("noc --rates gives the latency-throughput curve, each rate as its own run would", "[cli][interconnect]") {
+  TempDir dir;
+  const std::string common = "noc --topology butterfly --expansion 1 --ports 16 --cycles 3000 ";
+  Outcome curve = run_sosasim(common + "--rates 0.1:0.9:0.4 --json -o " + dir.path() + "/c");
+  REQUIRE(curve.exit_code == 0);
+  const std::string json_text = curve.output.substr(0, curve.output.find("  curve in"));
+  nlohmann::json points = nlohmann::json::parse(json_text);
+  REQUIRE(points.size() == 3);
+  for (std::size_t i = 0; i < 3; ++i) {
+    const std::string rate = i == 0 ? "0.1" : i == 1 ? "0.5" : "0.9";
+    Outcome one = run_sosasim(common + "--json --injection-rate " + rate);
+    REQUIRE(one.exit_code == 0);
+    nlohmann::json alone = nlohmann::json::parse(one.output);
+    CHECK(points[i]["injection_rate"].get<double>() == Approx(std::stod(rate)));
+    CHECK(points[i]["accepted"] == alone["accepted"]);
+    CHECK(points[i]["avg_latency_cycles"] == alone["avg_latency_cycles"]);
+    CHECK(points[i]["p99_latency_cycles"] == alone["p99_latency_cycles"]);
+  }
+  // A butterfly without expansion does not take 0.9 flits per port per cycle of uniform traffic.
+  CHECK_FALSE(points[0]["saturated"].get<bool>());
+  CHECK(points[2]["saturated"].get<bool>());
+  CHECK(points[2]["accepted"].get<double>() < 0.9 * points[2]["offered"].get<double>());
+  const std::string table = sosasim::test::read_file(dir.path() + "/c/noc_curve.csv");
+  CHECK(std::count(table.begin(), table.end(), '\n') == 4);
+  CHECK(table.rfind("topology,traffic,ports,injection_rate,offered,accepted,", 0) == 0);
+}
+
 namespace {
 
 std::string read_text(const std::string& path) {

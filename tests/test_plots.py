@@ -50,6 +50,15 @@ def main():
         ok = run.returncode != 0 and "no column 'array.cols' for plot heatmap" in run.stderr and "Traceback" not in run.stderr
         print(("ok   " if ok else "FAIL ") + f"a heatmap of a table without array.rows is an error: {run.stderr.strip()}")
         passed, failed = passed + ok, failed + (not ok)
+        # The latency-throughput curve of sosasim noc.
+        subprocess.run([binary, "noc", "--ports", "16", "--cycles", "2000", "--rates", "0.1:0.7:0.3", "-o",
+                        os.path.join(tmp, "noc")], check=True, capture_output=True)
+        out = os.path.join(tmp, "noc_plot")
+        run = subprocess.run([sys.executable, os.path.join(root, "scripts", "plot_results.py"), "noc",
+                              os.path.join(tmp, "noc", "noc_curve.csv"), "-o", out], capture_output=True, text=True)
+        ok = run.returncode == 0 and os.path.getsize(f"{out}.png") > 1000
+        print(("ok   " if ok else "FAIL ") + f"noc curve {run.stderr.strip()}")
+        passed, failed = passed + ok, failed + (not ok)
         bad = subprocess.run([sys.executable, os.path.join(root, "scripts", "plot_results.py"), "heatmap", results,
                               "-o", os.path.join(tmp, "x"), "--metric", "nonsense"], capture_output=True, text=True)
         ok = bad.returncode != 0 and "no column 'nonsense'" in bad.stderr
