@@ -81,10 +81,17 @@ int run_command(const std::string& config_path, const std::vector<std::string>& 
   return 0;
 }
 
-int validate_command(const std::string& config_path, const std::vector<std::string>& overrides) {
+int validate_command(const std::string& config_path, const std::vector<std::string>& overrides, bool as_json) {
   SimConfig config = load_config(optional_path(config_path), overrides);
   std::vector<Workload> workloads = read_workloads(config);
   nlohmann::ordered_json figures = machine_figures(config);
+  if (as_json) {  // the machine's figures, and each workload's size
+    figures["workloads"] = nlohmann::ordered_json::array();
+    for (const auto& w : workloads)
+      figures["workloads"].push_back({{"name", w.name}, {"layers", w.layers.size()}, {"macs", w.total_macs()}, {"trace", w.path}});
+    std::cout << figures.dump(2) << "\n";
+    return 0;
+  }
   std::cout << "ok: " << (config_path.empty() ? "built-in default" : config_path) << "\n";
   for (const auto& w : workloads)
     std::cout << "  workload " << w.name << ": " << w.layers.size() << " layers, " << w.total_macs() << " MACs ("
@@ -188,6 +195,8 @@ int main(int argc, char** argv) {
   auto* validate = app.add_subcommand("validate", "check a config and its traces without simulating");
   validate->add_option("config", validate_path, "YAML config; omit for the built-in default");
   validate->add_option("-p,--param", validate_overrides, "override a key: -p key.path=value (repeatable)");
+  bool validate_json = false;
+  validate->add_flag("--json", validate_json, "print the machine's figures (peak power and its parts, area, peak TOPS) as JSON");
 
   int pod_command_exit = 0;
   add_pod_commands(app, pod_command_exit);
@@ -242,7 +251,7 @@ int main(int argc, char** argv) {
         app.got_subcommand("noc") || app.got_subcommand("compare"))
       return pod_command_exit;
     if (*run) return run_command(config_path, overrides, outdir, timeline);
-    if (*validate) return validate_command(validate_path, validate_overrides);
+    if (*validate) return validate_command(validate_path, validate_overrides, validate_json);
     if (*sweep) {
       // i/n, both whole numbers (std::stoi would read 1.5 as 1).
       const auto slash = shard.find('/');
