@@ -52,11 +52,10 @@ std::string scalar_text(const std::string& file, const YAML::Node& node, const s
 std::string resolve_path(const std::string& sweep_file, const std::string& path, const SourceLocation& where,
                          const std::string& key) {
   fs::path given(path);
-  std::vector<fs::path> candidates = {given.is_absolute() ? given : fs::absolute(sweep_file).parent_path() / given,
-                                      fs::path(repository_root()) / given};
-  for (const auto& candidate : candidates)
-    if (fs::is_regular_file(candidate)) return fs::weakly_canonical(candidate).string();
-  throw ConfigError(where, key, "file '" + path + "' not found");
+  std::vector<std::string> candidates = {
+      (given.is_absolute() ? given : fs::absolute(sweep_file).parent_path() / given).string(),
+      (fs::path(repository_root()) / given).string()};
+  return find_input_file(candidates, "file", path, where, key);
 }
 
 std::string hash_id(const std::string& text) {

@@ -14,6 +14,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "sim/kernel/config_sections.h"
+#include "sim/kernel/files.h"
 #include "sim/kernel/registry.h"
 #include "sim/kernel/yaml_input.h"
 
@@ -234,15 +235,9 @@ std::string resolve_input_file(const ConfigDocument& doc, const std::string& wha
       candidates.push_back(fs::absolute(doc.file()).parent_path() / given);
     candidates.push_back(fs::path(repository_root()) / given);
   }
-  for (const auto& candidate : candidates) {
-    std::error_code error;
-    if (fs::is_regular_file(candidate, error)) return fs::weakly_canonical(candidate).string();
-    if (error && error != std::errc::no_such_file_or_directory && error != std::errc::not_a_directory)
-      throw ConfigError(where, key_path, what + " '" + trace + "': " + error.message());
-  }
-  std::string looked;
-  for (const auto& candidate : candidates) looked += " " + candidate.string();
-  throw ConfigError(where, key_path, what + " '" + trace + "' not found (looked at:" + looked + ")");
+  std::vector<std::string> places;
+  for (const auto& candidate : candidates) places.push_back(candidate.string());
+  return find_input_file(places, what, trace, where, key_path);
 }
 
 std::vector<WorkloadEntry> read_workloads(const ConfigDocument& doc, nlohmann::ordered_json& resolved) {

@@ -6,10 +6,28 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <system_error>
 
 #include "sim/kernel/errors.h"
 
 namespace sosasim {
+
+std::string find_input_file(const std::vector<std::string>& candidates, const std::string& what,
+                            const std::string& given, const SourceLocation& where, const std::string& key_path) {
+  for (const auto& candidate : candidates) {
+    std::error_code error;
+    if (std::filesystem::is_regular_file(candidate, error)) {
+      const auto canonical = std::filesystem::weakly_canonical(candidate, error);
+      return error ? candidate : canonical.string();
+    }
+    if (error && error != std::errc::no_such_file_or_directory && error != std::errc::not_a_directory)
+      throw ConfigError(where, key_path, what + " '" + given + "': " + error.message());
+  }
+  std::string looked;
+  for (const auto& candidate : candidates) looked += " " + candidate;
+  throw ConfigError(where, key_path, what + " '" + given + "' not found (looked at:" + looked + ")");
+}
 
 namespace {
 
