@@ -312,9 +312,11 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   void complete(std::size_t index, std::uint64_t cycle) override {
     LayerResult& layer = result_.layers[index];
     layer.end_cycle = cycle;
-    spdlog::debug("cycle {}: layer '{}' done ({} tile ops, released at {}; {} of {} layers)", cycle,
-                  tasks_[index].layer.name, tasks_[index].plan.op_count(), layer.start_cycle, tasks_.size() - tasks_.unfinished() + 1,
-                  tasks_.size());
+    spdlog::debug("cycle {}: layer '{}' done ({} tile ops, released at {}; {} of {} layers); pod-cycles streaming {}, "
+                  "waiting for weights {}, inputs {}, DRAM {}",
+                  cycle, tasks_[index].layer.name, tasks_[index].plan.op_count(), layer.start_cycle,
+                  tasks_.size() - tasks_.unfinished() + 1, tasks_.size(), layer.stream_pod_cycles,
+                  layer.weight_load_stall_pod_cycles, layer.input_network_stall_pod_cycles, layer.dram_wait_pod_cycles);
     if (timeline_.enabled())
       timeline_.span(kTimelineLayers, static_cast<int>(tasks_[index].workload), tasks_[index].layer.name,
                      layer.start_cycle, cycle - layer.start_cycle);
