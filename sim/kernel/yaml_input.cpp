@@ -73,29 +73,68 @@ YAML::Node load_yaml_file(const std::string& path, const std::string& what) {
   }
 }
 
+namespace {
+
+// Nesting deeper than this is no config (and would exhaust the stack).
+constexpr std::size_t kMaxYamlDepth = 64;
+// An alias shares its anchor's node, so a document can name a node many times over ("a billion
+// laughs": each list holds aliases of the one before) or below itself (a cycle). The check
+// walks every path through the document, so it counts them, and a container met again below
+// itself is a cycle.
+constexpr std::size_t kMaxYamlNodes = 1000000;
+
+struct StructureCheck {
+  const YamlLocator& where_of;
+  std::size_t visited = 0;
+  std::vector<YAML::Node> open;  // the containers above the node being checked
+
+  void check(const YAML::Node& node, const std::string& path) {
+    const std::string tag = node.Tag();
+    if (!tag.empty() && tag != "?" && tag != "!")
+      throw ConfigError(where_of(path, node), path, "YAML tags are not read here; found '" + tag + "'");
+    if (++visited > kMaxYamlNodes)
+      throw ConfigError(where_of(path, node), path,
+                        "the document names more than " + std::to_string(kMaxYamlNodes) +
+                            " values through its aliases (each alias repeats its anchor's values)");
+    if (!node.IsSequence() && !node.IsMap()) return;
+    for (const auto& above : open)
+      if (above.is(node))
+        throw ConfigError(where_of(path, node), path, "an alias refers to a section that contains it (a cycle)");
+    if (open.size() >= kMaxYamlDepth)
+      throw ConfigError(where_of(path, node), path,
+                        "nested deeper than " + std::to_string(kMaxYamlDepth) + " levels");
+    open.push_back(node);
+    if (node.IsSequence()) {
+      for (std::size_t i = 0; i < node.size(); ++i) check(node[i], path + "[" + std::to_string(i) + "]");
+    } else {
+      check_map(node, path);
+    }
+    open.pop_back();
+  }
+
+  void check_map(const YAML::Node& node, const std::string& path) {
+    std::map<std::string, int> seen;  // key -> its line
+    for (const auto& entry : node) {
+      if (!entry.first.IsScalar())
+        throw ConfigError(where_of(path, entry.first), path,
+                          std::string("a key must be a plain name, found a ") + (entry.first.IsMap() ? "map" : "list"));
+      const std::string key = entry.first.Scalar();
+      const std::string key_path = join_path(path, key);
+      const SourceLocation where = where_of(key_path, entry.first);
+      auto [at, added] = seen.emplace(key, where.line);
+      if (!added)
+        throw ConfigError(where, key_path,
+                          "key given twice in one section" +
+                              (at->second > 0 ? " (first at line " + std::to_string(at->second) + ")" : std::string()));
+      check(entry.second, key_path);
+    }
+  }
+};
+
+}  // namespace
+
 void check_yaml_structure(const YAML::Node& node, const std::string& path, const YamlLocator& where_of) {
-  const std::string tag = node.Tag();
-  if (!tag.empty() && tag != "?" && tag != "!")
-    throw ConfigError(where_of(path, node), path, "YAML tags are not read here; found '" + tag + "'");
-  if (node.IsSequence()) {
-    for (std::size_t i = 0; i < node.size(); ++i) check_yaml_structure(node[i], path + "[" + std::to_string(i) + "]", where_of);
-    return;
-  }
-  if (!node.IsMap()) return;
-  std::map<std::string, int> seen;  // key -> its line
-  for (const auto& entry : node) {
-    if (!entry.first.IsScalar())
-      throw ConfigError(where_of(path, entry.first), path,
-                        std::string("a key must be a plain name, found a ") + (entry.first.IsMap() ? "map" : "list"));
-    const std::string key = entry.first.Scalar();
-    const std::string key_path = join_path(path, key);
-    const SourceLocation where = where_of(key_path, entry.first);
-    auto [at, added] = seen.emplace(key, where.line);
-    if (!added)
-      throw ConfigError(where, key_path,
-                        "key given twice in one section" + (at->second > 0 ? " (first at line " + std::to_string(at->second) + ")" : std::string()));
-    check_yaml_structure(entry.second, key_path, where_of);
-  }
+  StructureCheck{where_of, 0, {}}.check(node, path);
 }
 
 }  // namespace sosasim
