@@ -79,54 +79,67 @@ namespace {
 constexpr std::size_t kMaxYamlDepth = 64;
 // An alias shares its anchor's node, so a document can name a node many times over ("a billion
 // laughs": each list holds aliases of the one before) or below itself (a cycle). The check
-// walks every path through the document, so it counts them, and a container met again below
-// itself is a cycle.
-constexpr std::size_t kMaxYamlNodes = 1000000;
+// walks every path through the document, so it counts them (no config or sweep file comes
+// near), and a container met again below itself is a cycle.
+constexpr std::size_t kMaxYamlNodes = 100000;
 
+// Walks the document once; a node's dotted path and file line are worked out only for a
+// message, so a large (or alias-multiplied) document costs little per node.
 struct StructureCheck {
   const YamlLocator& where_of;
   std::size_t visited = 0;
-  std::vector<YAML::Node> open;  // the containers above the node being checked
+  std::vector<YAML::Node> open;       // the containers above the node being checked
+  std::vector<std::string> segments;  // its path: keys, and "[i]" for list items
 
-  void check(const YAML::Node& node, const std::string& path) {
-    const std::string tag = node.Tag();
-    if (!tag.empty() && tag != "?" && tag != "!")
-      throw ConfigError(where_of(path, node), path, "YAML tags are not read here; found '" + tag + "'");
+  std::string path() const {
+    std::string text;
+    for (const auto& segment : segments) text = segment[0] == '[' ? text + segment : join_path(text, segment);
+    return text;
+  }
+  [[noreturn]] void fail(const YAML::Node& node, const std::string& problem) const {
+    const std::string at = path();
+    throw ConfigError(where_of(at, node), at, problem);
+  }
+
+  void check(const YAML::Node& node) {
     if (++visited > kMaxYamlNodes)
-      throw ConfigError(where_of(path, node), path,
-                        "the document names more than " + std::to_string(kMaxYamlNodes) +
-                            " values through its aliases (each alias repeats its anchor's values)");
+      fail(node, "the document names more than " + std::to_string(kMaxYamlNodes) +
+                     " values through its aliases (each alias repeats its anchor's values)");
+    const std::string& tag = node.Tag();
+    if (!tag.empty() && tag != "?" && tag != "!") fail(node, "YAML tags are not read here; found '" + tag + "'");
     if (!node.IsSequence() && !node.IsMap()) return;
     for (const auto& above : open)
-      if (above.is(node))
-        throw ConfigError(where_of(path, node), path, "an alias refers to a section that contains it (a cycle)");
-    if (open.size() >= kMaxYamlDepth)
-      throw ConfigError(where_of(path, node), path,
-                        "nested deeper than " + std::to_string(kMaxYamlDepth) + " levels");
+      if (above.is(node)) fail(node, "an alias refers to a section that contains it (a cycle)");
+    if (open.size() >= kMaxYamlDepth) fail(node, "nested deeper than " + std::to_string(kMaxYamlDepth) + " levels");
     open.push_back(node);
     if (node.IsSequence()) {
-      for (std::size_t i = 0; i < node.size(); ++i) check(node[i], path + "[" + std::to_string(i) + "]");
+      std::size_t index = 0;
+      for (const auto& item : node) {
+        segments.push_back("[" + std::to_string(index++) + "]");
+        check(item);
+        segments.pop_back();
+      }
     } else {
-      check_map(node, path);
+      check_map(node);
     }
     open.pop_back();
   }
 
-  void check_map(const YAML::Node& node, const std::string& path) {
-    std::map<std::string, int> seen;  // key -> its line
+  void check_map(const YAML::Node& node) {
+    std::map<std::string, YAML::Node> seen;  // key -> its first key node
     for (const auto& entry : node) {
       if (!entry.first.IsScalar())
-        throw ConfigError(where_of(path, entry.first), path,
-                          std::string("a key must be a plain name, found a ") + (entry.first.IsMap() ? "map" : "list"));
-      const std::string key = entry.first.Scalar();
-      const std::string key_path = join_path(path, key);
-      const SourceLocation where = where_of(key_path, entry.first);
-      auto [at, added] = seen.emplace(key, where.line);
-      if (!added)
-        throw ConfigError(where, key_path,
-                          "key given twice in one section" +
-                              (at->second > 0 ? " (first at line " + std::to_string(at->second) + ")" : std::string()));
-      check(entry.second, key_path);
+        fail(entry.first, std::string("a key must be a plain name, found a ") + (entry.first.IsMap() ? "map" : "list"));
+      const std::string& key = entry.first.Scalar();
+      segments.push_back(key);
+      auto [at, added] = seen.emplace(key, entry.first);
+      if (!added) {
+        const int first_line = where_of(path(), at->second).line;
+        fail(entry.first, "key given twice in one section" +
+                              (first_line > 0 ? " (first at line " + std::to_string(first_line) + ")" : std::string()));
+      }
+      check(entry.second);
+      segments.pop_back();
     }
   }
 };
@@ -134,7 +147,9 @@ struct StructureCheck {
 }  // namespace
 
 void check_yaml_structure(const YAML::Node& node, const std::string& path, const YamlLocator& where_of) {
-  StructureCheck{where_of, 0, {}}.check(node, path);
+  StructureCheck check{where_of, 0, {}, {}};
+  if (!path.empty()) check.segments.push_back(path);
+  check.check(node);
 }
 
 }  // namespace sosasim
