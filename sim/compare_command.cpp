@@ -125,6 +125,15 @@ std::string ratio(double value, double base) {
   return fmt::format("{:.4f}", value / base);
 }
 
+// Run r's letter on the console: A, B, ... (Z for the 26th and later).
+std::string letter(std::size_t r) { return std::string(1, static_cast<char>('A' + std::min<std::size_t>(r, 25))); }
+
+// A layer's cycles in one run, or kMissing when that run has no such layer.
+double cycles_of(const std::map<std::string, double>& cycles, const std::string& key) {
+  auto at = cycles.find(key);
+  return at == cycles.end() ? kMissing : at->second;
+}
+
 std::string show(double value) {
   if (value == std::floor(value) && std::abs(value) < 1e15) return fmt::format("{:.0f}", value);
   return fmt::format("{:.4g}", value);
@@ -231,7 +240,7 @@ int compare(const CompareOptions& options) {
   for (const auto& run : runs) values.emplace_back(run.metrics.begin(), run.metrics.end());
   std::string text;
   for (std::size_t r = 0; r < runs.size(); ++r)
-    text += fmt::format("  {} {}{}\n", static_cast<char>('A' + std::min<std::size_t>(r, 25)), runs[r].label,
+    text += fmt::format("  {} {}{}\n", letter(r), runs[r].label,
                         runs[r].text.count("topology") ? " (" + runs[r].text.at("topology") + ")" : "");
   // What differs between the runs' configs (the questions the comparison answers).
   std::map<std::string, bool> config_keys;
@@ -248,14 +257,14 @@ int compare(const CompareOptions& options) {
     if (!differs) continue;
     text += "  differs: " + key + ":";
     for (std::size_t r = 0; r < runs.size(); ++r)
-      text += std::string(r ? " |" : "") + " " + std::string(1, static_cast<char>('A' + std::min<std::size_t>(r, 25))) + " " + seen_values[r];
+      text += std::string(r ? " |" : "") + " " + letter(r) + " " + seen_values[r];
     text += "\n";
   }
   const int width = 46;
   text += fmt::format("  {:<{}}", "metric", width);
-  for (std::size_t r = 0; r < runs.size(); ++r) text += fmt::format("{:>14}", std::string(1, static_cast<char>('A' + std::min<std::size_t>(r, 25))));
+  for (std::size_t r = 0; r < runs.size(); ++r) text += fmt::format("{:>14}", letter(r));
   for (std::size_t r = 1; r < runs.size(); ++r)
-    text += fmt::format("{:>10}", std::string(1, static_cast<char>('A' + std::min<std::size_t>(r, 25))) + "/A");
+    text += fmt::format("{:>10}", letter(r) + "/A");
   text += "\n";
   const std::vector<std::string> shown = {
       "cycles", "effective_tops", "utilization", "peak_power_w", "tops_per_watt", "iso_power_tops", "energy_j",
@@ -307,12 +316,12 @@ int compare(const CompareOptions& options) {
     for (const auto& key : ranked) {
       text += fmt::format("  {:<{}}", key.size() > static_cast<std::size_t>(width) - 1 ? key.substr(0, width - 2) + "~" : key, width);
       for (std::size_t r = 0; r < runs.size(); ++r) {
-        const double value = cycles[r].count(key) ? cycles[r].at(key) : kMissing;
+        const double value = cycles_of(cycles[r], key);
         text += fmt::format("{:>14}", std::isnan(value) ? "-" : show(value));
       }
       for (std::size_t r = 1; r < runs.size(); ++r) {
-        const double value = cycles[r].count(key) ? cycles[r].at(key) : kMissing;
-        const double base = cycles[0].count(key) ? cycles[0].at(key) : kMissing;
+        const double value = cycles_of(cycles[r], key);
+        const double base = cycles_of(cycles[0], key);
         const std::string q = ratio(value, base);
         text += fmt::format("{:>10}", q.empty() ? "-" : q.substr(0, 6));
       }
