@@ -77,7 +77,7 @@ void PodModule::account(const PodOp& op, const OpTiming& timing, std::uint64_t s
     stats_.weight_load_stall_cycles += weight_wait;
   }
   stats_.input_network_stall_cycles += wait - weight_wait;
-  source_.accounted(pod_id_, op, weight_wait, wait - weight_wait);
+  source_.accounted(pod_id_, op, timing, weight_wait, wait - weight_wait);
   std::uint64_t busy_from = std::max(timing.start, busy_until_);
   if (timing.finish > busy_from) stats_.array_busy_cycles += timing.finish - busy_from;
   busy_until_ = std::max(busy_until_, timing.finish);

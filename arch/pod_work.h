@@ -12,8 +12,8 @@
 //                  only when nothing can observe its finish before then, which spares the fast
 //                  pod a wake-up per op;
 //   ask_ahead(...) when the fast pod has issued an op: when to peek for the next;
-//   accounted(...) once per op, when the pod has counted its stalls (at issue for the fast pod,
-//                  at finish for the reference array).
+//   accounted(...) once per op, with its final timing, when the pod has counted its stalls (at
+//                  issue for the fast pod, at finish, before finished(), for the reference array).
 // When peek says the operands are not there yet, the source calls wake() once they are. A source
 // may answer a reference pod Ready with its tiles' arrival times still kUnknown (they are on
 // their way through the router engines); it then calls update_arrivals() as soon as it knows
@@ -70,10 +70,11 @@ class PodWorkSource {
   // would not be Ready before a later cycle returns that cycle (doing now what the peek would
   // have done then), and the pod peeks no earlier: one wake-up less per op.
   virtual std::uint64_t ask_ahead(int /*pod*/, std::uint64_t cycle) { return cycle; }
-  // How long the pod's X port waited for the op's weight load and for its input tile before it
+  // The op's final timing (the reference array's started() has only a provisional one), and how
+  // long the pod's X port waited for the op's weight load and for its input tile before it
   // streamed (the pod's weight_load_stall_cycles and input_network_stall_cycles, op by op).
-  virtual void accounted(int /*pod*/, const PodOp& /*op*/, std::uint64_t /*weight_load_stall*/,
-                         std::uint64_t /*input_network_stall*/) {}
+  virtual void accounted(int /*pod*/, const PodOp& /*op*/, const OpTiming& /*timing*/,
+                         std::uint64_t /*weight_load_stall*/, std::uint64_t /*input_network_stall*/) {}
 };
 
 }  // namespace sosasim

@@ -651,7 +651,8 @@ TEST_CASE("sosa_compat.yaml reproduces the SOSA authors' ResNet-50 and DenseNet-
   }
 }
 
-TEST_CASE("k_reduction: post_processors sends each split output tile's partial sums to its owner", "[cli][system]") {
+TEST_CASE("k_reduction: chain and post_processors send each split output tile's partial sums to its owner",
+          "[cli][system]") {
   // One output tile whose two K blocks run on two pods: pod 0's partial tile (8 rows) crosses
   // the post-processor network to pod 1, whose post-processor adds it after pod 1's own op.
   TempDir dir;
@@ -676,6 +677,18 @@ TEST_CASE("k_reduction: post_processors sends each split output tile's partial s
   CHECK(free["pod_cycle_breakdown"]["waiting_for_reduction"] == 0);
   CHECK(reduced["pod_cycle_breakdown"]["waiting_for_reduction"].get<std::uint64_t>() > 0);
   CHECK(reduced["pod_cycle_breakdown"]["waiting_for_reduction"].get<std::uint64_t>() % 2 == 0);
+  CHECK(reduced["stats"]["reduction_tree_partial_tiles"] == 1);
+  CHECK(reduced["stats"]["reduction_tree_partial_bytes"].get<double>() == Approx(8 * 8 * 2));
+  CHECK(reduced["stats"]["reduction_local_partial_tiles"] == 0);
+  // Under chain (the default) pod 1's partial tile goes to pod 0 instead; both ops start at once,
+  // so it comes too late to be pod 0's starting accumulation: a post-processor adds it, as
+  // above, in the same time.
+  nlohmann::json chained = run("chain");
+  CHECK(chained["cycles"] == reduced["cycles"]);
+  CHECK(chained["networks"]["p"]["transfers"] == 1);
+  CHECK(chained["stats"]["reduction_chained_partial_tiles"] == 0);
+  CHECK(chained["stats"]["reduction_tree_partial_tiles"] == 1);
+  CHECK(free["stats"].count("reduction_tree_partial_tiles") == 0);
   // Without barriers, the pods that have no work while the tree finishes count the same cycles.
   REQUIRE(run_sosasim("run " + config + " -q -o " + dir.path() + "/d -p tiling.k_reduction=post_processors "
                       "-p tiling.scheduler=dynamic").exit_code == 0);
@@ -692,11 +705,23 @@ TEST_CASE("k_reduction: post_processors sends each split output tile's partial s
   CHECK(transfers("weight_major") == 8);  // K blocks 0-1 on pod 0, 2-3 on pod 1: every tile split
   CHECK(transfers("output_blocks") == 0);
   // ... as many as the free reduction counts it added.
-  REQUIRE(run_sosasim("run " + config + " -q -o " + dir.path() + "/f -p workload.trace=" + dir.path() + "/wide.csv").exit_code == 0);
+  REQUIRE(run_sosasim("run " + config + " -q -o " + dir.path() + "/f -p tiling.k_reduction=free -p workload.trace=" +
+                      dir.path() + "/wide.csv").exit_code == 0);
   CHECK(read_json(dir.path() + "/f/summary.json")["stats"]["free_reduction_partial_tiles"] == 8);
-  // With ideal transfers there is no post-processor network to use (sosa_rounds places the
-  // additions in rounds instead: tiling/round_schedule.h).
-  CHECK(run_sosasim("run " + config + " -q -p tiling.k_reduction=post_processors -p interconnect.transfers=ideal").exit_code == 2);
+  // With ideal transfers a partial tile's rows still leave its bank one per cycle and are added
+  // at the owner: the reduction costs its rows, with no link between.
+  for (const char* reduction : {"chain", "post_processors"}) {
+    CAPTURE(reduction);
+    REQUIRE(run_sosasim("run " + config + " -q -o " + dir.path() + "/i -p interconnect.transfers=ideal "
+                        "-p tiling.k_reduction=" + std::string(reduction)).exit_code == 0);
+    const nlohmann::json ideal = read_json(dir.path() + "/i/summary.json");
+    REQUIRE(run_sosasim("run " + config + " -q -o " + dir.path() + "/i -p interconnect.transfers=ideal "
+                        "-p tiling.k_reduction=free").exit_code == 0);
+    const nlohmann::json ideal_free = read_json(dir.path() + "/i/summary.json");
+    CHECK(ideal["stats"]["reduction_tree_partial_tiles"] == 1);
+    // 8 rows, the last added the cycle after it arrives.
+    CHECK(ideal["cycles"].get<std::uint64_t>() == ideal_free["cycles"].get<std::uint64_t>() + 8 + 2);
+  }
   CHECK(run_sosasim("run " + config + " -q -o " + dir.path() + "/r -p tiling.k_reduction=post_processors -p tiling.scheduler=sosa_rounds").exit_code == 0);
 }
 
@@ -792,7 +817,7 @@ TEST_CASE("compare puts runs side by side with ratios, per run and per layer, an
   TempDir dir;
   dir.write("t.csv", "layer,M,K,N\na,64,256,64\nb,64,64,32\n");
   std::string config = dir.write("c.yaml", "pods: 4\narray: {rows: 8, cols: 8}\nworkload: {trace: t.csv}\n");
-  REQUIRE(run_sosasim("run " + config + " -q -o " + dir.path() + "/a").exit_code == 0);
+  REQUIRE(run_sosasim("run " + config + " -q -o " + dir.path() + "/a -p tiling.k_reduction=free").exit_code == 0);
   REQUIRE(run_sosasim("run " + config + " -q -o " + dir.path() + "/b -p tiling.k_reduction=post_processors").exit_code == 0);
   Outcome outcome = run_sosasim("compare " + dir.path() + "/a " + dir.path() + "/b -o " + dir.path() + "/cmp");
   REQUIRE(outcome.exit_code == 0);
@@ -966,7 +991,9 @@ TEST_CASE("pods spread over a larger butterfly's ports block less than pods pack
   // butterfly; spread evenly over the 256 ports they do far less (a crossbar takes 48,468 cycles).
   TempDir dir;
   auto cycles = [&](const std::string& placement) {
-    REQUIRE(run_sosasim("run -q -o " + dir.path() + "/o -p pods=192 -p interconnect.port_placement=" + placement)
+    // (partial sums free: the X tiles' blocking, not the reduction, is what this compares)
+    REQUIRE(run_sosasim("run -q -o " + dir.path() + "/o -p pods=192 -p tiling.k_reduction=free "
+                        "-p interconnect.port_placement=" + placement)
                 .exit_code == 0);
     return read_json(dir.path() + "/o/summary.json")["cycles"].get<double>();
   };

@@ -308,7 +308,7 @@ TEST_CASE("KReduction sends a pod's partial tile up its tree and completes the l
   auto [tasks, host, result] = std::tie(h.tasks, h.host, h.result);
   REQUIRE(tasks[0].plan.op_count() == 2);
   TileTransport transport(h.config, tasks, h.networks, result, host, h.timeline, true);
-  KReduction reduction(tasks, h.config.pods, true, transport, result, host);
+  KReduction reduction(tasks, h.config.pods, true, &transport, KReductionMode::PostProcessors, result, host);
   const TileOp first = tasks[0].plan.op(0), second = tasks[0].plan.op(1);
   REQUIRE(first.k_part != second.k_part);
   reduction.op_finished(OpDone{0, 0, first.weight_tile, 4, 4}, 30);
@@ -327,7 +327,54 @@ TEST_CASE("KReduction sends a pod's partial tile up its tree and completes the l
   REQUIRE(host.completed.size() == 1);
   CHECK(host.completed[0].second == end);
   CHECK(result.layers[0].activity.additions == 16);
+  CHECK(result.tree_partial_tiles == 1);
+  CHECK(result.chained_partial_tiles == 0);
   CHECK(result.reduction_wait_pod_cycles == (end - 31) * 2);
+}
+
+TEST_CASE("KReduction chains the partial tile done first into the owner's first op when it arrives in time",
+          "[controller]") {
+  // K = 8 over two K blocks, one op per pod. Under chain the owner is pod 0 (K block 0, the end of
+  // its chunk); pod 1's partial tile (K block 1, the start of its chunk) is done first at 20,
+  // booked at 22, and its four rows arrive at 23 .. 26 (as in the test above, ten cycles earlier).
+  for (const std::uint64_t owner_start : {40, 26, 25}) {
+    CAPTURE(owner_start);
+    Harness h({"tiling.scheduler=layer_static"}, one_layer(4, 8, 4));
+    auto [tasks, host, result] = std::tie(h.tasks, h.host, h.result);
+    REQUIRE(h.config.tiling.k_reduction == KReductionMode::Chain);  // the default
+    TileTransport transport(h.config, tasks, h.networks, result, host, h.timeline, true);
+    KReduction reduction(tasks, h.config.pods, true, &transport, KReductionMode::Chain, result, host);
+    const TileOp first = tasks[0].plan.op(0), second = tasks[0].plan.op(1);
+    REQUIRE(first.k_part == 0);
+    reduction.op_finished(OpDone{0, 1, second.weight_tile, 4, 4}, 20);
+    REQUIRE(host.bookings == std::vector<std::uint64_t>{22});
+    host.now_ = 22;
+    transport.run(22);
+    PodOp owner;
+    owner.layer = 0;
+    owner.op_index = 0;
+    owner.k_part = 0;
+    reduction.op_timed(owner, owner_start);
+    const std::uint64_t owner_done = owner_start + 10;
+    host.now_ = owner_done;
+    reduction.op_finished(OpDone{0, 0, first.weight_tile, 4, 4}, owner_done);
+    reduction.ops_done(0, owner_done);
+    // The layer is done when the owner's op is (the partial tile was in long before).
+    REQUIRE(host.completed.size() == 1);
+    CHECK(host.completed[0].second == owner_done);
+    CHECK(result.layers[0].reduction_tail_cycles == 0);
+    CHECK(result.local_partial_tiles == 0);
+    if (owner_start >= 26) {  // the last row is there when the op starts: the array adds it
+      CHECK(result.chained_partial_tiles == 1);
+      CHECK(result.chained_partial_bytes == 32);  // 4 x 4 16-bit partial sums
+      CHECK(result.tree_partial_tiles == 0);
+      CHECK(result.layers[0].activity.additions == 0);
+    } else {  // a row too late: a post-processor adds the tile after the op
+      CHECK(result.chained_partial_tiles == 0);
+      CHECK(result.tree_partial_tiles == 1);
+      CHECK(result.layers[0].activity.additions == 16);
+    }
+  }
 }
 
 TEST_CASE("RunAccounting counts an op's MACs and bytes, and a pod's wait for data", "[controller]") {

@@ -41,10 +41,7 @@ def draw(rng, traces):
     p.append(f"interconnect.transfers={transfers}")
     if transfers == "routers" and rng.random() < 0.4:
         p.append(f"interconnect.routing={rng.choice(['random_first', 'oblivious'])}")
-    reduction = rng.choice(["free", "post_processors"])
-    if reduction == "post_processors" and transfers == "ideal" and scheduler != "sosa_rounds":
-        reduction = "free"
-    p.append(f"tiling.k_reduction={reduction}")
+    p.append(f"tiling.k_reduction={rng.choice(['free', 'chain', 'post_processors'])}")
     if scheduler == "sosa_rounds":
         if rng.random() < 0.5:
             p.append("tiling.layers=concurrent")

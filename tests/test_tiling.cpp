@@ -126,18 +126,21 @@ TEST_CASE("order auto: weight-major when partial sums are free, shorter K chains
   const TileShape shape{32, 32, 32};
   // ResNet-50's conv2 3x3 layer at 299 px on 256 pods: 176 row partitions, 18 K blocks, 2 column blocks.
   LayerPlan conv(gemm_layer(5625, 576, 64, 1), shape);
-  CHECK(op_order_auto_m_block(conv, 256, false) == conv.m_parts());
-  CHECK(op_order_m_block(conv, 256, OpOrder::WeightMajor, true) == conv.m_parts());
-  const std::int64_t block = op_order_auto_m_block(conv, 256, true);
+  CHECK(op_order_auto_m_block(conv, 256, KReductionMode::Free) == conv.m_parts());
+  CHECK(op_order_m_block(conv, 256, OpOrder::WeightMajor, KReductionMode::PostProcessors) == conv.m_parts());
+  const std::int64_t block = op_order_auto_m_block(conv, 256, KReductionMode::PostProcessors);
   CHECK(block < conv.m_parts());
   // Fewer pods share a K chain than under weight-major (all 128 pods of a column block do), yet
   // each weight tile still serves more than the one row partition output_blocks would give it.
-  CHECK(block > op_order_m_block(conv, 256, OpOrder::OutputBlocks, true));
+  CHECK(block > op_order_m_block(conv, 256, OpOrder::OutputBlocks, KReductionMode::PostProcessors));
   const double per_pod = static_cast<double>(conv.op_count()) / 256;
   CHECK(static_cast<double>(conv.k_parts() * block) / per_pod < 16);
   // One K block: nothing to reduce, so the op order that reuses weights most.
   LayerPlan narrow(gemm_layer(5625, 32, 64, 1), shape);
-  CHECK(op_order_auto_m_block(narrow, 256, true) == narrow.m_parts());
+  CHECK(op_order_auto_m_block(narrow, 256, KReductionMode::PostProcessors) == narrow.m_parts());
   // One pod: no chain is split whatever the order, and weight-major loads each tile once.
-  CHECK(op_order_auto_m_block(conv, 1, true) == conv.m_parts());
+  CHECK(op_order_auto_m_block(conv, 1, KReductionMode::PostProcessors) == conv.m_parts());
+  // Chains spare the tree a level where two pods share a K chain, so the order may share more.
+  CHECK(op_order_auto_m_block(conv, 256, KReductionMode::Chain) >= block);
+  CHECK(op_order_auto_m_block(conv, 256, KReductionMode::Chain) < conv.m_parts());
 }

@@ -16,7 +16,7 @@ namespace {
 
 class Dynamic : public Scheduler {
  public:
-  Dynamic(OpOrder order, bool partial_sums_cost) : order_(order), partial_sums_cost_(partial_sums_cost) {}
+  Dynamic(OpOrder order, KReductionMode reduction) : order_(order), reduction_(reduction) {}
 
   OpRange ops_for_pod(const LayerPlan& plan, std::int64_t chunk, std::int64_t chunks) const override {
     return even_chunk(plan, chunk, chunks);
@@ -24,12 +24,12 @@ class Dynamic : public Scheduler {
   std::string dispatch_policy() const override { return "dynamic"; }
   bool follows_layer_graph() const override { return true; }
   std::int64_t m_block(const LayerPlan& plan, std::int64_t pods) const override {
-    return op_order_m_block(plan, pods, order_, partial_sums_cost_);
+    return op_order_m_block(plan, pods, order_, reduction_);
   }
 
  private:
   OpOrder order_;
-  bool partial_sums_cost_;
+  KReductionMode reduction_;
 };
 
 const SchedulerRegistration kDynamic{
@@ -37,7 +37,7 @@ const SchedulerRegistration kDynamic{
      "no barriers: each pod runs its chunk of every layer as soon as the layer's dependencies are done and the pod "
      "is free; layers and workloads overlap",
      {op_order_param()}},
-    [](const ParamValues& params) { return std::make_unique<Dynamic>(parse_op_order(params.get_string("order")), params.get_string("k_reduction") != "free"); }};
+    [](const ParamValues& params) { return std::make_unique<Dynamic>(parse_op_order(params.get_string("order")), parse_k_reduction(params.get_string("k_reduction"))); }};
 
 }  // namespace
 

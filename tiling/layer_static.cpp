@@ -15,7 +15,7 @@ namespace {
 
 class LayerStatic : public Scheduler {
  public:
-  LayerStatic(OpOrder order, bool partial_sums_cost) : order_(order), partial_sums_cost_(partial_sums_cost) {}
+  LayerStatic(OpOrder order, KReductionMode reduction) : order_(order), reduction_(reduction) {}
 
   OpRange ops_for_pod(const LayerPlan& plan, std::int64_t pod, std::int64_t pods) const override {
     return even_chunk(plan, pod, pods);
@@ -24,19 +24,19 @@ class LayerStatic : public Scheduler {
   bool follows_layer_graph() const override { return false; }
 
   std::int64_t m_block(const LayerPlan& plan, std::int64_t pods) const override {
-    return op_order_m_block(plan, pods, order_, partial_sums_cost_);
+    return op_order_m_block(plan, pods, order_, reduction_);
   }
 
  private:
   OpOrder order_;
-  bool partial_sums_cost_;
+  KReductionMode reduction_;
 };
 
 const SchedulerRegistration kLayerStatic{
     {"scheduler", "layer_static",
      "one layer at a time; each layer's ops split into equal contiguous ranges, one per pod",
      {op_order_param()}},
-    [](const ParamValues& params) { return std::make_unique<LayerStatic>(parse_op_order(params.get_string("order")), params.get_string("k_reduction") != "free"); }};
+    [](const ParamValues& params) { return std::make_unique<LayerStatic>(parse_op_order(params.get_string("order")), parse_k_reduction(params.get_string("k_reduction"))); }};
 
 }  // namespace
 

@@ -39,16 +39,17 @@ OpOrder parse_op_order(const std::string& name) {
   return OpOrder::Auto;
 }
 
-std::int64_t op_order_m_block(const LayerPlan& plan, std::int64_t pods, OpOrder order, bool partial_sums_cost) {
+std::int64_t op_order_m_block(const LayerPlan& plan, std::int64_t pods, OpOrder order, KReductionMode reduction) {
   if (order == OpOrder::WeightMajor) return plan.m_parts();
-  if (order == OpOrder::Auto) return op_order_auto_m_block(plan, pods, partial_sums_cost);
+  if (order == OpOrder::Auto) return op_order_auto_m_block(plan, pods, reduction);
   const std::uint64_t output_tiles = plan.op_count() / static_cast<std::uint64_t>(plan.k_parts());
   return std::max<std::int64_t>(1, static_cast<std::int64_t>(output_tiles / static_cast<std::uint64_t>(pods)));
 }
 
-std::int64_t op_order_auto_m_block(const LayerPlan& plan, std::int64_t pods, bool partial_sums_cost) {
+std::int64_t op_order_auto_m_block(const LayerPlan& plan, std::int64_t pods, KReductionMode reduction) {
   const std::int64_t m_parts = plan.m_parts();
-  if (!partial_sums_cost || plan.k_parts() < 2) return m_parts;
+  if (reduction == KReductionMode::Free || plan.k_parts() < 2) return m_parts;
+  const double chained = reduction == KReductionMode::Chain ? 1.0 : 0.0;
   const double ops = static_cast<double>(plan.op_count());
   const double chunks = std::min(ops, static_cast<double>(pods));
   const double per_pod = ops / chunks;
@@ -59,7 +60,7 @@ std::int64_t op_order_auto_m_block(const LayerPlan& plan, std::int64_t pods, boo
   auto estimate = [&](std::int64_t block) {
     const double rows = static_cast<double>(block);
     const double sharing = std::max(1.0, static_cast<double>(plan.k_parts()) * rows / per_pod);
-    const double depth = std::ceil(std::log2(sharing) - 1e-9);
+    const double depth = std::ceil(std::log2(std::max(1.0, sharing - chained)) - 1e-9);
     return per_pod * p + per_pod / rows * r + depth * (std::min(rows, per_pod) * p + drain);
   };
   std::int64_t best = m_parts;

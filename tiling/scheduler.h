@@ -9,6 +9,7 @@
 
 #include "sim/kernel/params.h"
 #include "sim/kernel/registry.h"
+#include "tiling/specs.h"
 #include "tiling/tiling.h"
 
 namespace sosasim {
@@ -60,9 +61,9 @@ class Scheduler {
 enum class OpOrder { WeightMajor, OutputBlocks, Auto };
 ParamDef op_order_param();
 OpOrder parse_op_order(const std::string& name);
-// `partial_sums_cost`: K chains split over pods cost transfers and additions (k_reduction is not
-// free); when they do not, auto is weight_major.
-std::int64_t op_order_m_block(const LayerPlan& plan, std::int64_t pods, OpOrder order, bool partial_sums_cost);
+// `reduction` (tiling.k_reduction): unless free, K chains split over pods cost transfers and
+// additions; when they do not, auto is weight_major.
+std::int64_t op_order_m_block(const LayerPlan& plan, std::int64_t pods, OpOrder order, KReductionMode reduction);
 
 // order: auto. Candidates: weight-major (one row block) and row blocks of ceil(S x output tiles /
 // pods) row partitions for S = 1, 2, 4, ... (about S pods per K chain). Each is given an estimated
@@ -70,10 +71,11 @@ std::int64_t op_order_m_block(const LayerPlan& plan, std::int64_t pods, OpOrder 
 //   stream   ops per pod x p rows;
 //   loads    weight loads per pod (ops / rows per block) x r: when every pod loads its own tiles the
 //            W banks' ports and the network, not the shadow buffer, set their pace (docs/model.md);
-//   tree     with partial_sums_cost, the reduction tree's depth ceil(log2 S') over the S' pods that
-//            share a K chain, each level the pod's partial tiles (rows per block x p flits) plus an
-//            array's drain (r + c).
-std::int64_t op_order_auto_m_block(const LayerPlan& plan, std::int64_t pods, bool partial_sums_cost);
+//   tree     unless k_reduction is free, the reduction tree's depth ceil(log2 S') over the S' pods
+//            that share a K chain, each level the pod's partial tiles (rows per block x p flits)
+//            plus an array's drain (r + c). Under chain the first pod's partial tile is chained
+//            into the last's ops, so the tree has S' - 1 nodes.
+std::int64_t op_order_auto_m_block(const LayerPlan& plan, std::int64_t pods, KReductionMode reduction);
 
 // Chunk `index` of `count` equal contiguous chunks of the layer's ops (sizes differ by at most one).
 OpRange even_chunk(const LayerPlan& plan, std::int64_t index, std::int64_t count);

@@ -34,6 +34,16 @@ void check_tiles_fit_banks(SectionReader& reader, const SimConfig& config) {
                                     tile.what, config.format.type, std::ceil(tile.bytes / 1024), config.sram.bank_kib));
 }
 
+}  // namespace
+
+KReductionMode parse_k_reduction(const std::string& name) {
+  if (name == "free") return KReductionMode::Free;
+  if (name == "post_processors") return KReductionMode::PostProcessors;
+  return KReductionMode::Chain;
+}
+
+namespace {
+
 const SectionRegistration kTiling{
     {"section", "tiling",
     "how GEMMs are cut into tile ops and placed on pods; `scheduler` selects a registered scheduler",
@@ -41,18 +51,21 @@ const SectionRegistration kTiling{
       "p: rows of X per tile op (SOSA's custom partition size); auto = array rows", -kInf, kInf, {}},
      {"scheduler", ParamType::String, "", "dynamic", "a registered scheduler (see kind 'scheduler')",
       -kInf, kInf, {}},
-     {"k_reduction", ParamType::Choice, "", "free",
-      "free: partial sums of an output tile computed on several pods are added at no cost; post_processors: "
-      "those pods add them up in a binomial tree over the post-processor network, rooted at the pod with the "
-      "last K block (with tiles through the networks); under sosa_rounds, as the SOSA authors' compiler: "
-      "chained to a later round's op where possible, else pairwise additions on the post-processors in later "
-      "rounds (tiling/round_schedule.h)",
-      -kInf, kInf, {"free", "post_processors"}}}},
+     {"k_reduction", ParamType::Choice, "", "chain",
+      "chain (default): partial sums of an output tile computed on several pods cross the post-processor network; "
+      "the pod whose part of the tile comes first sends its partial tile to the pod whose part comes last, whose "
+      "first op on the tile takes it as its starting accumulation when it has arrived (else a post-processor adds "
+      "it), and the pods in between add theirs in a binomial tree rooted there; post_processors: every pod's partial "
+      "tile goes up a binomial tree rooted at the pod with the last K block, each added by a post-processor; free: "
+      "added at no cost (an idealization). Under sosa_rounds chain and post_processors both reduce as the SOSA "
+      "authors' compiler: chained to a later round's op where possible, else pairwise additions on the "
+      "post-processors in later rounds (tiling/round_schedule.h)",
+      -kInf, kInf, {"chain", "post_processors", "free"}}}},
     kOrderTiling, [](SectionReader& reader, SimConfig& config) {
       TilingSpec& tiling = config.tiling;
       tiling.params = reader.component_section("tiling", "scheduler", "scheduler");
       tiling.scheduler = tiling.params.get_string("scheduler");
-      tiling.reduce_on_post_processors = tiling.params.get_string("k_reduction") == "post_processors";
+      tiling.k_reduction = parse_k_reduction(tiling.params.get_string("k_reduction"));
       const std::string partition = tiling.params.get_string("partition_size");
       if (partition != "auto") {
         const ParamDef def{"partition_size", ParamType::Int, "rows", "", "", 1, 1 << 30, {}};
@@ -65,10 +78,6 @@ const SectionRegistration kTiling{
         reader.resolved("tiling.partition_size") = tiling.partition_size;
       }
       check_tiles_fit_banks(reader, config);
-      if (tiling.reduce_on_post_processors && tiling.scheduler != "sosa_rounds" && config.interconnect.ideal_transfers)
-        throw ConfigError(reader.where("tiling.k_reduction"), "tiling.k_reduction",
-                          "post_processors sends partial tiles over the post-processor network, which needs tiles "
-                          "through the networks (interconnect.transfers: contention) outside sosa_rounds");
       if (config.interconnect.router_transfers && tiling.scheduler == "sosa_rounds")
         throw ConfigError(reader.where("interconnect.transfers"), "interconnect.transfers",
                           "sosa_rounds reserves each round's routes itself; routers needs a scheduler without lock-step "

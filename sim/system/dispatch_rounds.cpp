@@ -219,7 +219,7 @@ void RoundsDispatch::close(std::size_t task, std::uint32_t first_round, std::uin
   const LayerPlan& plan = layer.plan;
   ReductionRounds reduction;
   reduction.rounds = schedule.rounds;
-  if (config.tiling.reduce_on_post_processors) {
+  if (config.tiling.reduction_charged()) {
     reduction = reducer_.add(plan, schedule);
     result.round_chained_partial_sums += reduction.chained;
     result.round_post_processor_ops += reduction.additions;

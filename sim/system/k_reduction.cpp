@@ -4,6 +4,7 @@
 #include <iterator>
 
 #include "arch/pod_work.h"
+#include "interconnect/specs.h"
 
 namespace sosasim {
 
@@ -37,15 +38,60 @@ void count_free_partial_tiles(const TaskGraph& tasks, std::int64_t pods, Simulat
   }
 }
 
-KReduction::KReduction(const TaskGraph& tasks, std::int64_t pods, bool barrier, TileTransport& transport,
-                       SimulationResult& result, SystemHost& host)
-    : tasks_(tasks), pods_(pods), barrier_(barrier), transport_(transport), result_(result), host_(host) {
+KReduction::KReduction(const TaskGraph& tasks, std::int64_t pods, bool barrier, TileTransport* transport,
+                       KReductionMode mode, SimulationResult& result, SystemHost& host)
+    : tasks_(tasks),
+      pods_(pods),
+      barrier_(barrier),
+      transport_(transport),
+      chains_(mode == KReductionMode::Chain),
+      result_(result),
+      host_(host) {
   pending_.assign(tasks.size(), 0);
   trees_.resize(tasks.size());
+  chain_.resize(tasks.size());
   reduction_end_.assign(tasks.size(), 0);
   last_finish_.assign(tasks.size(), 0);
   ops_done_.assign(tasks.size(), false);
-  transport_.on_partial_arrival([this](const PartialTile& sum, std::uint64_t tail) { partial_arrived(sum, tail); });
+  if (transport_)
+    transport_->on_partial_arrival([this](const PartialTile& sum, std::uint64_t tail) { partial_arrived(sum, tail); });
+}
+
+void KReduction::op_timed(const PodOp& op, std::uint64_t start) {
+  if (!chains_ || op.k_part != 0) return;
+  const LayerPlan& plan = tasks_[op.layer].plan;
+  const std::int64_t kp = plan.k_parts();
+  if (kp < 2) return;
+  // The owner's first op on its tile is the tile's K block 0; a chain comes in when the tile's
+  // last K block is another pod's.
+  const std::int64_t chunk_count = chunks(plan);
+  const TileOp tile_op = plan.op(op.op_index);
+  if (chunk_of(plan, plan.op_index(tile_op.column_block, kp - 1, tile_op.m_part), chunk_count) ==
+      chunk_of(plan, op.op_index, chunk_count))
+    return;
+  const std::uint64_t tile =
+      tile_op.column_block * static_cast<std::uint64_t>(plan.m_parts()) + static_cast<std::uint64_t>(tile_op.m_part);
+  Chain& chain = chain_[op.layer][tile];
+  chain.start = start;
+  if (chain.arrival != Chain::kUnknown) decide_chain(op.layer, tile, chain);
+}
+
+// Both ends of a chain are known: its partial tile arrived in time for the owner's first op on
+// the tile (chained: the array adds it), or a post-processor added it.
+void KReduction::decide_chain(std::size_t layer, std::uint64_t tile, const Chain& chain) {
+  if (chain.arrival <= chain.start) {
+    ++result_.chained_partial_tiles;
+    result_.chained_partial_bytes += chain.bytes;
+  } else {
+    added(layer, chain.bytes);
+  }
+  chain_[layer].erase(tile);
+}
+
+void KReduction::added(std::size_t layer, double bytes) {
+  ++result_.tree_partial_tiles;
+  result_.tree_partial_bytes += bytes;
+  result_.layers[layer].activity.additions += static_cast<std::uint64_t>(bytes / tasks_[layer].psum_bytes + 0.5);
 }
 
 void KReduction::op_finished(const OpDone& op, std::uint64_t cycle) {
@@ -68,9 +114,12 @@ void KReduction::op_finished(const OpDone& op, std::uint64_t cycle) {
     std::vector<int> contributors;
     tile_contributors(plan, tile_op.column_block, tile_op.m_part, chunk_count, contributors);
     const auto n = static_cast<int>(contributors.size());
+    result_.local_partial_tiles += static_cast<std::uint64_t>(kp - n);
     nodes.resize(static_cast<std::size_t>(n));
     for (int j = 0; j < n; ++j) {
-      nodes[static_cast<std::size_t>(j)].chunk = contributors[static_cast<std::size_t>(n - 1 - j)];
+      // (chain: c0, then c(n-1), then c1, c2, ...; post_processors: c(n-1), c(n-2), ...)
+      const int contributor = !chains_ ? n - 1 - j : j == 0 ? 0 : j == 1 ? n - 1 : j - 1;
+      nodes[static_cast<std::size_t>(j)].chunk = contributors[static_cast<std::size_t>(contributor)];
       if (j > 0) ++nodes[static_cast<std::size_t>(j & (j - 1))].children_left;
     }
     pending_[op.layer] += static_cast<std::uint64_t>(n - 1);
@@ -106,12 +155,29 @@ void KReduction::send_up(std::size_t layer, std::uint64_t tile, int node, int fl
   sum.key = (static_cast<std::uint64_t>(layer + 1) << 40) |
             (tile * static_cast<std::uint64_t>(tasks_[layer].plan.k_parts()) + static_cast<std::uint64_t>(node));
   sum.bytes = bytes;
-  transport_.send_partial(sum, ready);
+  if (transport_) {
+    transport_->send_partial(sum, ready);
+    return;
+  }
+  // Without the networks: read at the sender, read and written at the receiver (as the tile
+  // transport counts it), a row a cycle.
+  ActivityCounts& activity = result_.layers[layer].activity;
+  activity.sram_bytes += 3 * bytes;
+  activity.network_bytes[kPartialSumNetwork] += bytes;
+  result_.bytes.sram_p_in_read += 2 * bytes;
+  result_.bytes.sram_p_out_write += bytes;
+  partial_arrived(sum, ready + static_cast<std::uint64_t>(flits));
 }
 
 void KReduction::partial_arrived(const PartialTile& sum, std::uint64_t tail) {
-  result_.layers[sum.layer].activity.additions +=
-      static_cast<std::uint64_t>(sum.bytes / tasks_[sum.layer].psum_bytes + 0.5);
+  if (chains_ && sum.node == 1) {
+    Chain& chain = chain_[sum.layer][sum.tile];
+    chain.arrival = tail;
+    chain.bytes = sum.bytes;
+    if (chain.start != Chain::kUnknown) decide_chain(sum.layer, sum.tile, chain);
+  } else {
+    added(sum.layer, sum.bytes);
+  }
   // The receiver's post-processor adds each row the cycle after it arrives.
   const int parent_node = sum.node & (sum.node - 1);
   TreeNode& parent = trees_[sum.layer].find(sum.tile)->second[static_cast<std::size_t>(parent_node)];

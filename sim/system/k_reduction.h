@@ -1,12 +1,25 @@
-// K reduction across pods outside lock-step rounds (`tiling.k_reduction: post_processors`), by
-// post-processor reduction trees over the P network. The pods that compute the K blocks of one
-// output tile (its contributors, in K order: a pod's chunk holds consecutive ops) accumulate
-// their partial sums in their own P banks. They form a binomial tree rooted at the last
-// contributor (the owner): node j (0 = owner, 1 = the contributor before it, ...) sends its
-// partial tile to node j & (j - 1) once its own last op on the tile has finished and its
-// children's partial tiles have been added; a post-processor adds a row the cycle after it
-// arrives. A layer is done when its last op has finished and every tree has reached its owner.
-// Under `free` nothing is sent; count_free_partial_tiles() says what that leaves out. Plain C++.
+// K reduction across pods outside lock-step rounds (`tiling.k_reduction: chain` or
+// `post_processors`). The pods that compute the K blocks of one output tile (its contributors, in
+// K order: a pod's chunk holds consecutive ops) accumulate their K blocks locally: each op takes
+// the pod's running partial tile from its P bank as its starting accumulation (P_in), so
+// consecutive K blocks on one pod cost no transfer. The contributors' partial tiles then meet at
+// one pod, the owner, over the P network, in a binomial tree: node j sends its partial tile to
+// node j & (j - 1) once its own last op on the tile has finished and its children's partial
+// tiles are in; a post-processor adds a row the cycle after it arrives.
+//   post_processors: the owner is the last contributor (node 0), then the one before it, ...
+//   chain: the owner is the first contributor c0, whose part of the tile ends its chunk, so it
+//     reaches the tile last; node 1 is the last contributor, whose part of the tile begins its
+//     chunk, so its partial tile is done first: it is chained, taken by the owner's first op on
+//     the tile as its starting accumulation (the array adds it; no post-processor does), when its
+//     last row has arrived by the cycle that op starts; otherwise a post-processor adds it as in
+//     a tree. The contributors in between (whole chunks on the tile's row block, done when the
+//     owner is) are nodes 2, 3, ...
+// Timing is the same either way: an addition of a partial tile that arrived before the owner's
+// ops on the tile finish costs nothing, and one that arrives later holds the tile's completion
+// as long as a chain would hold the owner's op. A layer is done when its last op has finished
+// and every tree has reached its owner. Without the networks (interconnect.transfers: ideal) a
+// partial tile's rows reach the parent one per cycle with no link between. Under `free` nothing
+// is sent; count_free_partial_tiles() says what that leaves out. Plain C++.
 #pragma once
 
 #include <cstdint>
@@ -17,10 +30,12 @@
 #include "sim/system/layer_tasks.h"
 #include "sim/system/system_host.h"
 #include "sim/system/tile_transport.h"
+#include "tiling/specs.h"
 
 namespace sosasim {
 
 struct OpDone;
+struct PodOp;
 
 // The chunks (one per pod) that compute the K blocks of output tile (`column_block`, `m_part`)
 // when the layer's ops are cut into `chunks` contiguous chunks, in K order.
@@ -33,10 +48,14 @@ void count_free_partial_tiles(const TaskGraph& tasks, std::int64_t pods, Simulat
 
 class KReduction {
  public:
-  // `barrier`: layers run behind barriers, so every pod waits for a layer's trees.
-  KReduction(const TaskGraph& tasks, std::int64_t pods, bool barrier, TileTransport& transport,
+  // `barrier`: layers run behind barriers, so every pod waits for a layer's trees. `transport`:
+  // nullptr without the networks. `mode`: Chain or PostProcessors.
+  KReduction(const TaskGraph& tasks, std::int64_t pods, bool barrier, TileTransport* transport, KReductionMode mode,
              SimulationResult& result, SystemHost& host);
 
+  // An op's first X row entered its array at `start` (chain: the owner's first op on a tile
+  // takes its chain if it has arrived by then).
+  void op_timed(const PodOp& op, std::uint64_t start);
   // An op finished at `cycle`: if it was its pod's last on its output tile, the pod's partial
   // tile goes up the tree when its children's have been added.
   void op_finished(const OpDone& op, std::uint64_t cycle);
@@ -56,7 +75,16 @@ class KReduction {
     std::uint64_t own_done = UINT64_MAX;  // its last op on the tile finished
     std::uint64_t ready = 0;              // its children's partial tiles have been added
   };
+  // The chain into a tile's owner: its first op's start and the chained partial tile's arrival
+  // (kUnknown until known; decided when both are).
+  struct Chain {
+    static constexpr std::uint64_t kUnknown = UINT64_MAX;
+    std::uint64_t start = kUnknown, arrival = kUnknown;
+    double bytes = 0;
+  };
   void send_up(std::size_t layer, std::uint64_t tile, int node, int flits, double bytes);
+  void decide_chain(std::size_t layer, std::uint64_t tile, const Chain& chain);
+  void added(std::size_t layer, double bytes);
   void finish_layer(std::size_t layer);
   void add_window(std::uint64_t from, std::uint64_t to);
   std::int64_t chunks(const LayerPlan& plan) const {
@@ -66,11 +94,13 @@ class KReduction {
   const TaskGraph& tasks_;
   std::int64_t pods_;
   bool barrier_;
-  TileTransport& transport_;
+  TileTransport* transport_;
+  bool chains_;
   SimulationResult& result_;
   SystemHost& host_;
   std::vector<std::uint64_t> pending_;  // per layer: partial-tile transfers not yet added
   std::vector<std::unordered_map<std::uint64_t, std::vector<TreeNode>>> trees_;  // per layer: open trees
+  std::vector<std::unordered_map<std::uint64_t, Chain>> chain_;  // per layer: chains not yet decided
   std::vector<std::uint64_t> reduction_end_;  // per layer: its last partial tile is added
   std::vector<std::uint64_t> last_finish_;    // per layer: its last op finished
   std::vector<bool> ops_done_;                // per layer

@@ -278,6 +278,15 @@ RunReport build_report(const SimConfig& config, const SimulationResult& result) 
     lines += fmt::format("  partial sums       {} tiles ({:.1f} MB) of split K chains added at no cost "
                          "(tiling.k_reduction: free)\n",
                          result.free_partial_tiles, result.free_partial_bytes / 1e6);
+  if (result.chained_partial_tiles + result.tree_partial_tiles > 0) {
+    std::uint64_t tails = 0;
+    for (const auto& layer : result.layers) tails += layer.reduction_tail_cycles;
+    lines += fmt::format("  partial sums       {} K blocks accumulated on their pod; {} tiles ({:.1f} MB) chained into "
+                         "an op, {} ({:.1f} MB) added on post-processors; reductions ran {} cycles past their layers' "
+                         "last ops\n",
+                         result.local_partial_tiles, result.chained_partial_tiles, result.chained_partial_bytes / 1e6,
+                         result.tree_partial_tiles, result.tree_partial_bytes / 1e6, tails);
+  }
   const auto insert_at = report.text.find("  simulated in");
   report.text.insert(insert_at, lines);
   return report;

@@ -60,6 +60,11 @@ struct SimulationResult {
   // (an output tile whose K blocks ran on c pods has c - 1), added here at no cost, and their bytes.
   std::uint64_t free_partial_tiles = 0;
   double free_partial_bytes = 0;
+  // k_reduction: chain or post_processors outside lock-step rounds (sim/system/k_reduction.h):
+  // K blocks accumulated on the pod that ran the one before (no transfer), partial tiles chained
+  // into the owner's first op (the array adds them), and partial tiles added by post-processors.
+  std::uint64_t local_partial_tiles = 0, chained_partial_tiles = 0, tree_partial_tiles = 0;
+  double chained_partial_bytes = 0, tree_partial_bytes = 0;
   struct NetworkUse {  // tile transfers through one network (outside lock-step rounds)
     std::string name;
     std::uint64_t transfers = 0, joined = 0, flit_hops = 0, wait_cycles = 0, bank_port_wait_cycles = 0;

@@ -11,6 +11,11 @@ double pod_cycles(const SimulationResult& result, const SimConfig& config) {
   return static_cast<double>(result.cycles) * static_cast<double>(config.pods);
 }
 
+// K reduction by chains or trees outside lock-step rounds took place (some tile had K blocks).
+bool charged_outside_rounds(const SimulationResult& r) {
+  return r.local_partial_tiles + r.chained_partial_tiles + r.tree_partial_tiles > 0;
+}
+
 }  // namespace
 
 const std::vector<RunStat>& run_stat_table() {
@@ -42,6 +47,29 @@ const std::vector<RunStat>& run_stat_table() {
       {{"free_reduction_partial_bytes", "bytes", "run total",
         "their bytes: what post_processors would send over the P network (reported when not 0)"},
        [](R r, C) { return r.free_partial_bytes; }, [](R r) { return r.free_partial_tiles > 0; }},
+      {{"reduction_local_partial_tiles", "tiles", "run total",
+        "K blocks that took the partial tile of the block before from their own pod's P bank, with no transfer "
+        "(k_reduction: chain or post_processors, outside lock-step rounds)"},
+       [](R r, C) { return r.local_partial_tiles; }, charged_outside_rounds},
+      {{"reduction_chained_partial_tiles", "tiles", "run total",
+        "partial tiles that crossed the P network and entered the owner's first op on their output tile as its "
+        "starting accumulation (k_reduction: chain)"},
+       [](R r, C) { return r.chained_partial_tiles; }, charged_outside_rounds},
+      {{"reduction_chained_partial_bytes", "bytes", "run total", "their bytes"},
+       [](R r, C) { return r.chained_partial_bytes; }, charged_outside_rounds},
+      {{"reduction_tree_partial_tiles", "tiles", "run total",
+        "partial tiles that crossed the P network and were added by a post-processor"},
+       [](R r, C) { return r.tree_partial_tiles; }, charged_outside_rounds},
+      {{"reduction_tree_partial_bytes", "bytes", "run total", "their bytes"},
+       [](R r, C) { return r.tree_partial_bytes; }, charged_outside_rounds},
+      {{"reduction_tail_cycles", "cycles", "sum over layers",
+        "cycles a layer's reduction ran on after its last op had finished"},
+       [](R r, C) {
+         std::uint64_t total = 0;
+         for (const auto& layer : r.layers) total += layer.reduction_tail_cycles;
+         return total;
+       },
+       charged_outside_rounds},
       {{"rounds", "rounds", "run total", "lock-step rounds begun (sosa_rounds)"}, [](R r, C) { return r.rounds; },
        [](R r) { return r.rounds > 0; }},
       {{"round_placements_blocked", "placements", "run total",

@@ -53,15 +53,15 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     dispatch_ = make_dispatch(DispatchContext{config, *scheduler_, tasks_, fetch_, networks_, result, *this});
     fetch_.set_listener(*dispatch_);
     const bool reserves = dispatch_->reserves_routes();
-    if (!reserves && !config.tiling.reduce_on_post_processors) count_free_partial_tiles(tasks_, config.pods, result);
+    const bool charged = config.tiling.reduction_charged();
+    if (!reserves && !charged) count_free_partial_tiles(tasks_, config.pods, result);
     finished_ops_.assign(tasks_.size(), 0);
     next_op_.resize(static_cast<std::size_t>(config.pods));
-    if (!reserves && !config.interconnect.ideal_transfers) {
-      const bool reduces = config.tiling.reduce_on_post_processors;
-      transport_ = std::make_unique<TileTransport>(config, tasks_, networks_, result, *this, timeline, reduces);
-      if (reduces)
-        reduction_ = std::make_unique<KReduction>(tasks_, config.pods, dispatch_->barrier(), *transport_, result, *this);
-    }
+    if (!reserves && !config.interconnect.ideal_transfers)
+      transport_ = std::make_unique<TileTransport>(config, tasks_, networks_, result, *this, timeline, charged);
+    if (!reserves && charged)
+      reduction_ = std::make_unique<KReduction>(tasks_, config.pods, dispatch_->barrier(), transport_.get(),
+                                                config.tiling.k_reduction, result, *this);
     accounting_ = std::make_unique<RunAccounting>(tasks_, result, timeline, static_cast<std::size_t>(config.pods),
                                                   static_cast<std::size_t>(config.array.rows * config.array.cols),
                                                   transport_ != nullptr);
@@ -89,8 +89,9 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
                            : !transport_ ? "ideal (no network time)"
                                          : config.interconnect.router_transfers ? "through the router engines"
                                                                                 : "as link-calendar reservations",
-                  reduction_ ? "on post-processor trees"
-                             : config.tiling.reduce_on_post_processors ? "in rounds (the authors' compiler)" : "free");
+                  reduction_ ? (config.tiling.k_reduction == KReductionMode::Chain ? "chained, else on post-processor trees"
+                                                                                   : "on post-processor trees")
+                             : config.tiling.reduction_charged() ? "in rounds (the authors' compiler)" : "free");
     spdlog::debug("DRAM {:.1f} bytes/cycle, latency {} cycles; network latency {} cycles; {} layers as tasks",
                   bytes_per_cycle, config.dram.latency_cycles, networks_.latency_cycles(), tasks_.size());
     SC_METHOD(start);
@@ -101,6 +102,8 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
       SC_METHOD(run_booking);
       sensitive << booking_event_;
       dont_initialize();
+    }
+    if (reduction_) {
       SC_METHOD(run_completions);
       sensitive << completion_event_;
       dont_initialize();
@@ -261,7 +264,9 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     accounting_->op_started(pod, op, timing);
   }
 
-  void accounted(int, const PodOp& op, std::uint64_t weight_load_stall, std::uint64_t input_network_stall) override {
+  void accounted(int, const PodOp& op, const OpTiming& timing, std::uint64_t weight_load_stall,
+                 std::uint64_t input_network_stall) override {
+    if (reduction_) reduction_->op_timed(op, timing.start);
     LayerResult& layer = result_.layers[op.layer];
     layer.stream_pod_cycles += op.stream_rows;
     layer.weight_load_stall_pod_cycles += weight_load_stall;
