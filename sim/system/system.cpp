@@ -57,8 +57,13 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     if (!reserves && !charged) count_free_partial_tiles(tasks_, config.pods, result);
     finished_ops_.assign(tasks_.size(), 0);
     next_op_.resize(static_cast<std::size_t>(config.pods));
-    if (!reserves && !config.interconnect.ideal_transfers)
+    if (!reserves && !config.interconnect.ideal_transfers) {
       transport_ = std::make_unique<TileTransport>(config, tasks_, networks_, result, *this, timeline, charged);
+      transport_->on_lookahead(
+          [this](int pod, std::size_t task, const TileOp& tile_op, std::uint64_t ready, TileOp& next) {
+            return next_weight_run(pod, task, tile_op, ready, next);
+          });
+    }
     if (!reserves && charged)
       reduction_ = std::make_unique<KReduction>(tasks_, config.pods, dispatch_->barrier(), transport_.get(),
                                                 config.tiling.k_reduction, result, *this);
@@ -357,6 +362,22 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
   void run_dispatch() { dispatch_->tick(now()); }
   void run_booking() { transport_->run(now()); }
   void run_completions() { reduction_->complete_due(now()); }
+
+  // The first op after pod `pod`'s current one (`tile_op`, of `task`, at its cursor) in its range
+  // on another weight tile, if that tile had arrived from DRAM by `ready` (the tile transport
+  // sends it ahead).
+  bool next_weight_run(int pod, std::size_t task, const TileOp& tile_op, std::uint64_t ready, TileOp& next) const {
+    const OpRange& range = dispatch_->cursor(pod);
+    const LayerData& data = fetch_.data(task);
+    for (std::uint64_t at = range.begin + range.stride; at < range.end; at += range.stride) {
+      const auto [of_task, op] = dispatch_->op_at(pod, at);
+      if (of_task != task) return false;
+      next = tasks_[task].plan.op(op);
+      if (next.weight_tile == tile_op.weight_tile) continue;
+      return data.requested && next.weight_tile < data.arrival.size() && data.arrival[next.weight_tile] <= ready;
+    }
+    return false;
+  }
 
   // From when an op of `task` on weight tile `tile` has its data on chip and its layer released
   // (the reference pod relies on this; the fast pod takes the later of this and the cycle it asks).

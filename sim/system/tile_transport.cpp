@@ -26,6 +26,7 @@ TileTransport::TileTransport(const SimConfig& config, const TaskGraph& tasks, co
   }
   booked_.resize(static_cast<std::size_t>(config.pods));
   pod_weight_key_.assign(static_cast<std::size_t>(config.pods), UINT64_MAX);
+  ahead_.resize(static_cast<std::size_t>(config.pods));
 }
 
 bool TileTransport::prepare(int pod, std::size_t task, std::uint64_t op_index, const TileOp& tile_op, PodOp& op,
@@ -137,23 +138,47 @@ void TileTransport::book_tiles(int pod, std::uint64_t ready) {
   booked.weights_ready = ready;
   const std::uint64_t leaves = engine_->immediate() ? ready : ready + 2;
   const RoundBanks banks = chunk_banks(task.plan, booked.tile_op, config_.pods);
-  if (pod_weight_key_[p] != booked.weight_key) {
+  Lookahead_& ahead = ahead_[p];
+  // An op that begins a weight run (its tile is not the pod's newest) sends the next run's tile
+  // with its own, if that tile was on chip at `ready` (decided here, at the booking, so that both
+  // fidelities decide alike).
+  TileOp next_weights;
+  const bool send_next =
+      booked.weight_key != pod_weight_key_[p] && lookahead_ && lookahead_(pod, booked.layer, booked.tile_op, ready, next_weights);
+  auto send_weights = [&](const TileOp& tile_op, std::uint64_t& arrives, std::uint64_t tag) {
+    send_tile(pod, kWeightNetwork, chunk_banks(task.plan, tile_op, config_.pods).w,
+              task.first_weight_key + tile_op.weight_tile + 1, tile_op.k_rows,
+              static_cast<double>(tile_op.k_rows * tile_op.n_cols) * task.weight_bytes, leaves,
+              result_.bytes.sram_w_read, arrives, tag);
+  };
+  if (ahead.key == booked.weight_key) {
+    // Sent ahead with an earlier op's tiles (kUnknown: still on its way). The pod learns of its
+    // op when it is booked, so it loads the tile from its landing buffer no earlier than any tile
+    // of the op could arrive (ready + 2).
+    booked.weights_ready = ahead.head == PodOp::kUnknown ? ahead.head : std::max(ahead.head, ready + 2);
     pod_weight_key_[p] = booked.weight_key;
-    send_tile(pod, kWeightNetwork, banks.w, booked.weight_key + 1, booked.tile_op.k_rows,
-              static_cast<double>(booked.tile_op.k_rows * booked.tile_op.n_cols) * task.weight_bytes, leaves,
-              result_.bytes.sram_w_read);
+    ahead.key = UINT64_MAX;
+  } else if (pod_weight_key_[p] != booked.weight_key) {
+    pod_weight_key_[p] = booked.weight_key;
+    send_weights(booked.tile_op, booked.weights_ready, static_cast<std::uint64_t>(pod));
   }
   send_tile(pod, kInputNetwork, banks.x,
             (static_cast<std::uint64_t>(booked.layer + 1) << 40) | x_tile_index(task.plan, booked.tile_op),
-            booked.tile_op.m_rows, task.input_tile_bytes(booked.tile_op), leaves, result_.bytes.sram_x_read);
+            booked.tile_op.m_rows, task.input_tile_bytes(booked.tile_op), leaves, result_.bytes.sram_x_read,
+            booked.stream_ready, static_cast<std::uint64_t>(pod));
+  if (send_next) {
+    ahead.key = task.first_weight_key + next_weights.weight_tile;
+    const std::uint64_t tag = engine_->immediate() ? 0 : next_ahead_tag_++;
+    if (!engine_->immediate()) ahead_sent_.emplace(tag, AheadSent{pod, ahead.key, booked.layer});
+    send_weights(next_weights, ahead.head, tag);
+  }
 }
 
 void TileTransport::send_tile(int pod, int network, int bank, std::uint64_t key, std::int64_t flits, double bytes,
-                              std::uint64_t ready, double& bank_reads) {
+                              std::uint64_t ready, double& bank_reads, std::uint64_t& arrives, std::uint64_t tag) {
   Booked& booked = booked_[static_cast<std::size_t>(pod)];
   ActivityCounts& activity = result_.layers[booked.layer].activity;
-  std::uint64_t& arrives = network == kWeightNetwork ? booked.weights_ready : booked.stream_ready;
-  const Transfer transfer{network, bank, pod, key, static_cast<int>(flits), ready, static_cast<std::uint64_t>(pod), bytes};
+  const Transfer transfer{network, bank, pod, key, static_cast<int>(flits), ready, tag, bytes};
   const TransferResult sent = calendar_ ? calendar_->send(transfer) : engine_->send(transfer);
   if (sent.known) {
     arrives = sent.head;
@@ -202,12 +227,36 @@ void TileTransport::arrived(const TransferArrival& arrival) {
     partial_arrived_(sum, arrival.tail);
     return;
   }
+  if (arrival.tag >= kAheadTag) {  // a weight tile sent ahead
+    auto sent = ahead_sent_.find(arrival.tag);
+    const AheadSent ahead_sent = sent->second;
+    ahead_sent_.erase(sent);
+    routed_bytes_[ahead_sent.layer][kWeightNetwork] += arrival.network_bytes;
+    if (timeline_.enabled()) draw(network, ahead_sent.pod, arrival.injected, arrival.tail);
+    Lookahead_& ahead = ahead_[static_cast<std::size_t>(ahead_sent.pod)];
+    if (ahead.key == ahead_sent.key) {  // its op is not booked yet
+      ahead.head = arrival.head;
+      return;
+    }
+    Booked& booked = booked_[static_cast<std::size_t>(ahead_sent.pod)];  // its op, booked, waits for it
+    if (booked.weight_key != ahead_sent.key || booked.weights_ready != PodOp::kUnknown) return;
+    booked.weights_ready = std::max(arrival.head, booked.ready + 2);
+    resolve_if_arrived(ahead_sent.pod);
+    return;
+  }
   const auto pod = static_cast<int>(arrival.tag);
   Booked& booked = booked_[static_cast<std::size_t>(pod)];
   routed_bytes_[booked.layer][static_cast<std::size_t>(network)] += arrival.network_bytes;
   (network == kWeightNetwork ? booked.weights_ready : booked.stream_ready) = arrival.head;
-  if (booked.pulled) host_.update_arrivals(pod, booked.weights_ready, booked.stream_ready);
   if (timeline_.enabled()) draw(network, pod, arrival.injected, arrival.tail);
+  resolve_if_arrived(pod);
+}
+
+// Pod `pod`'s booked op learned an arrival: a reference pod that took it already is told; once
+// both tiles' heads are known the op is resolved and the pod woken.
+void TileTransport::resolve_if_arrived(int pod) {
+  Booked& booked = booked_[static_cast<std::size_t>(pod)];
+  if (booked.pulled) host_.update_arrivals(pod, booked.weights_ready, booked.stream_ready);
   if (booked.weights_ready == PodOp::kUnknown || booked.stream_ready == PodOp::kUnknown) return;
   booked.state = Booked::Resolved;
   if (!booked.pulled) host_.wake(pod);

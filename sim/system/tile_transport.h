@@ -42,6 +42,14 @@ class TileTransport {
   TileTransport(const SimConfig& config, const TaskGraph& tasks, const NetworkSet& networks,
                 SimulationResult& result, SystemHost& host, Timeline& timeline, bool partial_sums);
 
+  // Weight lookahead: asked when the op pod `pod` requested at `ready` begins a run of ops on
+  // weight tile `tile_op.weight_tile` of `task`, as its tiles are booked: the next op of the pod's
+  // range on another weight tile, if that tile was on chip at `ready` (false otherwise). That
+  // tile is sent with the op's tiles, into a landing buffer at the pod (a weight tile's worth).
+  using Lookahead =
+      std::function<bool(int pod, std::size_t task, const TileOp& tile_op, std::uint64_t ready, TileOp& next)>;
+  void on_lookahead(Lookahead lookahead) { lookahead_ = std::move(lookahead); }
+
   // Called when a partial sum's last row has reached its destination, with that cycle.
   void on_partial_arrival(std::function<void(const PartialTile&, std::uint64_t)> listener) {
     partial_arrived_ = std::move(listener);
@@ -87,9 +95,12 @@ class TileTransport {
   void book_tiles(int pod, std::uint64_t ready);
   void book_partial(const PartialTile& sum, std::uint64_t ready);
   // Sends one tile of pod `pod`'s op; its bank read counts unless it shares one.
+  // `arrives`: where the head's arrival goes (PodOp::kUnknown until the router engines know it).
+  // `tag`: what the router engines hand back (the pod, or a lookahead's kAheadTag + n).
   void send_tile(int pod, int network, int bank, std::uint64_t key, std::int64_t flits, double bytes,
-                 std::uint64_t ready, double& bank_reads);
+                 std::uint64_t ready, double& bank_reads, std::uint64_t& arrives, std::uint64_t tag);
   void arrived(const TransferArrival& arrival);
+  void resolve_if_arrived(int pod);
   void schedule(std::uint64_t now);
   // A span on the timeline (callers check that it is enabled: the check costs less than the call).
   void draw(int network, int destination, std::uint64_t start, std::uint64_t tail) const;
@@ -105,6 +116,21 @@ class TileTransport {
   std::function<void(const PartialTile&, std::uint64_t)> partial_arrived_;
   std::vector<Booked> booked_;
   std::vector<std::uint64_t> pod_weight_key_;                  // per pod: the newest weight tile booked for it
+  struct Lookahead_ {
+    std::uint64_t key = UINT64_MAX;  // a weight tile sent ahead of its op (UINT64_MAX: none)
+    std::uint64_t head = 0;          // its head reaches the pod
+  };
+  std::vector<Lookahead_> ahead_;  // per pod
+  Lookahead lookahead_;
+  // Router engines: weight tiles sent ahead on their way, by tag: (pod, weight key, layer).
+  static constexpr std::uint64_t kAheadTag = std::uint64_t{1} << 40;
+  struct AheadSent {
+    int pod;
+    std::uint64_t key;
+    std::size_t layer;
+  };
+  std::unordered_map<std::uint64_t, AheadSent> ahead_sent_;
+  std::uint64_t next_ahead_tag_ = kAheadTag;
   std::map<std::uint64_t, std::vector<int>> requests_;         // request cycle -> pods
   std::map<std::uint64_t, std::vector<PartialTile>> partials_;  // request cycle -> partial tiles to send
   std::unordered_map<std::uint64_t, PartialTile> partials_sent_;  // router engines: partial tiles on their way
