@@ -1103,6 +1103,28 @@ TEST_CASE("the DRAM prefetch window bounds the weights fetched ahead", "[cli][sy
   CHECK_THAT(stuck.output, Contains("too small"));
 }
 
+TEST_CASE("a pod's next weight tile is sent ahead when a weight run begins, so later weight changes wait only for the load",
+          "[cli][system]") {
+  // One pod, a butterfly with 3-cycle hops: the W network's trip is longer than nothing. Each
+  // weight tile serves a run of ops (M = 64: two row partitions; M = 32: one).
+  TempDir dir;
+  dir.write("c.yaml", "pods: 1\narray: {rows: 32, cols: 32}\ndram: {bandwidth_gbps: 100000}\n"
+                      "interconnect: {topology: butterfly, hop_latency: 3}\nworkload: {trace: t.csv}\n");
+  auto stall = [&](int M, int K) {
+    dir.write("t.csv", "layer,M,K,N\nfc," + std::to_string(M) + "," + std::to_string(K) + ",32\n");
+    REQUIRE(run_sosasim("run " + dir.path() + "/c.yaml -q -o " + dir.path() + "/o").exit_code == 0);
+    const auto layers = read_layers_csv(dir.path() + "/o/layers.csv");
+    return std::stoi(layers.at(0).at("weight_load_stall_pod_cycles"));
+  };
+  // The first weight tile waits for its whole trip and load; each of the seven later ones was
+  // sent with the first op of the run before, and waits only the two cycles from its own op's
+  // request to its booking, when the pod learns which tile to load.
+  const int first = stall(64, 32);
+  CHECK(first > 32);  // the load itself takes 32 cycles
+  CHECK(stall(64, 256) == first + 7 * 2);
+  CHECK(stall(32, 256) == first + 7 * 2);  // (runs of one op: the next tile leaves an op earlier)
+}
+
 TEST_CASE("weights stream in the order the pods use them, so a small window keeps every pod busy", "[cli][system]") {
   TempDir dir;
   dir.write("t.csv", "layer,M,K,N\nbig,256,256,256\n");  // 64 weight tiles of 32 x 32, 8 ops each
