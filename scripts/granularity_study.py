@@ -47,12 +47,15 @@ FULL = os.path.join(ROOT, "configs", "sosa.yaml")
 COMPAT = os.path.join(ROOT, "configs", "sosa_compat.yaml")
 # Label, config, overrides, what it charges.
 MECHANISMS = [
-    ("dynamic, free", FULL, [],
-     "the default: no barriers, tiles over the networks; split-K partial sums added at no cost"),
+    ("dynamic, chain", FULL, [],
+     "the default: no barriers, tiles over the networks; split-K partial tiles cross the P network, chained "
+     "into the owner's first op on the tile when in time, else added by post-processors (`k_reduction: chain`)"),
+    ("dynamic, free", FULL, ["tiling.k_reduction=free"],
+     "the same with split-K partial sums added at no cost (an idealization)"),
     ("dynamic, post-processor trees", FULL, ["tiling.k_reduction=post_processors"],
      "the same, partial tiles sent up binomial trees over the P network after the ops, with each layer's row "
      "blocks chosen so that fewer pods share a K chain (`order: auto`)"),
-    ("sosa_rounds, free", FULL, ["tiling.scheduler=sosa_rounds", "tiling.layers=concurrent"],
+    ("sosa_rounds, free", FULL, ["tiling.scheduler=sosa_rounds", "tiling.layers=concurrent", "tiling.k_reduction=free"],
      "SOSA's rounds at full cycle level (pipelined; weight loads, fill, drain), partial sums free"),
     ("sosa_rounds, chained + pairwise", FULL,
      ["tiling.scheduler=sosa_rounds", "tiling.layers=concurrent", "tiling.op_list=sosa_compiler",

@@ -44,9 +44,9 @@ def draw(rng, traces):
     p.append(f"tiling.k_reduction={rng.choice(['free', 'chain', 'post_processors'])}")
     if scheduler == "sosa_rounds":
         if rng.random() < 0.5:
-            p.append("tiling.layers=concurrent")
+            p.append("tiling.layers=sequential")
         if rng.random() < 0.3:
-            p.append("tiling.op_list=sosa_compiler")
+            p.append("tiling.op_list=weight_major")
     elif rng.random() < 0.3:
         p.append(f"tiling.order={rng.choice(['weight_major', 'output_blocks'])}")
     p += [f"format.type={rng.choice(['int8', 'bf16', 'bfp'])}",

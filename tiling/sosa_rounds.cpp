@@ -44,13 +44,14 @@ const SchedulerRegistration kSosaRounds{
        1 << 20, {}},
       {"route_choices", ParamType::Int, "paths", "8",
        "paths tried per transfer on networks with free-choice stages (butterfly expansion, Benes)", 1, 4096, {}},
-      {"op_list", ParamType::Choice, "", "weight_major",
-       "weight_major: ops in the layer's order, tiles interleaved over the banks by tile number; sosa_compiler: "
-       "the SOSA authors' compiler's list (K block, then row partition, then column block; op q reads its own "
-       "tile copies from bank q mod N)",
+      {"op_list", ParamType::Choice, "", "sosa_compiler",
+       "sosa_compiler (default): the SOSA authors' compiler's list (K block, then row partition, then column "
+       "block; op q reads its own tile copies from bank q mod N), so an output tile's K blocks fall in successive "
+       "rounds and its partial sums chain; weight_major: ops in the layer's order, tiles interleaved over the "
+       "banks by tile number",
        -kInf, kInf, {"weight_major", "sosa_compiler"}},
-      {"layers", ParamType::Choice, "", "sequential",
-       "concurrent: as the SOSA authors' compiler, a layer's ops go into rounds from the one after its "
+      {"layers", ParamType::Choice, "", "concurrent",
+       "concurrent (default): as the SOSA authors' compiler, a layer's ops go into rounds from the one after its "
        "dependencies' last round on, into rounds other layers (independent branches, other tenants) use too "
        "(layers released together have their lists interleaved); sequential: one layer at a time, in trace "
        "order, workloads in turn",
