@@ -64,6 +64,7 @@ MECHANISMS = [
      "pairwise by the post-processors in later rounds"),
     ("compat", COMPAT, [], "the authors' simulator's assumptions (no load, fill or drain; last round uncounted)"),
 ]
+CHAIN, FREE, TREES, ROUNDS_FREE, ROUNDS_CHAINED = 0, 1, 2, 3, 4  # MECHANISMS' rows
 BEGIN, END = "<!-- granularity-study:begin -->", "<!-- granularity-study:end -->"
 
 
@@ -110,7 +111,7 @@ def main():
         best[m] = max(values, key=values.get)
         cells = [f"**{values[s]:.3f}**" if s == best[m] else f"{values[s]:.3f}" for _, s in MACHINES]
         lines.append(f"| {label} | " + " | ".join(cells) + f" | {best[m]}x{best[m]} |")
-    for m in (0, len(MECHANISMS) - 1):
+    for m in (CHAIN, FREE, len(MECHANISMS) - 1):
         lines.append(f"| utilization, {MECHANISMS[m][0]} | " +
                      " | ".join(f"{100 * utilization(m, s):.1f} %" for _, s in MACHINES) + " | |")
     def per_watt_equal(m, size):
@@ -155,16 +156,20 @@ def main():
                   coarse, r_equal[(0, mid, WORKLOADS[0])]["peak_power_w"], mid),
               "  layer fills: utilization",
               "  falls from {:.0f} % at {}x{} to {:.0f} % at {}x{} (dynamic, free). Issue 16's first comparison used".format(
-                  100 * utilization(0, mid), mid, mid, 100 * utilization(0, coarse), coarse, coarse),
+                  100 * utilization(FREE, mid), mid, mid, 100 * utilization(FREE, coarse), coarse, coarse),
               f"  the equal-MAC machines, which is why it found the optimum at {winners(best_equal)}.",
-              f"- Charging partial sums: under post-processor trees {fine}x{fine} keeps {kept(1, 0, fine):.0f} % of its "
-              f"free-reduction TOPS/W, {mid}x{mid} {kept(1, 0, mid):.0f} %, {coarse}x{coarse} {kept(1, 0, coarse):.0f} % "
-              "(`order: auto` choosing each layer's row blocks against the trees' depth, docs/model.md); in SOSA's rounds, "
-              f"where partial sums chain through P_in to a later round's op, {kept(3, 2, fine):.0f} %, "
-              f"{kept(3, 2, mid):.0f} % and {kept(3, 2, coarse):.0f} % (ResNet-50 at {mid}x{mid}: "
-              f"{cycles(0, mid, 'resnet50_299'):,} cycles free, {cycles(1, mid, 'resnet50_299'):,} with trees, "
-              f"{cycles(3, mid, 'resnet50_299'):,} in chained rounds)."
-              + (f" Charged either way, {mid}x{mid} stays first." if best[1] == best[3] == mid else ""),
+              f"- Charging partial sums: with chains (the default) {fine}x{fine} keeps {kept(CHAIN, FREE, fine):.0f} % of "
+              f"its free-reduction TOPS/W, {mid}x{mid} {kept(CHAIN, FREE, mid):.0f} %, {coarse}x{coarse} "
+              f"{kept(CHAIN, FREE, coarse):.0f} %; under post-processor trees {kept(TREES, FREE, fine):.0f} %, "
+              f"{kept(TREES, FREE, mid):.0f} % and {kept(TREES, FREE, coarse):.0f} % "
+              "(`order: auto` choosing each layer's row blocks against the reduction's depth, docs/model.md); in SOSA's rounds, "
+              f"where partial sums chain through P_in to a later round's op, {kept(ROUNDS_CHAINED, ROUNDS_FREE, fine):.0f} %, "
+              f"{kept(ROUNDS_CHAINED, ROUNDS_FREE, mid):.0f} % and {kept(ROUNDS_CHAINED, ROUNDS_FREE, coarse):.0f} % "
+              f"(ResNet-50 at {mid}x{mid}: {cycles(FREE, mid, 'resnet50_299'):,} cycles free, "
+              f"{cycles(CHAIN, mid, 'resnet50_299'):,} chained, {cycles(TREES, mid, 'resnet50_299'):,} with trees, "
+              f"{cycles(ROUNDS_CHAINED, mid, 'resnet50_299'):,} in chained rounds)."
+              + (f" Charged any way, {mid}x{mid} stays first." if best[CHAIN] == best[TREES] == best[ROUNDS_CHAINED] == mid
+                 else ""),
               END]
     text = open(args.out).read() if os.path.exists(args.out) else ""
     if BEGIN in text and END in text:
