@@ -83,7 +83,13 @@ const SectionRegistration kDram{
       "what a first layer reads from DRAM: tensor: its input tensor as stored (a convolution's H x W x C, "
       "lowered by im2col on its way into the X banks); im2col: the lowered M x K matrix, as the SOSA "
       "authors' cycle model fetches X tiles",
-      -kInf, kInf, {"tensor", "im2col"}}}},
+      -kInf, kInf, {"tensor", "im2col"}},
+     {"layer_inputs", ParamType::Choice, "", "first_layers",
+      "first_layers: only layers without producers read their input from DRAM (the others read what their "
+      "producers wrote to the X banks, and attention's activation W operands stay on chip); every_layer: every "
+      "layer reads its X operand, and an activation W operand, from DRAM, as the SOSA authors' cycle model does "
+      "for its BERT runs (each op's X tile goes through its DRAM queue; docs/validation.md)",
+      -kInf, kInf, {"first_layers", "every_layer"}}}},
     kOrderDram, [](SectionReader& reader, SimConfig& config) {
       const ParamValues dram = reader.section("dram");
       config.dram.bandwidth_gibps = dram.get_double("bandwidth_gibps");
@@ -99,6 +105,7 @@ const SectionRegistration kDram{
       reader.resolved("dram").erase("bandwidth_gbps");
       config.dram.latency_cycles = dram.get_int("latency_cycles");
       config.dram.lowered_inputs = dram.get_string("inputs") == "im2col";
+      config.dram.every_layer_inputs = dram.get_string("layer_inputs") == "every_layer";
       config.dram.prefetch_kib = dram.get_int("prefetch_kib");
     }};
 

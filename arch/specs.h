@@ -55,6 +55,7 @@ struct DramSpec {
   double bandwidth_gibps = 1200;  // GiB/s (2^30 bytes per second), as SOSA counts its "1200 GB/s"
   std::int64_t latency_cycles = 100;
   bool lowered_inputs = false;  // first layers read the im2col matrix, not the input tensor (inputs: im2col)
+  bool every_layer_inputs = false;  // every layer reads its operands from DRAM (layer_inputs: every_layer)
   std::int64_t prefetch_kib = 0;  // weight bytes ahead of use, at most (0: the W banks' capacity)
 };
 

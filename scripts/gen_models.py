@@ -267,6 +267,25 @@ def bert(trace, layers, H, heads, ffn, S):
     t.gemm("NSP", b, H, 2, nsp)
 
 
+def bert_sosa_artifact(trace, layers, H, heads, ffn, S):
+    """BERT as the SOSA authors' tool runs it: one encoder compiled with the MLM-Dense, NSP-Dense and
+    NSP heads, that schedule repeated `layers` times one after another (their precompile.py builds
+    the Keras model with no_layers=1 and no_repeat = L), so the heads run, and fetch their weights,
+    L times. Copy c's first layers wait for copy c - 1's last."""
+    t, b = trace, trace.batch
+    x = []
+    for copy in range(1, layers + 1):
+        p = f"Copy-{copy}-Encoder-1-"
+        a = attention_block(t, p + "MultiHeadSelfAttention", x, S, H, heads, H // heads,
+                            names=("_Q", "_K", "_V", "_QK", "_PV", "_O"))
+        h = t.gemm(p + "FeedForward1", b * S, H, ffn, a)
+        out = t.gemm(p + "FeedForward2", b * S, ffn, H, h)
+        mlm = t.gemm(f"Copy-{copy}-MLM-Dense", b * S, H, H, out)
+        nsp = t.gemm(f"Copy-{copy}-NSP-Dense", b, H, H, out)
+        last = t.gemm(f"Copy-{copy}-NSP", b, H, 2, nsp)
+        x = sorted(set(mlm + last))  # the next copy follows this one's whole schedule
+
+
 def vit(trace, size, patch, layers, H, heads, ffn, classes=1000):
     """ViT (timm naming): patch embedding as a strided convolution, fused qkv, class token."""
     t, b = trace, trace.batch
@@ -335,7 +354,12 @@ def build(name, batch):
     t = Trace(name, batch)
     conv = None
     family, _, rest = name.rpartition("_")
-    if name.startswith("bert_"):
+    if name.startswith("bert_") and name.endswith("_sosa_artifact"):
+        size, seq = name[5:-len("_sosa_artifact")].split("_s")
+        bert_sosa_artifact(t, *BERT[size], int(seq))
+        t.title = (f"BERT-{size} (layers, hidden, heads, FFN = {BERT[size]}) at sequence length {seq} as the SOSA "
+                   f"authors' tool runs it: one encoder with the MLM and NSP heads, repeated {BERT[size][0]} times")
+    elif name.startswith("bert_"):
         size, seq = name[5:].split("_s")
         bert(t, *BERT[size], int(seq))
         t.title = f"BERT-{size} (layers, hidden, heads, FFN = {BERT[size]}) at sequence length {seq}"
@@ -388,7 +412,8 @@ ZOO = ([f"{m}_{s}" for m in ("resnet50", "resnet101", "resnet152", "inception", 
        + [f"bert_{size}_s{seq}" for size in BERT for seq in BERT_SEQS]
        + ["resnet50_224", "mobilenetv2_224", "vit_b16_224", "bert_base_s128", "bert_large_s512",
           "opt_125m_prefill512", "opt_1.3b_prefill512", "llama3_8b_prefill512", "llama3_8b_decode512",
-          "gpt3_175b_layer_prefill2048"])
+          "gpt3_175b_layer_prefill2048"]
+       + [f"bert_{size}_s100_sosa_artifact" for size in ("medium", "base", "large")])
 
 
 def main():

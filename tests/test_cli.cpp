@@ -1125,6 +1125,24 @@ TEST_CASE("a pod's next weight tile is sent ahead when a weight run begins, so l
   CHECK(stall(32, 256) == first + 7 * 2);  // (runs of one op: the next tile leaves an op earlier)
 }
 
+TEST_CASE("dram.layer_inputs: every_layer reads every layer's X operand, and activation W operands, from DRAM",
+          "[cli][system]") {
+  // Three layers in a chain; b's W operand is an activation (attention's scores).
+  TempDir dir;
+  dir.write("t.csv", "layer,M,K,N,count,depends_on,w_operand\na,40,20,24,1,none,weight\n"
+                     "b,40,24,16,2,a,activation\nc,40,32,8,1,b,weight\n");
+  std::string config = dir.write("c.yaml", "pods: 4\narray: {rows: 8, cols: 8}\nworkload: {trace: t.csv}\n");
+  auto bytes = [&](const std::string& inputs) {
+    REQUIRE(run_sosasim("run " + config + " -q -o " + dir.path() + "/o -p dram.layer_inputs=" + inputs).exit_code == 0);
+    return read_json(dir.path() + "/o/summary.json")["bytes_by_operand"];
+  };
+  const nlohmann::json first = bytes("first_layers"), every = bytes("every_layer");
+  CHECK(first["dram_x_read"].get<double>() == 40 * 20);                          // a's input only (int8)
+  CHECK(every["dram_x_read"].get<double>() == 40 * 20 + 40 * 24 * 2 + 40 * 32);  // every layer's M x K x count
+  CHECK(first["dram_w_read"].get<double>() == 20 * 24 + 32 * 8);                 // b's W stays on chip
+  CHECK(every["dram_w_read"].get<double>() == 20 * 24 + 24 * 16 * 2 + 32 * 8);
+}
+
 TEST_CASE("weights stream in the order the pods use them, so a small window keeps every pod busy", "[cli][system]") {
   TempDir dir;
   dir.write("t.csv", "layer,M,K,N\nbig,256,256,256\n");  // 64 weight tiles of 32 x 32, 8 ops each

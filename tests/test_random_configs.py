@@ -58,6 +58,8 @@ def draw(rng, traces):
         p.append(f"dram.prefetch_kib={rng.choice([1, 4, 64])}")
     if rng.random() < 0.2:
         p.append("dram.inputs=im2col")
+    if rng.random() < 0.15:
+        p.append("dram.layer_inputs=every_layer")
     if rng.random() < 0.15:  # single-buffered weights: rounds do not pipeline, loads wait for the drain
         p.append("array.double_buffer_weights=false")
     choice = rng.choice(["branches", "convolutions", "both"])

@@ -40,7 +40,9 @@ TaskGraph::TaskGraph(const SimConfig& config, const std::vector<Workload>& workl
       Layer compressed = layer;
       compressed.K = sparsity.compressed(layer.K);
       const double operand = operand_bits(format) / 8.0;
-      tasks_.push_back(LayerTask{w, layer, LayerPlan(compressed, shape), layer.depends.empty(), weight_key, operand,
+      const bool every_layer = config.dram.every_layer_inputs;
+      tasks_.push_back(LayerTask{w, layer, LayerPlan(compressed, shape), layer.depends.empty() || every_layer,
+                                 !layer.weights_on_chip || every_layer, weight_key, operand,
                                  partial_sum_bytes(format), operand + sparsity.index_bits() / 8.0,
                                  static_cast<double>(layer.K) / static_cast<double>(compressed.K), 0, 0, {}});
       LayerTask& added = tasks_.back();
@@ -49,7 +51,8 @@ TaskGraph::TaskGraph(const SimConfig& config, const std::vector<Workload>& workl
       for (std::size_t d : layer.depends) added.producers.push_back(task_of_layer[d]);
       const double output = static_cast<double>(layer.M * layer.N * layer.count) * operand;
       added.spill_bytes = std::max(0.0, output - activation_capacity_bytes);
-      for (std::size_t producer : added.producers) added.input_spill_bytes += tasks_[producer].spill_bytes;
+      if (!every_layer)  // (reading every input from DRAM anyway)
+        for (std::size_t producer : added.producers) added.input_spill_bytes += tasks_[producer].spill_bytes;
       LayerResult layer_result;
       layer_result.workload = w;
       layer_result.layer = layer;

@@ -26,7 +26,8 @@ struct LayerTask {
   std::size_t workload = 0;
   Layer layer;
   LayerPlan plan;
-  bool fetches_input = false;          // no producers: its input comes from DRAM
+  bool fetches_input = false;          // no producers (or dram.layer_inputs: every_layer): its input comes from DRAM
+  bool weights_from_dram = true;       // its W operand comes from DRAM (not an activation kept on chip)
   std::uint64_t first_weight_key = 0;  // weight keys are unique across the run
   double operand_bytes = 1;            // per element, in the layer's format
   int psum_bytes = 2;

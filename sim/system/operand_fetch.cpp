@@ -26,7 +26,7 @@ OperandFetch::OperandFetch(const SimConfig& config, const TaskGraph& tasks, Simu
   spill_writes_pending_.assign(tasks.size(), 0);
   for (std::size_t t = 0; t < tasks.size(); ++t)
     for (std::size_t producer : tasks[t].producers)
-      if (tasks[producer].spill_bytes > 0) ++spill_writes_pending_[t];
+      if (tasks[producer].spill_bytes > 0 && tasks[t].input_spill_bytes > 0) ++spill_writes_pending_[t];
 }
 
 void OperandFetch::request(double bytes, const DramTag& tag, std::uint64_t cycle) {
@@ -61,7 +61,7 @@ void OperandFetch::pump(std::uint64_t cycle) {
         request(input_bytes, DramTag::inputs(fetch_layer_), host_.now());
       }
     }
-    if (task.layer.weights_on_chip && fetch_tile_ == 0) {
+    if (!task.weights_from_dram && fetch_tile_ == 0) {
       // W is an activation computed on chip (e.g. attention scores): nothing comes from DRAM.
       std::fill(data.arrival.begin(), data.arrival.end(), 0);
       std::fill(data.remaining.begin(), data.remaining.end(), 0);
@@ -110,6 +110,7 @@ void OperandFetch::arrived(std::uint64_t tag_value, std::uint64_t cycle) {
     for (std::size_t consumer = layer + 1; consumer < tasks_.size(); ++consumer) {
       const auto& producers = tasks_[consumer].producers;
       if (std::find(producers.begin(), producers.end(), layer) == producers.end()) continue;
+      if (tasks_[consumer].input_spill_bytes <= 0) continue;  // (it reads its whole input from DRAM)
       if (--spill_writes_pending_[consumer] > 0) continue;
       const double bytes = tasks_[consumer].input_spill_bytes;
       result_.layers[consumer].activity.dram_bytes += bytes;
@@ -133,7 +134,7 @@ void OperandFetch::arrived(std::uint64_t tag_value, std::uint64_t cycle) {
 }
 
 void OperandFetch::tile_used(std::size_t task, std::uint64_t tile, std::uint64_t cycle) {
-  if (tasks_[task].layer.weights_on_chip || --data_[task].remaining[tile] > 0) return;
+  if (!tasks_[task].weights_from_dram || --data_[task].remaining[tile] > 0) return;
   resident_bytes_ -= tasks_[task].weight_tile_bytes(tile);
   pump(cycle);
 }
