@@ -746,6 +746,28 @@ std::vector<std::map<std::string, std::string>> read_layers_csv(const std::strin
   return rows;
 }
 
+TEST_CASE("k_reduction: chain forwards sums up its trees row by row, post_processors tile by tile", "[cli][system]") {
+  // One output tile whose four K blocks run on four pods at once: a binomial tree of depth two
+  // under both (3 -> 2 -> 0 and 1 -> 0), over a crossbar P network. Under chain node 2 sends its
+  // first summed row as soon as node 3's first row is added; under post_processors only after
+  // node 3's whole tile is. (Both of the root's children then queue at its port, so the saving
+  // is 3 cycles, not the 7 of the tile's other rows.)
+  TempDir dir;
+  dir.write("t.csv", "layer,M,K,N\nfc,8,32,8\n");
+  std::string config = dir.write("c.yaml", "pods: 4\narray: {rows: 8, cols: 8}\n"
+                                           "tiling: {partition_size: 8, scheduler: layer_static}\n"
+                                           "interconnect: {topology: butterfly, expansion: 2, p: {topology: crossbar}}\n"
+                                           "dram: {bandwidth_gbps: 100000}\nworkload: {trace: t.csv}\n");
+  auto tail = [&](const std::string& reduction) {
+    REQUIRE(run_sosasim("run " + config + " -q -o " + dir.path() + "/o -p tiling.k_reduction=" + reduction).exit_code == 0);
+    CHECK(read_json(dir.path() + "/o/summary.json")["stats"]["reduction_tree_partial_tiles"] == 3);
+    return std::stoi(read_layers_csv(dir.path() + "/o/layers.csv").at(0).at("reduction_tail_cycles"));
+  };
+  const int chained = tail("chain"), trees = tail("post_processors");
+  CHECK(chained == trees - 3);
+}
+
+
 TEST_CASE("layers.csv breaks each layer's pod-cycles, energy and bytes down and they add up to the run's", "[cli][system]") {
   TempDir dir;
   dir.write("t.csv", "layer,M,K,N,format,sparsity\na,64,256,64,,\nb,64,64,32,bfp:3:16,2:4\nc,100,64,48,,\n");

@@ -55,8 +55,10 @@ const SectionRegistration kTiling{
       "chain (default): partial sums of an output tile computed on several pods cross the post-processor network; "
       "the pod whose part of the tile comes first sends its partial tile to the pod whose part comes last, whose "
       "first op on the tile takes it as its starting accumulation when it has arrived (else a post-processor adds "
-      "it), and the pods in between add theirs in a binomial tree rooted there; post_processors: every pod's partial "
-      "tile goes up a binomial tree rooted at the pod with the last K block, each added by a post-processor; free: "
+      "it), and the pods in between add theirs in a binomial tree rooted there, each post-processor forwarding its "
+      "sum row by row; post_processors: every pod's partial "
+      "tile goes up a binomial tree rooted at the pod with the last K block, each added by a post-processor and sent "
+      "on when whole; free: "
       "added at no cost (an idealization). Under sosa_rounds chain and post_processors both reduce as the SOSA "
       "authors' compiler: chained to a later round's op where possible, else pairwise additions on the "
       "post-processors in later rounds (tiling/round_schedule.h)",

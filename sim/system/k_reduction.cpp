@@ -139,7 +139,7 @@ void KReduction::send_up(std::size_t layer, std::uint64_t tile, int node, int fl
   std::vector<TreeNode>& nodes = at->second;
   const TreeNode& me = nodes[static_cast<std::size_t>(node)];
   if (me.own_done == UINT64_MAX || me.children_left > 0) return;
-  const std::uint64_t ready = std::max(me.own_done, me.ready);
+  const std::uint64_t ready = std::max(me.own_done, node != 0 && chains_ ? me.first_ready : me.ready);
   if (node == 0) {
     reduction_end_[layer] = std::max(reduction_end_[layer], ready);
     trees_[layer].erase(at);
@@ -182,6 +182,8 @@ void KReduction::partial_arrived(const PartialTile& sum, std::uint64_t tail) {
   const int parent_node = sum.node & (sum.node - 1);
   TreeNode& parent = trees_[sum.layer].find(sum.tile)->second[static_cast<std::size_t>(parent_node)];
   parent.ready = std::max(parent.ready, tail + 2);
+  // Its first row arrived flits - 1 cycles before its last (rows arrive one a cycle).
+  parent.first_ready = std::max(parent.first_ready, tail + 2 - std::min<std::uint64_t>(tail + 1, sum.flits - 1));
   --parent.children_left;
   send_up(sum.layer, sum.tile, parent_node, sum.flits, sum.bytes);
   if (--pending_[sum.layer] == 0 && ops_done_[sum.layer]) finish_layer(sum.layer);

@@ -14,6 +14,10 @@
 //     last row has arrived by the cycle that op starts; otherwise a post-processor adds it as in
 //     a tree. The contributors in between (whole chunks on the tile's row block, done when the
 //     owner is) are nodes 2, 3, ...
+// Under chain a post-processor forwards its sum row by row (cut-through): a node sends its first
+// row once its own part is done and its children's first rows are added, so a row climbs the tree
+// one transfer behind the row below it; post_processors sends a node's tile once the whole of its
+// children's tiles have been added (store-and-forward).
 // Timing is the same either way: an addition of a partial tile that arrived before the owner's
 // ops on the tile finish costs nothing, and one that arrives later holds the tile's completion
 // as long as a chain would hold the owner's op. A layer is done when its last op has finished
@@ -74,6 +78,7 @@ class KReduction {
     int children_left = 0;
     std::uint64_t own_done = UINT64_MAX;  // its last op on the tile finished
     std::uint64_t ready = 0;              // its children's partial tiles have been added
+    std::uint64_t first_ready = 0;        // chain: their first rows have been added (cut-through)
   };
   // The chain into a tile's owner: its first op's start and the chained partial tile's arrival
   // (kUnknown until known; decided when both are).
