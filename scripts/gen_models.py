@@ -252,19 +252,29 @@ def attention_block(t, prefix, deps, S, H, heads, head_dim, kv_heads=None, ctx=N
     return t.gemm(o_name, b * S, heads * head_dim, H, context)
 
 
+def bert_encoder(t, prefix, x, S, H, heads, ffn):
+    """One BERT encoder layer named as in the SOSA artifact; returns its output."""
+    b = t.batch
+    a = attention_block(t, prefix + "MultiHeadSelfAttention", x, S, H, heads, H // heads,
+                        names=("_Q", "_K", "_V", "_QK", "_PV", "_O"))
+    h = t.gemm(prefix + "FeedForward1", b * S, H, ffn, a)
+    return t.gemm(prefix + "FeedForward2", b * S, ffn, H, h)
+
+
+def bert_heads(t, prefix, x, S, H):
+    """The MLM-Dense, NSP-Dense and NSP heads on encoder output x; returns the layers that end them."""
+    b = t.batch
+    mlm = t.gemm(prefix + "MLM-Dense", b * S, H, H, x)
+    nsp = t.gemm(prefix + "NSP-Dense", b, H, H, x)
+    return sorted(set(mlm + t.gemm(prefix + "NSP", b, H, 2, nsp)))
+
+
 def bert(trace, layers, H, heads, ffn, S):
     """BERT encoder with MLM and NSP heads, named as in the SOSA artifact."""
-    t, b = trace, trace.batch
     x = []
     for layer in range(1, layers + 1):
-        p = f"Encoder-{layer}-"
-        a = attention_block(t, p + "MultiHeadSelfAttention", x, S, H, heads, H // heads,
-                            names=("_Q", "_K", "_V", "_QK", "_PV", "_O"))
-        h = t.gemm(p + "FeedForward1", b * S, H, ffn, a)
-        x = t.gemm(p + "FeedForward2", b * S, ffn, H, h)
-    t.gemm("MLM-Dense", b * S, H, H, x)
-    nsp = t.gemm("NSP-Dense", b, H, H, x)
-    t.gemm("NSP", b, H, 2, nsp)
+        x = bert_encoder(trace, f"Encoder-{layer}-", x, S, H, heads, ffn)
+    bert_heads(trace, "", x, S, H)
 
 
 def bert_sosa_artifact(trace, layers, H, heads, ffn, S):
@@ -272,18 +282,10 @@ def bert_sosa_artifact(trace, layers, H, heads, ffn, S):
     NSP heads, that schedule repeated `layers` times one after another (their precompile.py builds
     the Keras model with no_layers=1 and no_repeat = L), so the heads run, and fetch their weights,
     L times. Copy c's first layers wait for copy c - 1's last."""
-    t, b = trace, trace.batch
     x = []
     for copy in range(1, layers + 1):
-        p = f"Copy-{copy}-Encoder-1-"
-        a = attention_block(t, p + "MultiHeadSelfAttention", x, S, H, heads, H // heads,
-                            names=("_Q", "_K", "_V", "_QK", "_PV", "_O"))
-        h = t.gemm(p + "FeedForward1", b * S, H, ffn, a)
-        out = t.gemm(p + "FeedForward2", b * S, ffn, H, h)
-        mlm = t.gemm(f"Copy-{copy}-MLM-Dense", b * S, H, H, out)
-        nsp = t.gemm(f"Copy-{copy}-NSP-Dense", b, H, H, out)
-        last = t.gemm(f"Copy-{copy}-NSP", b, H, 2, nsp)
-        x = sorted(set(mlm + last))  # the next copy follows this one's whole schedule
+        out = bert_encoder(trace, f"Copy-{copy}-Encoder-1-", x, S, H, heads, ffn)
+        x = bert_heads(trace, f"Copy-{copy}-", out, S, H)  # the next copy follows this one's whole schedule
 
 
 def vit(trace, size, patch, layers, H, heads, ffn, classes=1000):

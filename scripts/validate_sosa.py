@@ -47,10 +47,9 @@ EXTRA_NETWORKS = ("{topology: butterfly, expansion: 1}", "{topology: benes, mult
                   "{topology: bus}")
 
 
-# The authors' BERT runs at S = 100 on 256 pods of 32x32, Butterfly-2, from their artifact's log
-# (issue 16): cycles and DRAM bytes by operand.
-ART = {"BERT-base": {"cycles": 87185, "w_bytes": 100952064, "x_bytes": 10706496},
-       "BERT-large": {"cycles": 300763, "w_bytes": 357285888, "x_bytes": 29736704}}
+# The authors' BERT runs as their artifact's log gives them (docs/sosa_published.json).
+ART = {run["name"]: {"cycles": run["cycles"], "w_bytes": run["dram_w_bytes"], "x_bytes": run["dram_x_bytes"],
+                     "trace": run["workload"]} for run in PUBLISHED["bert_artifact_runs"]}
 
 
 def run(binary, config, workload, overrides, tmp):
@@ -87,8 +86,8 @@ def main():
     with tempfile.TemporaryDirectory() as tmp, concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
         def submit(key, config, workload, overrides=()):
             jobs[key] = pool.submit(run, args.binary, config, workload, list(overrides), tmp)
-        for size, trace in (("BERT-base", "bert_base_s100_sosa_artifact"), ("BERT-large", "bert_large_s100_sosa_artifact")):
-            submit(("compat-artifact", size), compat, trace, ["dram.layer_inputs=every_layer"])
+        for size, published in ART.items():
+            submit(("compat-artifact", size), compat, published["trace"], ["dram.layer_inputs=every_layer"])
         submit(("compat-every-layer", "bert_base_s100"), compat, "bert_base_s100", ["dram.layer_inputs=every_layer"])
         for w in WORKLOADS:
             submit(("compat", w), compat, w)
