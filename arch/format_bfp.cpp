@@ -2,10 +2,15 @@
 // elements along K, m-bit integer mantissas with a sign, exact integer dot products within a
 // block and FP32 accumulation across blocks. An operand element occupies m + 1 bits plus its
 // share of the block's exponent (e / B); partial sums travel as FP32. MAC energy and area are
-// interpolated in m between the technology table's BFP points (arch/tech_28nm.yaml). The
+// composed from the dot-product units (arch/mac_units.h): an m x m magnitude multiplier, the sign,
+// an in-block adder of 2m + 1 + log2 B bits, and per block the exponent add, the conversion to
+// FP32 and one FP32 addition (or interpolated in m between a technology table's `mac.bfp.points`
+// where it has them). The
 // Accuracy Boosters rule gives a workload's first and last layers their own mantissa width.
+#include <cmath>
 #include <limits>
 
+#include "arch/mac_units.h"
 #include "arch/number_format.h"
 #include "arch/tech.h"
 
@@ -30,7 +35,13 @@ class BlockFloatingPoint : public NumberFormat {
            " along K)";
   }
   MacCost mac_cost(const FormatSpec& format, const TechTable& tech) const override {
-    return tech.bfp_mac(static_cast<double>(format.mantissa_bits));
+    if (!tech.bfp_points.empty()) return tech.bfp_mac(static_cast<double>(format.mantissa_bits));
+    const double m = static_cast<double>(format.mantissa_bits);
+    const int accumulator = 2 * static_cast<int>(format.mantissa_bits) + 1 +
+                            static_cast<int>(std::ceil(std::log2(static_cast<double>(format.block_size))));
+    return compose_mac(block_mac_units(m * m, 1.0, accumulator, 0, static_cast<int>(format.block_size),
+                                       static_cast<int>(format.exponent_bits), 0.0),
+                       tech, name(format));
   }
   NumericsKind numerics() const override { return NumericsKind::Block; }
   FormatSpec first_or_last_layer(const FormatSpec& format) const override {

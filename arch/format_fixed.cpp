@@ -1,7 +1,9 @@
 // The fixed-width formats: int8 as SOSA (int8 operands, symmetric per-tensor scale, 16-bit
 // partial sums between pods, integer accumulation), bf16 (bfloat16 operands multiplied exactly,
 // FP32 accumulation and partial sums) and fp32 (IEEE single precision FMA). Their MAC energy and
-// area are the technology table's rows of the same name (arch/tech_28nm.yaml).
+// area are the technology table's row of the same name where it has one (int8: SOSA's synthesis),
+// else composed from its units (arch/mac_units.h).
+#include "arch/mac_units.h"
 #include "arch/number_format.h"
 #include "arch/tech.h"
 
@@ -16,7 +18,16 @@ class FixedFormat : public NumberFormat {
   double operand_bits(const FormatSpec&) const override { return bits_; }
   int partial_sum_bytes() const override { return partial_sum_bytes_; }
   bool integer_partial_sums() const override { return kind_ == NumericsKind::Int8; }
-  MacCost mac_cost(const FormatSpec&, const TechTable& tech) const override { return tech.mac.at(name_); }
+  MacCost mac_cost(const FormatSpec&, const TechTable& tech) const override {
+    auto row = tech.mac.find(name_);
+    if (row != tech.mac.end()) return row->second;
+    switch (kind_) {
+      case NumericsKind::Fp32: return compose_mac(fp32_mac_units(), tech, name_);
+      case NumericsKind::Bf16: return compose_mac(bf16_mac_units(), tech, name_);
+      default:  // int8: an 8 x 8 multiplier and a 21-bit accumulating adder (16-bit products, 32 rows)
+        return compose_mac(UnitCounts{64.0, 21.0, 0.0, 0.0}, tech, name_);
+    }
+  }
   NumericsKind numerics() const override { return kind_; }
 
  private:

@@ -23,6 +23,7 @@ enum class NumericsKind {
   Bf16,      // bfloat16 operands, FP32 accumulation
   Fp32,      // IEEE single precision FMA
   Block,     // block floating point: shared exponent per block, integer mantissas, FP32 across blocks
+  Microscaling,  // OCP MX and NVFP4: narrow elements, a scale per block, FP32 across blocks
 };
 
 class NumberFormat {

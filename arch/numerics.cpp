@@ -7,6 +7,7 @@
 #include <numeric>
 #include <stdexcept>
 
+#include "arch/microscaling.h"
 #include "arch/number_format.h"
 
 namespace sosasim {
@@ -54,6 +55,10 @@ Numerics::Numerics(const FormatSpec& format) : format_(format), rng_state_(stati
       block_size_ = format.block_size;
       max_code_ = (1 << format.mantissa_bits) - 1;
       break;
+    case NumericsKind::Microscaling:
+      kind_ = Kind::Micro;
+      block_size_ = microscaling_layout(format.type)->block_size;
+      break;
   }
 }
 
@@ -66,8 +71,48 @@ void Numerics::close_block(PartialSum& psum, std::int32_t exponent_sum) const {
   psum.integer = 0;
 }
 
+void Numerics::close_micro_block(PartialSum& psum, const Operand& x, const Operand& w) const {
+  // The exact block sum times both scales' significands (at most 4 bits each: NVFP4's E4M3),
+  // rounded once to FP32 (a correctly rounded 128-bit integer conversion), then scaled by a
+  // power of two (exact unless the result is subnormal).
+  const Int128 sum = psum.wide * x.code * w.code;
+  const float block = std::ldexp(static_cast<float>(sum), x.exponent + w.exponent - 32);
+  psum.acc = psum.acc + block;
+  psum.wide = 0;
+}
+
+double Numerics::dequantized(const Operand& op, bool is_weight) const {
+  if (kind_ != Kind::Micro) return op.value;
+  const bool nvfp4 = microscaling_layout(format_.type)->nvfp4;
+  const double tensor = nvfp4 ? static_cast<double>(is_weight ? scale_w_ : scale_x_) : 1.0;
+  return std::ldexp(static_cast<double>(op.value) * op.code, op.exponent) * tensor;
+}
+
+std::vector<Operand> Numerics::encode_micro(const std::vector<double>& values, std::int64_t lines, std::int64_t k,
+                                            bool along_columns, float& tensor_scale) const {
+  const MicroscalingLayout& layout = *microscaling_layout(format_.type);
+  tensor_scale = layout.nvfp4 ? nvfp4_tensor_scale(values) : 1.0f;
+  std::vector<Operand> out(values.size());
+  for (std::int64_t line = 0; line < lines; ++line) {
+    const std::size_t first = static_cast<std::size_t>(along_columns ? line : line * k);
+    const std::size_t stride = static_cast<std::size_t>(along_columns ? lines : 1);
+    MicroscalingTensor quantized = quantize_microscaling(layout, values, first, stride, k, tensor_scale);
+    std::size_t i = 0;
+    for (const auto& block : quantized.blocks)
+      for (double element : block.elements) {
+        Operand& op = out[first + i++ * stride];
+        op.value = static_cast<float>(element);
+        op.code = static_cast<std::int32_t>(block.scale_significand);
+        op.exponent = block.scale_exponent;
+      }
+  }
+  return out;
+}
+
 float Numerics::finalize(const PartialSum& psum) const {
   switch (kind_) {
+    case Kind::Micro:
+      return static_cast<float>(static_cast<double>(psum.acc) * scale_x_ * scale_w_);
     case Kind::Float:
     case Kind::Block:
       return psum.acc;
@@ -165,6 +210,7 @@ std::vector<Operand> encode_int8(const std::vector<double>& values, float& scale
 std::vector<Operand> Numerics::encode_x(const std::vector<double>& x, std::int64_t rows, std::int64_t k) {
   if (kind_ == Kind::Float) return encode_float(x, bf16_);
   if (kind_ == Kind::Int) return encode_int8(x, scale_x_);
+  if (kind_ == Kind::Micro) return encode_micro(x, rows, k, false, scale_x_);
   std::vector<Operand> out(x.size());
   for (std::int64_t row = 0; row < rows; ++row)
     encode_bfp_line(x, out, static_cast<std::size_t>(row * k), 1, k);
@@ -174,6 +220,7 @@ std::vector<Operand> Numerics::encode_x(const std::vector<double>& x, std::int64
 std::vector<Operand> Numerics::encode_w(const std::vector<double>& w, std::int64_t k, std::int64_t cols) {
   if (kind_ == Kind::Float) return encode_float(w, bf16_);
   if (kind_ == Kind::Int) return encode_int8(w, scale_w_);
+  if (kind_ == Kind::Micro) return encode_micro(w, cols, k, true, scale_w_);
   std::vector<Operand> out(w.size());
   for (std::int64_t col = 0; col < cols; ++col)
     encode_bfp_line(w, out, static_cast<std::size_t>(col), static_cast<std::size_t>(cols), k);

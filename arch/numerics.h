@@ -13,10 +13,15 @@
 //         q * 2^(E - m). Inside a block the mantissa products are summed exactly in an integer;
 //         at the block's last k the block sum is scaled by 2^(Ex + Ew - 2m) and added to the FP32
 //         accumulator (blocks in increasing order).
+//   mx*, nvfp4: microscaling (arch/microscaling.h). Blocks along K as for bfp; inside a block
+//         the element products are summed exactly (a 128-bit fixed-point sum); at the block's
+//         last k the sum times both blocks' scales is rounded once to FP32 and added to the FP32
+//         accumulator; NVFP4's two FP32 tensor scales multiply the finished sum.
 // The systolic array (reference model) and the direct evaluation call the same mac(), in the
 // same order, so their results agree bit for bit.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -25,17 +30,23 @@
 
 namespace sosasim {
 
+// A 128-bit integer (GCC and Clang; __extension__ keeps -Wpedantic quiet).
+__extension__ typedef __int128 Int128;
+
 // One encoded operand element as it travels through the array.
 struct Operand {
-  float value = 0;       // fp32 / bf16: the (rounded) value
-  std::int32_t code = 0; // int8 / bfp: the integer code (mantissa)
-  std::int32_t exponent = 0;  // bfp: the block's shared exponent E
+  float value = 0;       // fp32 / bf16: the (rounded) value; microscaling: the element's value
+  std::int32_t code = 0; // int8 / bfp: the integer code (mantissa); microscaling: the block
+                         // scale's integer significand (MX: 1)
+  std::int32_t exponent = 0;  // bfp: the block's shared exponent E; microscaling: the block
+                              // scale's exponent
 };
 
 // A partial sum as it travels down a column (and between K tiles through the P banks).
 struct PartialSum {
   float acc = 0;              // FP32 accumulator
   std::int64_t integer = 0;   // int8: the whole sum; bfp: the current block's mantissa sum
+  Int128 wide = 0;          // microscaling: the current block's exact sum, in units of 2^-32
 };
 
 // Quantization of one block (or tensor) of values to BFP.
@@ -70,7 +81,21 @@ class Numerics {
         psum.integer += static_cast<std::int64_t>(x.code) * w.code;
         if ((k + 1) % block_size_ == 0 || k + 1 == K) close_block(psum, x.exponent + w.exponent);
         break;
+      case Kind::Micro:
+        // Element products are exact in double and multiples of 2^-32 (the smallest element
+        // step is E5M2's 2^-16), below 2^32 in magnitude.
+        psum.wide += static_cast<Int128>(std::ldexp(static_cast<double>(x.value) * w.value, 32));
+        if ((k + 1) % block_size_ == 0 || k + 1 == K) close_micro_block(psum, x, w);
+        break;
     }
+  }
+
+  // An encoded element's value (scales applied): what pruning after quantization compares.
+  double dequantized(const Operand& op, bool is_weight) const;
+  // Prunes an encoded element (its value becomes zero; the block's scale stays).
+  void zero(Operand& op) const {
+    if (kind_ != Kind::Micro) op.code = 0;
+    op.value = 0.0f;
   }
 
   // True when a MAC is a plain integer multiply-add (int8), which the array may inline.
@@ -84,9 +109,12 @@ class Numerics {
                           std::int64_t k, std::int64_t cols) const;
 
  private:
-  enum class Kind { Float, Int, Block };
+  enum class Kind { Float, Int, Block, Micro };
   static float fmaf_exact(float a, float b, float c);
   void close_block(PartialSum& psum, std::int32_t exponent_sum) const;
+  void close_micro_block(PartialSum& psum, const Operand& x, const Operand& w) const;
+  std::vector<Operand> encode_micro(const std::vector<double>& values, std::int64_t lines, std::int64_t k,
+                                    bool along_columns, float& tensor_scale) const;
   std::int32_t shared_exponent(double max_abs) const;
   std::int32_t round_mantissa(double scaled);
   // Encodes `count` values at stride `stride` starting at `first` as BFP blocks.
@@ -98,7 +126,7 @@ class Numerics {
   bool bf16_ = false;  // Float: operands rounded to bfloat16
   std::int64_t block_size_ = 1;
   std::int32_t max_code_ = 127;
-  float scale_x_ = 1, scale_w_ = 1;  // int8
+  float scale_x_ = 1, scale_w_ = 1;  // int8; NVFP4's tensor scales
   std::uint64_t rng_state_;
 };
 

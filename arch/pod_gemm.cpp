@@ -36,12 +36,12 @@ Inputs make_inputs(const PodGemmSpec& spec, Numerics& numerics) {
   } else {
     in.wq = numerics.encode_w(in.w, spec.K, spec.N);
     std::vector<double> quantized(in.wq.size());
-    for (std::size_t i = 0; i < quantized.size(); ++i) quantized[i] = in.wq[i].value;
+    for (std::size_t i = 0; i < quantized.size(); ++i) quantized[i] = numerics.dequantized(in.wq[i], true);
     std::vector<double> kept = quantized;
     prune_structured(kept, spec.K, spec.N, spec.sparsity_keep, spec.sparsity_group);
     // Ties among quantized magnitudes are broken by position, as the pruning hardware would.
     for (std::size_t i = 0; i < kept.size(); ++i)
-      if (kept[i] == 0.0 && quantized[i] != 0.0) in.wq[i].code = 0, in.wq[i].value = 0.0f;
+      if (kept[i] == 0.0 && quantized[i] != 0.0) numerics.zero(in.wq[i]);
   }
   return in;
 }

@@ -9,6 +9,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "sim/kernel/errors.h"
+#include "sim/kernel/registry.h"
 #include "sim/kernel/yaml_input.h"
 
 namespace sosasim {
@@ -64,16 +65,35 @@ class TechReader {
     if (!root.IsMap()) throw ConfigError(where(root), "", "a technology table must be a map");
     TechTable table;
     table.name = root["name"].IsDefined() ? root["name"].as<std::string>() : file_;
-    YAML::Node mac_node = child(root, "mac", "");
-    for (const char* format : {"int8", "bf16", "fp32"})
-      table.mac[format] = mac(child(mac_node, format, "mac"), std::string("mac.") + format);
-    YAML::Node points = child(child(mac_node, "bfp", "mac"), "points", "mac.bfp");
-    if (!points.IsSequence() || points.size() == 0)
-      throw ConfigError(where(points), "mac.bfp.points", "expected a non-empty list");
-    for (const auto& point : points)
-      table.bfp_points.emplace_back(number(point, "mantissa_bits", "mac.bfp.points"), mac(point, "mac.bfp.points"));
-    std::sort(table.bfp_points.begin(), table.bfp_points.end(),
-              [](const auto& a, const auto& b) { return a.first < b.first; });
+    // Formats priced directly; every other format is composed from `units`.
+    YAML::Node mac_node = root["mac"];
+    if (mac_node.IsDefined() && !mac_node.IsMap()) throw ConfigError(where(mac_node), "mac", "expected a map");
+    if (mac_node.IsDefined())
+      for (const auto& entry : mac_node) {
+        const std::string format = entry.first.as<std::string>();
+        if (format == "bfp") continue;
+        if (!ComponentRegistry::instance().find("format", format))
+          throw ConfigError(where(entry.first), "mac." + format, "no format is called '" + format + "'");
+        table.mac[format] = mac(entry.second, "mac." + format);
+      }
+    if (mac_node.IsDefined() && mac_node["bfp"].IsDefined()) {
+      YAML::Node points = child(mac_node["bfp"], "points", "mac.bfp");
+      if (!points.IsSequence() || points.size() == 0)
+        throw ConfigError(where(points), "mac.bfp.points", "expected a non-empty list");
+      for (const auto& point : points)
+        table.bfp_points.emplace_back(number(point, "mantissa_bits", "mac.bfp.points"), mac(point, "mac.bfp.points"));
+      std::sort(table.bfp_points.begin(), table.bfp_points.end(),
+                [](const auto& a, const auto& b) { return a.first < b.first; });
+    }
+    if (root["units"].IsDefined()) {
+      YAML::Node units = root["units"];
+      if (!units.IsMap()) throw ConfigError(where(units), "units", "expected a map");
+      for (const auto& entry : units) {
+        const std::string name = entry.first.as<std::string>();
+        if (name == "source") continue;
+        table.units[name] = mac(entry.second, "units." + name);
+      }
+    }
 
     YAML::Node sram = child(root, "sram", "");
     table.sram_area_mm2_per_kib = number(sram, "area_mm2_per_kib", "sram");

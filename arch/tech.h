@@ -18,8 +18,11 @@ struct MacCost {
 
 struct TechTable {
   std::string name;
-  std::map<std::string, MacCost> mac;                  // int8, bf16, fp32
-  std::vector<std::pair<double, MacCost>> bfp_points;  // by mantissa bits, ascending
+  // Formats the table prices directly (`mac.<format>`: SOSA's synthesized int8 PE); the others
+  // are composed from `units` (arch/mac_units.h).
+  std::map<std::string, MacCost> mac;
+  std::vector<std::pair<double, MacCost>> bfp_points;  // optional `mac.bfp.points`, by mantissa bits
+  std::map<std::string, MacCost> units;                // per unit: multiplier_pp_bit, adder_bit, ...
   std::vector<std::pair<double, double>> sram_pj_per_byte;  // (bank KiB, pJ/B), ascending
   double sram_area_mm2_per_kib = 0;
   double interconnect_w_per_byte_switch = 0;

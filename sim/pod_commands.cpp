@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <cmath>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <memory>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "arch/microscaling.h"
 #include "arch/numerics.h"
 #include "arch/pod_gemm.h"
 #include "sim/kernel/errors.h"
@@ -26,7 +28,9 @@ struct FormatOptions {
 };
 
 void add_format_options(CLI::App& command, FormatOptions& options) {
-  command.add_option("--format", options.type, "number format: int8, bf16, fp32 or bfp");
+  command.add_option("--format", options.type,
+                     "number format: int8, bf16, fp32, bfp, mxint8, mxfp8_e4m3, mxfp8_e5m2, mxfp6_e3m2, mxfp6_e2m3, "
+                     "mxfp4_e2m1 or nvfp4");
   // One option per parameter of any registered format, named after it (seed -> --rounding-seed,
   // since gemm's --seed seeds the inputs).
   std::vector<std::pair<std::string, std::string>> params;
@@ -188,11 +192,41 @@ int run_gemm(const GemmOptions& o) {
   return 0;
 }
 
+// Microscaling blocks (arch/microscaling.h) as `quantize --json` prints them.
+nlohmann::ordered_json microscaling_json(const MicroscalingLayout& layout, const std::vector<double>& values) {
+  const float tensor_scale = layout.nvfp4 ? nvfp4_tensor_scale(values) : 1.0f;
+  MicroscalingTensor tensor =
+      quantize_microscaling(layout, values, 0, 1, static_cast<std::int64_t>(values.size()), tensor_scale);
+  nlohmann::ordered_json out;
+  if (layout.nvfp4) out["tensor_scale"] = tensor.tensor_scale;
+  out["blocks"] = nlohmann::ordered_json::array();
+  for (const auto& block : tensor.blocks) {
+    nlohmann::ordered_json b;
+    if (layout.nvfp4) {
+      b["exponent"] = nullptr;  // NVFP4's scale is an E4M3 number, not a power of two
+      b["scale_e8m0"] = nullptr;
+      b["scale_e4m3"] = block.scale_code;
+      b["scale"] = block.scale;
+    } else {
+      b["exponent"] = block.shared_exponent;
+      b["scale_e8m0"] = block.scale_code;
+    }
+    b["elements"] = block.elements;
+    b["element_codes"] = nlohmann::ordered_json::array();
+    for (double element : block.elements) b["element_codes"].push_back(layout.element->encode(element));
+    b["values"] = block.values;
+    out["blocks"].push_back(b);
+  }
+  return out;
+}
+
 int run_quantize(const FormatOptions& options, const std::vector<std::string>& numbers, bool json) {
   FormatSpec format = resolve_format(options);
-  if (format.type != "bfp")
+  const MicroscalingLayout* layout = microscaling_layout(format.type);
+  if (format.type != "bfp" && layout == nullptr)
     throw ConfigError(SourceLocation{"command line", 0, "--format " + format.type}, "format.type",
-                      "quantize shows block floating point: use --format bfp");
+                      "quantize shows block formats: bfp, mxint8, mxfp8_e4m3, mxfp8_e5m2, mxfp6_e3m2, mxfp6_e2m3, "
+                      "mxfp4_e2m1 or nvfp4");
   std::vector<double> values;
   for (const auto& text : numbers) {
     char* end = nullptr;
@@ -201,6 +235,21 @@ int run_quantize(const FormatOptions& options, const std::vector<std::string>& n
     values.push_back(value);
   }
   if (values.empty()) throw ConfigError("command line: quantize needs numbers after --");
+  if (layout != nullptr) {
+    for (double v : values)
+      if (std::fabs(v) > static_cast<double>(std::numeric_limits<float>::max()))
+        throw option_error("value", std::to_string(v), "a number in the FP32 range (the formats convert from FP32)");
+    nlohmann::ordered_json out = microscaling_json(*layout, values);
+    if (json) {
+      std::cout << out.dump(2) << "\n";
+    } else {
+      if (out.contains("tensor_scale")) std::cout << "tensor_scale=" << out["tensor_scale"] << "\n";
+      for (const auto& block : out["blocks"])
+        std::cout << (layout->nvfp4 ? "scale=" + block["scale"].dump() : "X=2^" + block["exponent"].dump())
+                  << " elements=" << block["elements"].dump() << " values=" << block["values"].dump() << "\n";
+    }
+    return 0;
+  }
   Numerics numerics(format);
   nlohmann::ordered_json out;
   out["blocks"] = nlohmann::ordered_json::array();
@@ -247,7 +296,7 @@ void add_pod_commands(CLI::App& app, int& exit_code) {
   };
   auto quantize_options = std::make_shared<QuantizeOptions>();
   quantize_options->format.type = "bfp";
-  auto* quantize = app.add_subcommand("quantize", "quantize numbers to block floating point, block by block");
+  auto* quantize = app.add_subcommand("quantize", "quantize numbers to a block format (bfp, MX, NVFP4), block by block");
   add_format_options(*quantize, quantize_options->format);
   quantize->add_flag("--json", quantize_options->json, "print JSON");
   quantize->add_option("values", quantize_options->numbers, "the numbers (after --)");

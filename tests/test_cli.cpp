@@ -239,6 +239,29 @@ TEST_CASE("quantize reproduces the BFP sanity vectors through the command line",
   CHECK(nlohmann::json::parse(m3.output)["blocks"][0]["mantissas"] == nlohmann::json::parse("[1, -7, 0, 4, 0]"));
   CHECK(run_sosasim("quantize --mantissa-bits 3 -- 0.3 abc").exit_code == 2);
   CHECK(run_sosasim("quantize --format int8 -- 1").exit_code == 2);
+  // MX and NVFP4 (the vectors of tests/test_numerics.cpp, worked by hand from the specifications).
+  Outcome e4m3 = run_sosasim("quantize --format mxfp8_e4m3 --json -- 1.0 -3.5 0.001 500 0");
+  REQUIRE(e4m3.exit_code == 0);
+  nlohmann::json block = nlohmann::json::parse(e4m3.output)["blocks"][0];
+  CHECK(block["exponent"] == 0);
+  CHECK(block["scale_e8m0"] == 127);
+  CHECK(block["elements"] == nlohmann::json::parse("[1.0, -3.5, 0.001953125, 448.0, 0.0]"));
+  CHECK(block["values"] == block["elements"]);
+  CHECK(block["element_codes"] == nlohmann::json::parse("[56, 198, 1, 126, 0]"));
+  Outcome fp4 = run_sosasim("quantize --format mxfp4_e2m1 --json -- 0.5 0.125");
+  REQUIRE(fp4.exit_code == 0);
+  block = nlohmann::json::parse(fp4.output)["blocks"][0];
+  CHECK(block["exponent"] == -3);
+  CHECK(block["scale_e8m0"] == 124);
+  CHECK(block["elements"] == nlohmann::json::parse("[4.0, 1.0]"));
+  Outcome nv = run_sosasim("quantize --format nvfp4 --json -- 6 -3 1 0.25");
+  REQUIRE(nv.exit_code == 0);
+  nlohmann::json nvfp4 = nlohmann::json::parse(nv.output);
+  CHECK(nvfp4["blocks"][0]["scale_e4m3"] == 126);
+  CHECK(nvfp4["blocks"][0]["exponent"].is_null());
+  CHECK(nvfp4["blocks"][0]["elements"] == nlohmann::json::parse("[6.0, -3.0, 1.0, 0.0]"));
+  CHECK(run_sosasim("quantize --format mxfp8_e4m3 -- 1e300").exit_code == 2);
+  CHECK(run_sosasim("quantize --format mxfp9 -- 1").exit_code == 2);
 }
 
 TEST_CASE("gemm reports cycles, SCALE-Sim cycles and functional errors", "[cli][pod]") {
@@ -290,8 +313,14 @@ TEST_CASE("the Accuracy Boosters rule changes the first and last layers' energy 
   REQUIRE(run_sosasim("run " + config + " -o " + dir.path() + "/boost -q -p format.first_last_mantissa_bits=5").exit_code == 0);
   double plain = read_json(dir.path() + "/plain/summary.json")["energy_breakdown_j"]["mac"];
   double boosted = read_json(dir.path() + "/boost/summary.json")["energy_breakdown_j"]["mac"];
-  // Two of three layers at m = 5 (0.19 pJ) instead of m = 3 (0.12 pJ).
-  CHECK(boosted / plain == Approx((0.12 + 2 * 0.19) / (3 * 0.12)));
+  // Two of three layers at m = 5 instead of m = 3 (block 64), composed from arch/tech_28nm.yaml's
+  // units: m x m partial-product bits, the sign and a (2m + 7)-bit in-block adder, and per block
+  // a 10-bit exponent add, the sum's conversion and an FP32 addition.
+  auto pj = [](double m) {
+    const double adder = 2 * m + 7;
+    return m * m * 0.007094 + (1 + adder + (10 + adder) / 64) * 0.009222 + 0.4397 / 64;
+  };
+  CHECK(boosted / plain == Approx((pj(3) + 2 * pj(5)) / (3 * pj(3))));
 }
 
 TEST_CASE("2:4 sparsity shortens a run and occupies fewer PE-cycles", "[cli][pod]") {
@@ -349,7 +378,31 @@ TEST_CASE("a per-layer format in the trace overrides the config", "[cli][workloa
                 .exit_code == 0);
     return read_json(out + "/summary.json")["energy_breakdown_j"]["mac"].get<double>();
   };
-  CHECK(mac_energy(bfp, dir.path() + "/b") / mac_energy(plain, dir.path() + "/p") == Approx(0.12 / 0.4));
+  // HBFP4 at block 64 composed from arch/tech_28nm.yaml's units: 3 x 3 partial-product bits, a
+  // sign and a 13-bit in-block adder, and per block of 64 a 10-bit exponent add, the 13-bit
+  // sum's conversion and an FP32 addition; int8 is SOSA's 0.4 pJ.
+  const double bfp4_pj = 9 * 0.007094 + (1 + 13 + 23.0 / 64) * 0.009222 + 0.4397 / 64;
+  CHECK(mac_energy(bfp, dir.path() + "/b") / mac_energy(plain, dir.path() + "/p") == Approx(bfp4_pj / 0.4));
+}
+
+TEST_CASE("operand bytes include the block scales of BFP, MX and NVFP4", "[cli][workloads][formats]") {
+  // One 64 x 64 x 64 layer reads X and W (4,096 elements each) from DRAM. Per element: MXFP8 8
+  // bits plus an 8-bit E8M0 scale per 32; NVFP4 4 bits plus an 8-bit E4M3 scale per 16; HBFP8 at
+  // block 16 8 bits plus a 10-bit exponent per 16; int8 8 bits.
+  TempDir dir;
+  auto dram = [&](const std::string& format) {
+    std::string trace = dir.write(format.substr(0, 5) + ".csv", "layer,M,K,N,format\na,64,64,64," + format + "\n");
+    std::string out = dir.path() + "/" + format.substr(0, 5);
+    REQUIRE(run_sosasim("run -p pods=4 -p array.rows=8 -p array.cols=8 -p workload.trace=" + trace + " -o " + out + " -q")
+                .exit_code == 0);
+    auto bytes = read_json(out + "/summary.json")["bytes_by_operand"];
+    CHECK(bytes["dram_x_read"].get<double>() == bytes["dram_w_read"].get<double>());
+    return bytes["dram_w_read"].get<double>();
+  };
+  CHECK(dram("int8") == 4096);
+  CHECK(dram("mxfp8_e4m3") == 4096 * (8 + 8.0 / 32) / 8);
+  CHECK(dram("nvfp4") == 4096 * (4 + 8.0 / 16) / 8);
+  CHECK(dram("bfp:7:16") == 4096 * (8 + 10.0 / 16) / 8);
 }
 
 TEST_CASE("noc describes a network and runs synthetic traffic", "[cli][interconnect]") {

@@ -3,6 +3,9 @@
 // interconnect 22.6; the crossbar design point ~599 W; Benes ~283 W.
 #include <catch2/catch.hpp>
 
+#include <cstdio>
+#include <fstream>
+
 #include "arch/power.h"
 #include "arch/tech.h"
 #include "interconnect/topology.h"
@@ -69,19 +72,57 @@ TEST_CASE("SRAM energy per byte follows the bank size", "[power]") {
   CHECK(between < 2.7);
 }
 
-TEST_CASE("BFP MAC cost follows the mantissa width", "[power]") {
+TEST_CASE("composed MAC areas reproduce the Accuracy Boosters ratios", "[power][formats]") {
+  // Accuracy Boosters (Harma et al., 28 nm area model): per-MAC area of HBFP4 at block 16 is
+  // 21.3x smaller than FP32 and 4.4x smaller than bf16; HBFP6 12.7x and HBFP8 8.3x smaller than
+  // FP32. The composition (arch/mac_units.h) must land within 5 %.
   TechTable tech = load_tech_table("");
-  FormatSpec bfp;
-  bfp.type = "bfp";
-  bfp.mantissa_bits = 3;
-  CHECK(tech.mac_cost(bfp).area_um2 == Approx(71));
-  bfp.mantissa_bits = 5;
-  CHECK(tech.mac_cost(bfp).area_um2 == Approx(119));
-  bfp.mantissa_bits = 4;
-  CHECK(tech.mac_cost(bfp).area_um2 == Approx(95));
-  FormatSpec fp32;
-  fp32.type = "fp32";
-  CHECK(tech.mac_cost(fp32).area_um2 == Approx(1494));
+  auto area = [&](const std::string& type, int mantissa_bits = 7, int block = 16) {
+    FormatSpec format;
+    format.type = type;
+    format.mantissa_bits = mantissa_bits;
+    format.block_size = block;
+    return tech.mac_cost(format).area_um2;
+  };
+  const double fp32 = area("fp32"), bf16 = area("bf16");
+  CHECK(fp32 == Approx(1494).epsilon(0.001));
+  CHECK(fp32 / area("bfp", 3) == Approx(21.3).epsilon(0.05));
+  CHECK(bf16 / area("bfp", 3) == Approx(4.4).epsilon(0.05));
+  CHECK(fp32 / area("bfp", 5) == Approx(12.7).epsilon(0.05));
+  CHECK(fp32 / area("bfp", 7) == Approx(8.3).epsilon(0.05));
+  // Wider mantissas and larger blocks: more multiplier, less shared accumulation.
+  CHECK(area("bfp", 4) > area("bfp", 3));
+  CHECK(area("bfp", 3, 64) < area("bfp", 3, 16));
+  // int8 keeps SOSA's synthesized PE; energies are composed alongside the areas.
+  CHECK(area("int8") == Approx(478.5));
+  FormatSpec fp32_format;
+  fp32_format.type = "fp32";
+  CHECK(tech.mac_cost(fp32_format).energy_pj == Approx(4.6).epsilon(0.01));
+  // The MX formats: 4-bit elements are cheapest, FP8 elements pay for aligning their products.
+  CHECK(area("mxfp4_e2m1") < area("mxfp6_e2m3"));
+  CHECK(area("mxfp6_e3m2") < area("mxfp8_e4m3"));
+  CHECK(area("mxfp8_e4m3") < area("mxfp8_e5m2"));
+  CHECK(area("mxint8") < area("mxfp8_e4m3"));
+  CHECK(area("nvfp4") < area("mxfp6_e2m3"));
+}
+
+TEST_CASE("a technology file may still price a format directly", "[power][formats]") {
+  const std::string path = "tech_direct_rows.yaml";
+  std::ofstream(path) << "name: t\nmac:\n  fp32: {energy_pj: 1, area_um2: 10}\n  bfp:\n    points:\n"
+                         "      - {mantissa_bits: 3, energy_pj: 0.1, area_um2: 71}\n"
+                         "      - {mantissa_bits: 5, energy_pj: 0.2, area_um2: 119}\n"
+                         "sram: {area_mm2_per_kib: 0.001, energy_pj_per_byte: [{bank_kib: 64, pj: 1}]}\n"
+                         "interconnect: {w_per_byte_switch: 1e-5}\ndram: {energy_pj_per_byte: 30}\n";
+  TechTable tech = load_tech_table(path);
+  FormatSpec format;
+  format.type = "fp32";
+  CHECK(tech.mac_cost(format).area_um2 == 10);
+  format.type = "bfp";
+  format.mantissa_bits = 4;
+  CHECK(tech.mac_cost(format).area_um2 == Approx(95));
+  format.type = "bf16";  // neither a row nor units: an error naming the table
+  CHECK_THROWS_WITH(tech.mac_cost(format), Catch::Matchers::Contains("units.multiplier_pp_bit"));
+  std::remove(path.c_str());
 }
 
 TEST_CASE("activity energy at full activity equals peak power times runtime", "[power]") {
