@@ -44,6 +44,9 @@ class BlockFloatingPoint : public NumberFormat {
                        tech, name(format));
   }
   NumericsKind numerics() const override { return NumericsKind::Block; }
+  MacCost edge_converter_cost(const FormatSpec& format, const TechTable& tech) const override {
+    return compose_mac(edge_converter_units(8, static_cast<int>(format.mantissa_bits) + 1, 0.0), tech, name(format));
+  }
   FormatSpec first_or_last_layer(const FormatSpec& format) const override {
     FormatSpec boosted = format;
     if (format.first_last_mantissa_bits > 0) boosted.mantissa_bits = format.first_last_mantissa_bits;

@@ -29,6 +29,11 @@ class FixedFormat : public NumberFormat {
     }
   }
   NumericsKind numerics() const override { return kind_; }
+  // bf16 outputs are FP32 sums rounded to bfloat16: an 8-bit increment.
+  MacCost edge_converter_cost(const FormatSpec&, const TechTable& tech) const override {
+    if (kind_ != NumericsKind::Bf16) return MacCost{};
+    return compose_mac(UnitCounts{0.0, 8.0, 0.0, 0.0}, tech, name_);
+  }
 
  private:
   std::string name_;

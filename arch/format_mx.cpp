@@ -24,6 +24,13 @@ class MicroscalingFormat : public NumberFormat {
   double operand_bits(const FormatSpec&) const override { return layout().operand_bits(); }
   int partial_sum_bytes() const override { return 4; }
   NumericsKind numerics() const override { return NumericsKind::Microscaling; }
+  MacCost edge_converter_cost(const FormatSpec&, const TechTable& tech) const override {
+    const MicroscalingLayout& l = layout();
+    const int element_bits = 1 + l.element->exponent_bits + l.element->mantissa_bits;
+    // The block's exponent against the element's (and, for FP elements, the element exponent).
+    const int exponent_bits = l.element->fixed_point ? 8 : 16;
+    return compose_mac(edge_converter_units(exponent_bits, element_bits, l.nvfp4 ? 24.0 * 4.0 : 0.0), tech, type_);
+  }
   std::string description(const FormatSpec&) const override { return type_ + " (" + description_ + ")"; }
   MacCost mac_cost(const FormatSpec&, const TechTable& tech) const override {
     auto row = tech.mac.find(type_);

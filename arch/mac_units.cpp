@@ -44,6 +44,10 @@ UnitCounts block_mac_units(double multiplier_bits, double element_exponent_bits,
   return per_mac;
 }
 
+UnitCounts edge_converter_units(int exponent_bits, int element_bits, double scale_multiplier_bits) {
+  return UnitCounts{scale_multiplier_bits, static_cast<double>(exponent_bits + element_bits), 5.0 * element_bits, 0.0};
+}
+
 MacCost compose_mac(const UnitCounts& units, const TechTable& tech, const std::string& format_name) {
   auto unit = [&](const char* name) -> const MacCost& {
     auto it = tech.units.find(name);

@@ -39,6 +39,12 @@ UnitCounts bf16_mac_units();
 UnitCounts block_mac_units(double multiplier_bits, double element_exponent_bits, int accumulator_bits,
                            int align_positions, int block_size, int scale_exponent_bits, double scale_multiplier_bits);
 
+// The converter at an array column's edge that turns one FP32 output into a block format's
+// element: compare its exponent with the block's (`exponent_bits` adder bits), shift its 24-bit
+// significand to the element's `element_bits` (five stages) and round; `scale_multiplier_bits`
+// for a scale that is not a power of two (NVFP4: dividing by the E4M3 block scale).
+UnitCounts edge_converter_units(int exponent_bits, int element_bits, double scale_multiplier_bits);
+
 // Area and energy of the counted units from the table's `units` rows; errors name the table
 // when a unit is missing.
 MacCost compose_mac(const UnitCounts& units, const TechTable& tech, const std::string& format_name);

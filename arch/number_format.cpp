@@ -1,5 +1,7 @@
 #include "arch/number_format.h"
 
+#include "arch/tech.h"
+
 #include <map>
 #include <stdexcept>
 
@@ -13,6 +15,8 @@ std::map<std::string, std::unique_ptr<NumberFormat>>& formats() {
 }
 
 }  // namespace
+
+MacCost NumberFormat::edge_converter_cost(const FormatSpec&, const TechTable&) const { return MacCost{}; }
 
 FormatRegistration::FormatRegistration(ComponentInfo info, std::unique_ptr<NumberFormat> format) {
   formats()[info.name] = std::move(format);

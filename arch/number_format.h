@@ -37,6 +37,9 @@ class NumberFormat {
   virtual bool integer_partial_sums() const { return false; }
   // Energy and area of one MAC unit from the technology table.
   virtual MacCost mac_cost(const FormatSpec& format, const TechTable& tech) const = 0;
+  // The converter at an array column's edge that turns one FP32 output into this format (area
+  // per column, energy per output element); none by default (fp32; int8's is in SOSA's PE).
+  virtual MacCost edge_converter_cost(const FormatSpec& format, const TechTable& tech) const;
   virtual NumericsKind numerics() const = 0;
   // The format of a workload's first or last layer (Accuracy Boosters); others keep `format`.
   virtual FormatSpec first_or_last_layer(const FormatSpec& format) const { return format; }

@@ -51,7 +51,8 @@ PeakPower peak_power(const PowerInputs& in, const TechTable& tech) {
 
 EnergyBreakdown activity_energy(const PowerInputs& in, const TechTable& tech, const ActivityCounts& counts) {
   EnergyBreakdown energy;
-  energy.mac_j = static_cast<double>(counts.macs) * tech.mac_cost(in.format).energy_pj * 1e-12;
+  energy.mac_j = static_cast<double>(counts.macs) * tech.mac_cost(in.format).energy_pj * 1e-12 +
+                 counts.outputs * number_format(in.format.type).edge_converter_cost(in.format, tech).energy_pj * 1e-12;
   energy.sram_j = counts.sram_bytes * tech.sram_energy_pj_per_byte(static_cast<double>(in.bank_kib)) * 1e-12;
   // At peak, B * pods bytes per cycle dissipate w * B * K(N) * f_GHz watts, so one byte costs
   // w * K(N) / pods / 1e9 joules, whatever the clock.
@@ -69,6 +70,8 @@ Area chip_area(const PowerInputs& in, const TechTable& tech) {
   Area area;
   area.mac_mm2 = static_cast<double>(in.rows * in.cols * in.pods) * tech.mac_cost(in.format).area_um2 * 1e-6;
   area.sram_mm2 = 3.0 * static_cast<double>(in.bank_kib * in.pods) * tech.sram_area_mm2_per_kib;
+  area.converter_mm2 = static_cast<double>(in.cols * in.pods) *
+                       number_format(in.format.type).edge_converter_cost(in.format, tech).area_um2 * 1e-6;
   return area;
 }
 

@@ -51,6 +51,7 @@ struct ActivityCounts {
   double network_total() const { return network_bytes[0] + network_bytes[1] + network_bytes[2]; }
   double dram_bytes = 0;
   std::uint64_t additions = 0;   // partial-sum values added by the post-processors (K reduction)
+  double outputs = 0;            // output elements converted to the format at the arrays' edges
 };
 
 struct EnergyBreakdown {
@@ -62,7 +63,8 @@ EnergyBreakdown activity_energy(const PowerInputs& in, const TechTable& tech, co
 
 struct Area {
   double mac_mm2 = 0, sram_mm2 = 0;
-  double total_mm2() const { return mac_mm2 + sram_mm2; }
+  double converter_mm2 = 0;  // the format converters at the arrays' column edges
+  double total_mm2() const { return mac_mm2 + sram_mm2 + converter_mm2; }
 };
 
 // PE arrays and the three banks per pod; the networks' area is not modelled yet.

@@ -416,6 +416,8 @@ ZOO = ([f"{m}_{s}" for m in ("resnet50", "resnet101", "resnet152", "inception", 
           "opt_125m_prefill512", "opt_1.3b_prefill512", "llama3_8b_prefill512", "llama3_8b_decode512",
           "gpt3_175b_layer_prefill2048"]
        + [f"bert_{size}_s100_sosa_artifact" for size in ("medium", "base", "large")])
+# Training steps in the zoo: (model, batch), written as MODEL_bBATCH_train.csv.
+TRAINING_ZOO = [("resnet50_224", 32)]
 
 
 def main():
@@ -449,6 +451,13 @@ def main():
             suffix = f"_b{args.batch}" + suffix
         path = os.path.join(args.out_dir, name + suffix + ".csv")
         trace.write(path, conv if not (args.format or args.first_last_format) else None)
+    if not args.only and args.batch == 1 and not args.training and not (args.format or args.first_last_format):
+        for name, batch in TRAINING_ZOO:
+            trace, _ = build(name, batch)
+            for r in trace.rows:
+                r["fmt"] = ""
+            training_step(trace)
+            trace.write(os.path.join(args.out_dir, f"{name}_b{batch}_train.csv"), None)
     return 0
 
 

@@ -23,6 +23,7 @@
 #include "sim/workload_command.h"
 #include "sim/noc_command.h"
 #include "sim/sweep.h"
+#include "sim/training.h"
 #include "sim/kernel/registry.h"
 #include "sim/system/report.h"
 #include "sim/system/run_stats.h"
@@ -73,6 +74,7 @@ int run_command(const std::string& config_path, const std::vector<std::string>& 
     layers += w.layers.size();
     spdlog::debug("workload {}: {} layers, {} MACs ({})", w.name, w.layers.size(), w.total_macs(), w.path);
   }
+  if (config.training.epochs > 0) return run_training(config, workloads, config_path, overrides, outdir);
   spdlog::info("simulating {} workload(s), {} layers", workloads.size(), layers);
   SimulationResult result = run_simulation(config, workloads, timeline);
   RunReport report = build_report(config, result);

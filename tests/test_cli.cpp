@@ -316,9 +316,12 @@ TEST_CASE("the Accuracy Boosters rule changes the first and last layers' energy 
   // Two of three layers at m = 5 instead of m = 3 (block 64), composed from arch/tech_28nm.yaml's
   // units: m x m partial-product bits, the sign and a (2m + 7)-bit in-block adder, and per block
   // a 10-bit exponent add, the sum's conversion and an FP32 addition.
+  // Each 64 x 64 x 64 layer also converts its 4,096 outputs (one per 64 MACs) at the column
+  // edges: an 8-bit exponent compare, a (m + 1)-bit round and a five-stage shift.
   auto pj = [](double m) {
     const double adder = 2 * m + 7;
-    return m * m * 0.007094 + (1 + adder + (10 + adder) / 64) * 0.009222 + 0.4397 / 64;
+    const double converter = (8 + m + 1) * 0.009222 + 5 * (m + 1) * 0.003079;
+    return m * m * 0.007094 + (1 + adder + (10 + adder) / 64) * 0.009222 + 0.4397 / 64 + converter / 64;
   };
   CHECK(boosted / plain == Approx((pj(3) + 2 * pj(5)) / (3 * pj(3))));
 }
@@ -381,7 +384,9 @@ TEST_CASE("a per-layer format in the trace overrides the config", "[cli][workloa
   // HBFP4 at block 64 composed from arch/tech_28nm.yaml's units: 3 x 3 partial-product bits, a
   // sign and a 13-bit in-block adder, and per block of 64 a 10-bit exponent add, the 13-bit
   // sum's conversion and an FP32 addition; int8 is SOSA's 0.4 pJ.
-  const double bfp4_pj = 9 * 0.007094 + (1 + 13 + 23.0 / 64) * 0.009222 + 0.4397 / 64;
+  // The layer's 4,096 outputs (one per 64 MACs) are converted at the column edges.
+  const double converter_pj = (8 + 4) * 0.009222 + 5 * 4 * 0.003079;
+  const double bfp4_pj = 9 * 0.007094 + (1 + 13 + 23.0 / 64) * 0.009222 + 0.4397 / 64 + converter_pj / 64;
   CHECK(mac_energy(bfp, dir.path() + "/b") / mac_energy(plain, dir.path() + "/p") == Approx(bfp4_pj / 0.4));
 }
 
@@ -1433,4 +1438,69 @@ TEST_CASE("reference fidelity refuses what it does not model", "[cli][system][fi
   Outcome bad = run_sosasim("run -q -p simulation.fidelity=exact");
   CHECK(bad.exit_code == 2);
   CHECK_THAT(bad.output, Contains("simulation.fidelity"));
+}
+
+TEST_CASE("a training run: epochs of steps under a format schedule", "[cli][formats][training]") {
+  TempDir dir;
+  // Three layers forward, then their backward GEMMs (as scripts/gen_models.py --training writes).
+  std::string trace = dir.write("step.csv",
+                                "layer,M,K,N,depends_on\n"
+                                "first,64,32,64,none\nmid,64,64,64,first\nlast,64,64,16,mid\n"
+                                "last.dX,64,16,64,last\nlast.dW,64,64,16,last\n"
+                                "mid.dX,64,64,64,last.dX\nmid.dW,64,64,64,last.dX\nfirst.dW,32,64,64,mid.dX\n");
+  const std::string machine = "run -p pods=4 -p array.rows=8 -p array.cols=8 -p workload.trace=" + trace;
+  Outcome run = run_sosasim(machine + " -p training.epochs=5 -p training.steps_per_epoch=10 -p \"training.schedule=1-4 "
+                            "bfp:3:16 first_last bfp:5:16; 5 mxfp8_e4m3\" -o " + dir.path() + "/t");
+  REQUIRE(run.exit_code == 0);
+  CHECK_THAT(run.output, Contains("MAC share"));
+  nlohmann::json t = read_json(dir.path() + "/t/summary.json")["training"];
+  REQUIRE(t["phases"].size() == 2);
+  CHECK(t["steps"] == 50);
+  double cycles = 0, energy = 0;
+  for (const auto& phase : t["phases"]) {
+    cycles += phase["steps"].get<double>() * phase["step_cycles"].get<double>();
+    energy += phase["steps"].get<double>() * phase["step_energy_j"].get<double>();
+  }
+  CHECK(t["cycles"].get<double>() == Approx(cycles));
+  CHECK(t["energy_j"].get<double>() == Approx(energy));
+  // Each phase's step is a full run: its layers ran at the phase's formats, the first and last
+  // layers' forward and backward GEMMs at first_last.
+  std::map<std::string, std::string> format_of;
+  for (const auto& row : read_layers_csv(dir.path() + "/t/phases/0/layers.csv")) format_of[row.at("layer")] = row.at("format");
+  CHECK(format_of["first"] == "bfp6_b16");
+  CHECK(format_of["first.dW"] == "bfp6_b16");
+  CHECK(format_of["last.dX"] == "bfp6_b16");
+  CHECK(format_of["mid"] == "bfp4_b16");
+  CHECK(format_of["mid.dW"] == "bfp4_b16");
+  // MAC shares: epochs 1-4 at HBFP4 but for first and last (64x32x64 + 64x64x16 forward, and
+  // their backward GEMMs), epoch 5 all MXFP8.
+  const double step = 64 * 32 * 64 + 64 * 64 * 64 + 64 * 64 * 16 + 64 * 16 * 64 + 64 * 64 * 16 + 64 * 64 * 64 * 2 + 32 * 64 * 64;
+  const double edge = 64 * 32 * 64 + 64 * 64 * 16 + 64 * 16 * 64 + 64 * 64 * 16 + 32 * 64 * 64;
+  CHECK(t["mac_share"]["bfp4_b16"].get<double>() == Approx(0.8 * (step - edge) / step));
+  CHECK(t["mac_share"]["bfp6_b16"].get<double>() == Approx(0.8 * edge / step));
+  CHECK(t["mac_share"]["mxfp8_e4m3"].get<double>() == Approx(0.2));
+  CHECK(t["silicon"]["fp32_over_schedule"].get<double>() > 1);
+  CHECK(t["silicon"]["fp32_over_schedule_weighted"].get<double>() > t["silicon"]["fp32_over_schedule"].get<double>());
+
+  // Bad schedules and a trace without backward GEMMs: exit 2 naming the key and the problem.
+  Outcome gap = run_sosasim(machine + " -p training.epochs=5 -p \"training.schedule=1-3 bfp:3; 5 bfp:5\" -o " + dir.path() + "/g");
+  CHECK(gap.exit_code == 2);
+  CHECK_THAT(gap.output, Contains("training.schedule"));
+  CHECK_THAT(gap.output, Contains("expected 4"));
+  Outcome short_run = run_sosasim(machine + " -p training.epochs=5 -p \"training.schedule=1-3 bfp:3\" -o " + dir.path() + "/s");
+  CHECK(short_run.exit_code == 2);
+  CHECK_THAT(short_run.output, Contains("end at epoch 3"));
+  Outcome format = run_sosasim(machine + " -p training.epochs=1 -p \"training.schedule=1 mxfp9\" -o " + dir.path() + "/f");
+  CHECK(format.exit_code == 2);
+  CHECK_THAT(format.output, Contains("mxfp9"));
+  Outcome words = run_sosasim(machine + " -p training.epochs=1 -p \"training.schedule=1 bfp:3 first bfp:5\" -o " + dir.path() + "/w");
+  CHECK(words.exit_code == 2);
+  Outcome no_epochs = run_sosasim(machine + " -p \"training.schedule=1 bfp:3\" -o " + dir.path() + "/n");
+  CHECK(no_epochs.exit_code == 2);
+  CHECK_THAT(no_epochs.output, Contains("training.epochs"));
+  std::string inference = dir.write("inference.csv", "layer,M,K,N\na,64,64,64\n");
+  Outcome forward_only = run_sosasim("run -p pods=4 -p array.rows=8 -p array.cols=8 -p workload.trace=" + inference +
+                                     " -p training.epochs=1 -o " + dir.path() + "/i");
+  CHECK(forward_only.exit_code == 2);
+  CHECK_THAT(forward_only.output, Contains("training-step trace"));
 }

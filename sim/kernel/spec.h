@@ -32,6 +32,7 @@ struct SimConfig {
   TilingSpec tiling;
   PowerSpec power;
   std::vector<WorkloadEntry> workloads;
+  TrainingSpec training;
   bool reference_fidelity = false;  // simulation.fidelity: reference
   nlohmann::ordered_json resolved;  // every key with its effective value, for the reports
 

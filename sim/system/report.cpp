@@ -95,7 +95,10 @@ nlohmann::ordered_json machine_figures(const SimConfig& config) {
     figures["switch_factors"] = {{"x", inputs.switch_factors[0]}, {"w", inputs.switch_factors[1]},
                                  {"p", inputs.switch_factors[2]}};
   figures["topology"] = describe_networks(config);
-  figures["area_mm2"] = {{"mac", area.mac_mm2}, {"sram", area.sram_mm2}, {"total", area.total_mm2()}};
+  figures["area_mm2"] = {{"mac", area.mac_mm2},
+                         {"sram", area.sram_mm2},
+                         {"converter", area.converter_mm2},
+                         {"total", area.total_mm2()}};
   figures["technology"] = tech.name;
   return figures;
 }
@@ -110,7 +113,9 @@ RunReport build_report(const SimConfig& config, const SimulationResult& result) 
   for (const auto& layer : result.layers) {
     PowerInputs layer_inputs = inputs;
     layer_inputs.format = layer.format;
-    EnergyBreakdown part = activity_energy(layer_inputs, tech, layer.activity);
+    ActivityCounts activity = layer.activity;
+    activity.outputs = static_cast<double>(layer.layer.M * layer.layer.N * layer.layer.count);
+    EnergyBreakdown part = activity_energy(layer_inputs, tech, activity);
     layer_energy.push_back(part);
     energy.mac_j += part.mac_j;
     energy.sram_j += part.sram_j;
@@ -145,7 +150,7 @@ RunReport build_report(const SimConfig& config, const SimulationResult& result) 
   s["energy_breakdown_j"] = {{"mac", energy.mac_j}, {"sram", energy.sram_j},
                              {"interconnect", energy.interconnect_j}, {"dram", energy.dram_j},
                              {"post_processor", energy.post_processor_j}};
-  s["area_breakdown_mm2"] = {{"mac", area.mac_mm2}, {"sram", area.sram_mm2}};
+  s["area_breakdown_mm2"] = {{"mac", area.mac_mm2}, {"sram", area.sram_mm2}, {"converter", area.converter_mm2}};
   s["activity"] = {{"macs", result.activity.macs}, {"sram_bytes", result.activity.sram_bytes},
                    {"network_bytes", result.activity.network_total()},
                    {"network_bytes_by_network", {{"x", result.activity.network_bytes[kInputNetwork]},
