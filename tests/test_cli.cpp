@@ -320,8 +320,8 @@ TEST_CASE("the Accuracy Boosters rule changes the first and last layers' energy 
   // edges: an 8-bit exponent compare, a (m + 1)-bit round and a five-stage shift.
   auto pj = [](double m) {
     const double adder = 2 * m + 7;
-    const double converter = (8 + m + 1) * 0.009222 + 5 * (m + 1) * 0.003079;
-    return m * m * 0.007094 + (1 + adder + (10 + adder) / 64) * 0.009222 + 0.4397 / 64 + converter / 64;
+    const double converter = (8 + m + 1) * 0.0056952 + 5 * (m + 1) * 0.0019016;
+    return m * m * 0.0043812 + (1 + adder + (10 + adder) / 64) * 0.0056952 + 0.27155 / 64 + converter / 64;
   };
   CHECK(boosted / plain == Approx((pj(3) + 2 * pj(5)) / (3 * pj(3))));
 }
@@ -385,8 +385,8 @@ TEST_CASE("a per-layer format in the trace overrides the config", "[cli][workloa
   // sign and a 13-bit in-block adder, and per block of 64 a 10-bit exponent add, the 13-bit
   // sum's conversion and an FP32 addition; int8 is SOSA's 0.4 pJ.
   // The layer's 4,096 outputs (one per 64 MACs) are converted at the column edges.
-  const double converter_pj = (8 + 4) * 0.009222 + 5 * 4 * 0.003079;
-  const double bfp4_pj = 9 * 0.007094 + (1 + 13 + 23.0 / 64) * 0.009222 + 0.4397 / 64 + converter_pj / 64;
+  const double converter_pj = (8 + 4) * 0.0056952 + 5 * 4 * 0.0019016;
+  const double bfp4_pj = 9 * 0.0043812 + (1 + 13 + 23.0 / 64) * 0.0056952 + 0.27155 / 64 + converter_pj / 64;
   CHECK(mac_energy(bfp, dir.path() + "/b") / mac_energy(plain, dir.path() + "/p") == Approx(bfp4_pj / 0.4));
 }
 

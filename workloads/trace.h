@@ -67,7 +67,7 @@ Workload read_trace(const std::string& path, const std::string& name);
 // Reads the native trace CSV only (see docs/traces.md).
 Workload read_native_trace(const std::string& path, const std::string& name);
 
-// Checks a per-layer format override ("int8", "bf16", "fp32", "bfp", "bfp:M" or "bfp:M:B");
+// Checks a per-layer format override (a registered format by name: "int8", "mxfp8_e4m3", ...; "bfp:M" or "bfp:M:B");
 // returns an error message or "".
 std::string check_format_override(const std::string& text);
 
