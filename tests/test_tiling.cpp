@@ -144,3 +144,35 @@ TEST_CASE("order auto: weight-major when partial sums are free, shorter K chains
   CHECK(op_order_auto_m_block(conv, 256, KReductionMode::Chain) >= block);
   CHECK(op_order_auto_m_block(conv, 256, KReductionMode::Chain) < conv.m_parts());
 }
+
+TEST_CASE("interleaved chunks: each pod runs one chunk, column blocks side by side in step", "[tiling]") {
+  Layer layer;
+  layer.name = "l";
+  layer.M = 32 * 10;
+  layer.K = 32 * 3;
+  layer.N = 32 * 6;  // six column blocks of 30 ops each
+  LayerPlan plan(layer, TileShape{32, 32, 32});
+  const ChunkLayout layout = interleaved_chunks(plan, 16);
+  CHECK(layout.groups == 6);
+  CHECK(layout.count == 12);  // 6 x floor(16 / 6)
+  std::set<std::int64_t> pods;
+  for (std::int64_t c = 0; c < layout.count; ++c) {
+    CHECK(layout.chunk(layout.pod(c)) == c);
+    pods.insert(layout.pod(c));
+  }
+  CHECK(pods.size() == 12);
+  CHECK(*pods.rbegin() == 11);
+  CHECK(layout.chunk(12) == -1);
+  // The pods of one input tile's column blocks are neighbours, at the same point of their chunks.
+  for (std::int64_t j = 0; j < 2; ++j)
+    for (std::int64_t n = 0; n < 6; ++n) {
+      const OpRange mine = even_chunk(plan, layout.chunk(j * 6 + n), layout.count);
+      const OpRange first = even_chunk(plan, layout.chunk(j * 6), layout.count);
+      CHECK(mine.begin - first.begin == static_cast<std::uint64_t>(n) * 30);
+      CHECK(plan.op(mine.begin).column_block == static_cast<std::uint64_t>(n));
+    }
+  // One column block, several instances or more blocks than pods: contiguous.
+  layer.N = 32;
+  CHECK(interleaved_chunks(LayerPlan(layer, TileShape{32, 32, 32}), 16).groups == 1);
+  CHECK(contiguous_chunks(plan, 16).count == 16);
+}

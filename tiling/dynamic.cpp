@@ -16,7 +16,8 @@ namespace {
 
 class Dynamic : public Scheduler {
  public:
-  Dynamic(OpOrder order, KReductionMode reduction) : order_(order), reduction_(reduction) {}
+  Dynamic(OpOrder order, KReductionMode reduction, bool interleave)
+      : order_(order), reduction_(reduction), interleave_(interleave) {}
 
   OpRange ops_for_pod(const LayerPlan& plan, std::int64_t chunk, std::int64_t chunks) const override {
     return even_chunk(plan, chunk, chunks);
@@ -26,18 +27,32 @@ class Dynamic : public Scheduler {
   std::int64_t m_block(const LayerPlan& plan, std::int64_t pods) const override {
     return op_order_m_block(plan, pods, order_, reduction_);
   }
+  ChunkLayout chunk_layout(const LayerPlan& plan, std::int64_t pods) const override {
+    return interleave_ ? interleaved_chunks(plan, pods) : contiguous_chunks(plan, pods);
+  }
 
  private:
   OpOrder order_;
   KReductionMode reduction_;
+  bool interleave_;
 };
 
 const SchedulerRegistration kDynamic{
     {"scheduler", "dynamic",
      "no barriers: each pod runs its chunk of every layer as soon as the layer's dependencies are done and the pod "
      "is free; layers and workloads overlap",
-     {op_order_param()}},
-    [](const ParamValues& params) { return std::make_unique<Dynamic>(parse_op_order(params.get_string("order")), parse_k_reduction(params.get_string("k_reduction"))); }};
+     {op_order_param(),
+      {"placement", ParamType::Choice, "", "contiguous",
+       "contiguous: chunk c of a layer on pod c; interleaved: the layer's column blocks interleaved over the pods, "
+       "so the pods that read one input tile (one per column block) are neighbours and read it at the same point "
+       "of their chunks (ChunkLayout in tiling/scheduler.h; a layer with G column blocks uses G x floor(pods / G) "
+       "pods)",
+       -kInf, kInf, {"contiguous", "interleaved"}}}},
+    [](const ParamValues& params) {
+      return std::make_unique<Dynamic>(parse_op_order(params.get_string("order")),
+                                       parse_k_reduction(params.get_string("k_reduction")),
+                                       params.get_string("placement") == "interleaved");
+    }};
 
 }  // namespace
 

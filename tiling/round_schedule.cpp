@@ -95,8 +95,11 @@ RoundBanks chunk_banks(const LayerPlan& plan, std::uint64_t op, std::int64_t pod
 }
 
 RoundBanks chunk_banks(const LayerPlan& plan, const TileOp& tile_op, std::int64_t pods) {
-  const std::uint64_t ops = plan.op_count();
-  const auto chunks = static_cast<std::int64_t>(std::min<std::uint64_t>(static_cast<std::uint64_t>(pods), ops));
+  return chunk_banks(plan, tile_op, contiguous_chunks(plan, pods));
+}
+
+RoundBanks chunk_banks(const LayerPlan& plan, const TileOp& tile_op, const ChunkLayout& layout) {
+  const std::int64_t chunks = layout.count;
   const auto np = static_cast<std::uint64_t>(plan.n_parts());
   const std::uint64_t instance = tile_op.column_block / np, k = static_cast<std::uint64_t>(tile_op.k_part);
   // Of the X tile's uses (one per column block n), the one on the diagonal n = k mod np: the
@@ -104,12 +107,12 @@ RoundBanks chunk_banks(const LayerPlan& plan, const TileOp& tile_op, std::int64_
   // the pod that computes column block 0.
   const std::uint64_t diagonal_use = plan.op_index(instance * np + k % np, tile_op.k_part, tile_op.m_part);
   RoundBanks banks;
-  banks.x = static_cast<int>(chunk_of(plan, diagonal_use, chunks));
+  banks.x = static_cast<int>(layout.pod(chunk_of(plan, diagonal_use, chunks)));
   // A weight tile is read by every row block of its column block: it sits with the block k mod
   // blocks, so a column block's tiles spread over the pods of its row blocks.
   const std::int64_t row_blocks = ceil_div(plan.m_parts(), plan.m_block());
   const std::int64_t home = (tile_op.k_part % row_blocks) * plan.m_block();
-  banks.w = static_cast<int>(chunk_of(plan, plan.op_index(tile_op.column_block, tile_op.k_part, home), chunks));
+  banks.w = static_cast<int>(layout.pod(chunk_of(plan, plan.op_index(tile_op.column_block, tile_op.k_part, home), chunks)));
   return banks;
 }
 

@@ -71,6 +71,8 @@ RoundBanks op_banks(const LayerPlan& plan, std::uint64_t op, std::uint64_t weigh
 // holds its first op; an input tile (k, m) in the bank of the pod that computes its use in
 // column block n = k mod (column blocks), so a pod reads its own bank where it can and the
 // input tiles that different pods read at the same time sit in different banks.
+// `layout`: where the chunks run (the banks are their pods'); `pods`: contiguous_chunks.
+RoundBanks chunk_banks(const LayerPlan& plan, const TileOp& tile_op, const ChunkLayout& layout);
 RoundBanks chunk_banks(const LayerPlan& plan, std::uint64_t op, std::int64_t pods);
 RoundBanks chunk_banks(const LayerPlan& plan, const TileOp& tile_op, std::int64_t pods);  // the op decoded
 

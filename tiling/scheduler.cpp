@@ -79,6 +79,23 @@ std::int64_t op_order_auto_m_block(const LayerPlan& plan, std::int64_t pods, KRe
   return best;
 }
 
+ChunkLayout contiguous_chunks(const LayerPlan& plan, std::int64_t pods) {
+  ChunkLayout layout;
+  layout.count = static_cast<std::int64_t>(std::min<std::uint64_t>(static_cast<std::uint64_t>(pods), plan.op_count()));
+  return layout;
+}
+
+ChunkLayout interleaved_chunks(const LayerPlan& plan, std::int64_t pods) {
+  const std::uint64_t per_block = static_cast<std::uint64_t>(plan.k_parts() * plan.m_parts());
+  const std::int64_t blocks = static_cast<std::int64_t>(plan.op_count() / per_block);
+  if (blocks != plan.n_parts() || blocks < 2 || blocks > pods) return contiguous_chunks(plan, pods);
+  ChunkLayout layout;
+  layout.groups = blocks;
+  const std::int64_t per = std::min<std::int64_t>(pods / blocks, static_cast<std::int64_t>(per_block));
+  layout.count = blocks * per;
+  return layout;
+}
+
 std::int64_t chunk_of(const LayerPlan& plan, std::uint64_t op, std::int64_t count) {
   // The largest c with boundary(c) = total * c / count <= op.
   const std::uint64_t total = plan.op_count();

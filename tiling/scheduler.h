@@ -35,6 +35,34 @@ struct RoundPolicy {
   bool concurrent_layers = false;  // layers share rounds after their dependencies'; false: one at a time
 };
 
+// Where a layer's chunks (equal contiguous ranges of its op order, `count` of them) run: chunk c
+// on pod pod(c), which also holds the chunk's data. groups = 1: chunk c on pod c. groups = G > 1
+// (the layer's G column blocks, count = G x per): the per chunks of column block n, each the same
+// relative range of its block, go to pods n, n + G, n + 2G, ...; so the G pods that read one input
+// tile (one pod per column block) are neighbours and read it at the same point of their chunks.
+struct ChunkLayout {
+  std::int64_t count = 1;
+  std::int64_t groups = 1;
+  std::int64_t pod(std::int64_t chunk) const {
+    if (groups == 1) return chunk;
+    const std::int64_t per = count / groups;
+    return (chunk % per) * groups + chunk / per;
+  }
+  // The chunk pod `pod` runs; -1 when it has none (pods count .. pods - 1).
+  std::int64_t chunk(std::int64_t pod) const {
+    if (pod >= count) return -1;
+    if (groups == 1) return pod;
+    const std::int64_t per = count / groups;
+    return (pod % groups) * per + pod / groups;
+  }
+};
+// min(pods, ops) chunks, chunk c on pod c.
+ChunkLayout contiguous_chunks(const LayerPlan& plan, std::int64_t pods);
+// The column blocks interleaved over the pods (ChunkLayout): G = the layer's column blocks when
+// it has one instance and 2 <= G <= pods, per = min(pods / G, ops per column block) chunks each;
+// else contiguous_chunks. The pods beyond G x per have no chunk of the layer.
+ChunkLayout interleaved_chunks(const LayerPlan& plan, std::int64_t pods);
+
 class Scheduler {
  public:
   virtual ~Scheduler() = default;
@@ -52,6 +80,10 @@ class Scheduler {
   virtual bool follows_layer_graph() const = 0;
   // Row partitions per row block of the op order (LayerPlan::set_m_block); m_parts = weight-major.
   virtual std::int64_t m_block(const LayerPlan& plan, std::int64_t /*pods*/) const { return plan.m_parts(); }
+  // How the chunking dispatch ("dynamic") lays a layer's chunks on the pods.
+  virtual ChunkLayout chunk_layout(const LayerPlan& plan, std::int64_t pods) const {
+    return contiguous_chunks(plan, pods);
+  }
 };
 
 // The `order` parameter of the chunking schedulers (layer_static, dynamic): weight_major;

@@ -35,7 +35,7 @@ Dispatch::Dispatch(const DispatchContext& context) : context_(context) {
 }
 
 std::uint64_t Dispatch::chunk_count(std::size_t task) const {
-  return std::min<std::uint64_t>(static_cast<std::uint64_t>(context_.config.pods), context_.tasks[task].plan.op_count());
+  return static_cast<std::uint64_t>(context_.tasks[task].chunks.count);
 }
 
 // Pods that each own a contiguous chunk of the ops consume the tiles in parallel, so their first

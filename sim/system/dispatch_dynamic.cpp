@@ -57,8 +57,9 @@ class DynamicDispatch : public Dispatch {
     const std::size_t oldest = context_.tasks.oldest_unfinished();
     const bool in_pieces =
         oldest < context_.tasks.size() && context_.tasks[task].workload > context_.tasks[oldest].workload;
-    const OpRange range = chunk(task, p);
-    std::uint64_t& claimed = chunk_claimed_[task][p];
+    const auto c = chunk_index(task, p);
+    const OpRange range = chunk(task, c);
+    std::uint64_t& claimed = chunk_claimed_[task][c];
     OpRange piece{range.begin + claimed, range.end, range.stride};
     if (in_pieces)
       piece.end = std::min(range.end, piece.begin + static_cast<std::uint64_t>(context_.tasks[task].plan.m_parts()));
@@ -101,21 +102,26 @@ class DynamicDispatch : public Dispatch {
     idle_[p] = true;
     return false;
   }
-  // This pod's chunk of task t.
-  OpRange chunk(std::size_t t, std::size_t p) const {
-    return context_.scheduler.ops_for_pod(context_.tasks[t].plan, static_cast<std::int64_t>(p),
+  // The chunk of task t that pod p runs (the task's ChunkLayout); only for a pod that has one.
+  std::size_t chunk_index(std::size_t t, std::size_t p) const {
+    return static_cast<std::size_t>(context_.tasks[t].chunks.chunk(static_cast<std::int64_t>(p)));
+  }
+  // Chunk c of task t.
+  OpRange chunk(std::size_t t, std::size_t c) const {
+    return context_.scheduler.ops_for_pod(context_.tasks[t].plan, static_cast<std::int64_t>(c),
                                           static_cast<std::int64_t>(chunk_count(t)));
   }
-  // Ops of it the pod has claimed: all once every chunk is, none before the layer is open.
-  std::uint64_t claimed_ops(std::size_t t, std::size_t p, const OpRange& range) const {
+  // Ops of chunk c claimed: all once every chunk is, none before the layer is open.
+  std::uint64_t claimed_ops(std::size_t t, std::size_t c, const OpRange& range) const {
     if (next_chunk_[t] >= chunk_count(t)) return range.end - range.begin;
-    return chunk_claimed_[t].empty() ? 0 : chunk_claimed_[t][p];
+    return chunk_claimed_[t].empty() ? 0 : chunk_claimed_[t][c];
   }
   // Whether the layer has ops for this pod that it has not claimed, ready or not.
   bool has_chunk(std::size_t t, std::size_t p) const {
-    if (p >= chunk_count(t)) return false;
-    const OpRange range = chunk(t, p);
-    return claimed_ops(t, p, range) < range.end - range.begin;
+    if (context_.tasks[t].chunks.chunk(static_cast<std::int64_t>(p)) < 0) return false;
+    const std::size_t c = chunk_index(t, p);
+    const OpRange range = chunk(t, c);
+    return claimed_ops(t, c, range) < range.end - range.begin;
   }
   bool visible(std::size_t t, std::uint64_t cycle) const {
     const LayerData& data = context_.fetch.data(t);
@@ -126,8 +132,9 @@ class DynamicDispatch : public Dispatch {
     const LayerData& data = context_.fetch.data(t);
     if (data.inputs_arrival >= cycle) return false;
     const LayerPlan& plan = context_.tasks[t].plan;
-    const OpRange range = chunk(t, p);
-    for (std::uint64_t op = range.begin + claimed_ops(t, p, range); op < range.end; op += range.stride) {
+    const std::size_t c = chunk_index(t, p);
+    const OpRange range = chunk(t, c);
+    for (std::uint64_t op = range.begin + claimed_ops(t, c, range); op < range.end; op += range.stride) {
       if (data.arrival[plan.op(op).weight_tile] >= cycle) return false;
       if (!all) break;
     }

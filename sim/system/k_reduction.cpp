@@ -8,11 +8,11 @@
 
 namespace sosasim {
 
-void tile_contributors(const LayerPlan& plan, std::uint64_t column_block, std::int64_t m_part, std::int64_t chunks,
+void tile_contributors(const LayerPlan& plan, std::uint64_t column_block, std::int64_t m_part, const ChunkLayout& chunks,
                        std::vector<int>& out) {
   out.clear();
   for (std::int64_t k = 0; k < plan.k_parts(); ++k) {
-    const auto c = static_cast<int>(chunk_of(plan, plan.op_index(column_block, k, m_part), chunks));
+    const auto c = static_cast<int>(chunks.pod(chunk_of(plan, plan.op_index(column_block, k, m_part), chunks.count)));
     if (out.empty() || out.back() != c) out.push_back(c);
   }
 }
@@ -22,8 +22,7 @@ void count_free_partial_tiles(const TaskGraph& tasks, std::int64_t pods, Simulat
   for (std::size_t t = 0; t < tasks.size(); ++t) {
     const LayerPlan& plan = tasks[t].plan;
     if (plan.k_parts() < 2) continue;
-    const auto chunks =
-        static_cast<std::int64_t>(std::min<std::uint64_t>(static_cast<std::uint64_t>(pods), plan.op_count()));
+    const ChunkLayout& chunks = tasks[t].chunks;
     const std::uint64_t column_blocks = plan.op_count() / static_cast<std::uint64_t>(plan.k_parts() * plan.m_parts());
     for (std::uint64_t cb = 0; cb < column_blocks; ++cb)
       for (std::int64_t m = 0; m < plan.m_parts(); ++m) {
@@ -64,7 +63,7 @@ void KReduction::op_timed(const PodOp& op, std::uint64_t start) {
   if (kp < 2) return;
   // The owner's first op on its tile is the tile's K block 0; a chain comes in when the tile's
   // last K block is another pod's.
-  const std::int64_t chunk_count = chunks(plan);
+  const std::int64_t chunk_count = tasks_[op.layer].chunks.count;
   const TileOp tile_op = plan.op(op.op_index);
   if (chunk_of(plan, plan.op_index(tile_op.column_block, kp - 1, tile_op.m_part), chunk_count) ==
       chunk_of(plan, op.op_index, chunk_count))
@@ -99,20 +98,21 @@ void KReduction::op_finished(const OpDone& op, std::uint64_t cycle) {
   const LayerPlan& plan = task.plan;
   const std::int64_t kp = plan.k_parts();
   if (kp < 2) return;
-  const std::int64_t chunk_count = chunks(plan);
+  const std::int64_t chunk_count = task.chunks.count;
   const TileOp tile_op = plan.op(op.op_index);
-  const std::int64_t mine = chunk_of(plan, op.op_index, chunk_count);
+  const std::int64_t my_chunk = chunk_of(plan, op.op_index, chunk_count);
   // This pod's last op on the output tile: its next K block is another pod's, or there is none.
   if (tile_op.k_part + 1 < kp &&
-      chunk_of(plan, plan.op_index(tile_op.column_block, tile_op.k_part + 1, tile_op.m_part), chunk_count) == mine)
+      chunk_of(plan, plan.op_index(tile_op.column_block, tile_op.k_part + 1, tile_op.m_part), chunk_count) == my_chunk)
     return;
+  const std::int64_t mine = task.chunks.pod(my_chunk);  // the tree's nodes are pods
   const std::uint64_t tile =
       tile_op.column_block * static_cast<std::uint64_t>(plan.m_parts()) + static_cast<std::uint64_t>(tile_op.m_part);
   auto [at, created] = trees_[op.layer].try_emplace(tile);
   std::vector<TreeNode>& nodes = at->second;
   if (created) {
     std::vector<int> contributors;
-    tile_contributors(plan, tile_op.column_block, tile_op.m_part, chunk_count, contributors);
+    tile_contributors(plan, tile_op.column_block, tile_op.m_part, task.chunks, contributors);
     const auto n = static_cast<int>(contributors.size());
     result_.local_partial_tiles += static_cast<std::uint64_t>(kp - n);
     nodes.resize(static_cast<std::size_t>(n));

@@ -41,9 +41,9 @@ namespace sosasim {
 struct OpDone;
 struct PodOp;
 
-// The chunks (one per pod) that compute the K blocks of output tile (`column_block`, `m_part`)
-// when the layer's ops are cut into `chunks` contiguous chunks, in K order.
-void tile_contributors(const LayerPlan& plan, std::uint64_t column_block, std::int64_t m_part, std::int64_t chunks,
+// The pods whose chunks (`chunks`: the layer's ChunkLayout) compute the K blocks of output tile
+// (`column_block`, `m_part`), in K order.
+void tile_contributors(const LayerPlan& plan, std::uint64_t column_block, std::int64_t m_part, const ChunkLayout& chunks,
                        std::vector<int>& out);
 
 // What `k_reduction: free` leaves out: per output tile, one partial tile for every pod but the
@@ -92,9 +92,6 @@ class KReduction {
   void added(std::size_t layer, double bytes);
   void finish_layer(std::size_t layer);
   void add_window(std::uint64_t from, std::uint64_t to);
-  std::int64_t chunks(const LayerPlan& plan) const {
-    return static_cast<std::int64_t>(std::min<std::uint64_t>(static_cast<std::uint64_t>(pods_), plan.op_count()));
-  }
 
   const TaskGraph& tasks_;
   std::int64_t pods_;

@@ -36,6 +36,7 @@ struct LayerTask {
   double spill_bytes = 0;              // output that does not fit on chip: written to DRAM
   double input_spill_bytes = 0;        // inputs its producers spilled: read back from DRAM
   std::vector<std::size_t> producers;  // tasks whose outputs it reads (the layer graph)
+  ChunkLayout chunks;                  // where its chunks run under the chunking dispatch
 
   // Bytes of weight tile `tile` as fetched and stored (operands plus sparsity index bits).
   double weight_tile_bytes(std::uint64_t tile) const {

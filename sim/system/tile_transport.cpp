@@ -137,7 +137,7 @@ void TileTransport::book_tiles(int pod, std::uint64_t ready) {
   booked.state = engine_->immediate() ? Booked::Resolved : Booked::Sent;
   booked.weights_ready = ready;
   const std::uint64_t leaves = engine_->immediate() ? ready : ready + 2;
-  const RoundBanks banks = chunk_banks(task.plan, booked.tile_op, config_.pods);
+  const RoundBanks banks = chunk_banks(task.plan, booked.tile_op, task.chunks);
   Lookahead_& ahead = ahead_[p];
   // An op that begins a weight run (its tile is not the pod's newest) sends the next run's tile
   // with its own, if that tile was on chip at `ready` (decided here, at the booking, so that both
@@ -146,7 +146,7 @@ void TileTransport::book_tiles(int pod, std::uint64_t ready) {
   const bool send_next =
       booked.weight_key != pod_weight_key_[p] && lookahead_ && lookahead_(pod, booked.layer, booked.tile_op, ready, next_weights);
   auto send_weights = [&](const TileOp& tile_op, std::uint64_t& arrives, std::uint64_t tag) {
-    send_tile(pod, kWeightNetwork, chunk_banks(task.plan, tile_op, config_.pods).w,
+    send_tile(pod, kWeightNetwork, chunk_banks(task.plan, tile_op, task.chunks).w,
               task.first_weight_key + tile_op.weight_tile + 1, tile_op.k_rows,
               static_cast<double>(tile_op.k_rows * tile_op.n_cols) * task.weight_bytes, leaves,
               result_.bytes.sram_w_read, arrives, tag);
