@@ -18,7 +18,6 @@
 #include "arch/format.h"
 #include "arch/tech.h"
 #include "sim/kernel/errors.h"
-#include "workloads/csv.h"
 
 namespace sosasim {
 
@@ -50,23 +49,6 @@ Workload with_formats(const Workload& workload, const TrainingPhase& phase) {
     layer.format = edge && !phase.first_last.empty() ? phase.first_last : phase.format;
   }
   return result;
-}
-
-// `workload` as a native trace (docs/traces.md), every column it uses.
-std::string native_trace(const Workload& workload) {
-  std::ostringstream out;
-  out << "# " << workload.name << ", one training step, formats of one phase of training.schedule\n"
-      << "layer,M,K,N,count,depends_on,format,sparsity,w_operand,input_elements\n";
-  for (const auto& layer : workload.layers) {
-    std::string depends;
-    for (const auto& name : layer.depends_on) depends += (depends.empty() ? "" : ";") + name;
-    if (layer.depends_on_given && depends.empty()) depends = "none";
-    out << csv_field(layer.name) << ',' << layer.M << ',' << layer.K << ',' << layer.N << ',' << layer.count << ','
-        << csv_field(depends) << ',' << layer.format << ',' << layer.sparsity << ','
-        << (layer.weights_on_chip ? "activation" : "weight") << ','
-        << (layer.input_elements > 0 ? std::to_string(layer.input_elements) : "") << '\n';
-  }
-  return out.str();
 }
 
 // Runs one step in a child `sosasim run` into `dir`; returns its summary.json.
@@ -134,7 +116,7 @@ int run_training(const SimConfig& config, const std::vector<Workload>& workloads
       const std::filesystem::path dir = std::filesystem::path(outdir) / "phases" / std::to_string(steps.size());
       std::filesystem::create_directories(dir);
       const std::string trace = (dir / "step.csv").string();
-      std::ofstream(trace) << native_trace(step_workload);
+      std::ofstream(trace) << native_trace_text(step_workload, "one training step, formats of one phase of training.schedule");
       Step step;
       step.summary = run_step(config_path, overrides, trace, dir);
       // MACs by format: each layer's useful MACs at the format it ran in.

@@ -1,12 +1,16 @@
 #include "sim/workload_command.h"
 
+#include <fstream>
 #include <iostream>
 #include <memory>
+#include <stdexcept>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "sim/kernel/errors.h"
 #include "workloads/layer_graph.h"
+#include "workloads/llm.h"
 #include "workloads/trace.h"
 
 namespace sosasim {
@@ -60,6 +64,81 @@ void add_workload_command(CLI::App& app, int& exit_code) {
   auto* info = workload->add_subcommand("info", "layers, GEMM calls, MACs, weights, activations, critical path");
   info->add_option("files", options->files, "trace files")->required();
   info->add_flag("--json", options->json, "print JSON");
+  struct LlmOptions {
+    std::string model, out;
+    std::vector<std::int64_t> prefill, decode;
+    std::vector<std::string> chunks;
+    bool json = false, list = false;
+  };
+  auto llm_options = std::make_shared<LlmOptions>();
+  auto* llm = workload->add_subcommand(
+      "llm", "one serving iteration of a decoder-only LM (a config.json or a zoo name) as a trace; --json: the model");
+  llm->add_option("model", llm_options->model, "config.json path or zoo name (--list)");
+  llm->add_option("--prefill", llm_options->prefill, "a request's whole prompt of N tokens (repeatable)")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 20));
+  llm->add_option("--decode", llm_options->decode, "a decode token attending to C tokens, itself included (repeatable)")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 24));
+  llm->add_option("--chunk", llm_options->chunks, "NEW:CONTEXT, a prefill chunk that does not end its prompt (repeatable)");
+  llm->add_option("-o,--out", llm_options->out, "write the trace here (default: standard output)");
+  llm->add_flag("--json", llm_options->json, "print the model's figures instead");
+  llm->add_flag("--list", llm_options->list, "print the zoo's model names");
+  llm->callback([llm_options, &exit_code] {
+    const LlmOptions& o = *llm_options;
+    exit_code = 0;
+    if (o.list) {
+      for (const auto& name : llm_zoo_names()) std::cout << name << "\n";
+      return;
+    }
+    if (o.model.empty()) throw ConfigError("command line: workload llm needs a model (a config.json or a zoo name)");
+    const LlmModel model = load_llm_model(o.model);
+    if (o.json) {
+      nlohmann::ordered_json j{{"name", model.name},
+                               {"architecture", model.architecture},
+                               {"layers", model.layers},
+                               {"hidden", model.hidden},
+                               {"heads", model.heads},
+                               {"kv_heads", model.kv_heads},
+                               {"head_dim", model.head_dim},
+                               {"ffn", model.ffn},
+                               {"vocab", model.vocab},
+                               {"gated_mlp", model.gated_mlp},
+                               {"experts", model.experts},
+                               {"experts_per_token", model.experts_per_token},
+                               {"gemm_weights", model.gemm_weights()},
+                               {"kv_elements_per_token", model.kv_elements_per_token()}};
+      std::cout << j.dump(2) << "\n";
+      return;
+    }
+    std::vector<LlmSequence> batch;
+    for (std::int64_t n : o.prefill) batch.push_back({n, n, true});
+    for (std::int64_t c : o.decode) batch.push_back({1, c, true});
+    for (const auto& text : o.chunks) {
+      const auto colon = text.find(':');
+      std::int64_t fresh = 0, context = 0;
+      try {
+        std::size_t used = 0;
+        fresh = std::stoll(text.substr(0, colon), &used);
+        if (colon == std::string::npos || used != colon) throw std::invalid_argument("chunk");
+        context = std::stoll(text.substr(colon + 1), &used);
+        if (used != text.size() - colon - 1) throw std::invalid_argument("chunk");
+      } catch (const std::exception&) {
+        throw ConfigError(SourceLocation{"command line", 0, "--chunk " + text}, "", "expected NEW:CONTEXT, e.g. 256:768");
+      }
+      if (fresh < 1 || context < fresh || context > (std::int64_t{1} << 24))
+        throw ConfigError(SourceLocation{"command line", 0, "--chunk " + text}, "",
+                          "a chunk computes 1 or more new tokens within its context (NEW <= CONTEXT <= 2^24)");
+      batch.push_back({fresh, context, false});
+    }
+    if (batch.empty()) throw ConfigError("command line: workload llm needs --prefill, --decode or --chunk");
+    const Workload iteration = llm_iteration(model, batch, model.name + "_iteration");
+    std::string what = std::to_string(batch.size()) + " request(s), " + model.architecture + " from " + o.model;
+    const std::string text = native_trace_text(iteration, "one serving iteration of " + what);
+    if (o.out.empty()) {
+      std::cout << text;
+    } else {
+      std::ofstream(o.out) << text;
+    }
+  });
   workload->require_subcommand(1);
   info->callback([options, &exit_code] {
     nlohmann::ordered_json all = nlohmann::ordered_json::array();

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <sys/wait.h>
 
@@ -1503,4 +1504,116 @@ TEST_CASE("a training run: epochs of steps under a format schedule", "[cli][form
                                      " -p training.epochs=1 -o " + dir.path() + "/i");
   CHECK(forward_only.exit_code == 2);
   CHECK_THAT(forward_only.output, Contains("training-step trace"));
+}
+
+// A trace's rows as layers.csv rows (its '#' comment lines dropped).
+std::vector<std::map<std::string, std::string>> read_trace_rows(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> header;
+  std::vector<std::map<std::string, std::string>> rows;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("#", 0) == 0) continue;
+    std::vector<std::string> fields;
+    std::size_t start = 0;
+    for (std::size_t comma; (comma = line.find(',', start)) != std::string::npos; start = comma + 1)
+      fields.push_back(line.substr(start, comma - start));
+    fields.push_back(line.substr(start));
+    if (header.empty()) {
+      header = fields;
+      continue;
+    }
+    REQUIRE(fields.size() == header.size());
+    std::map<std::string, std::string> row;
+    for (std::size_t i = 0; i < header.size(); ++i) row[header[i]] = fields[i];
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+TEST_CASE("workload llm: a serving iteration's GEMMs from a config.json or the zoo", "[cli][workloads][llm]") {
+  TempDir dir;
+  // A decode token of Llama-3-8B with 512 cached tokens is the zoo's llama3_8b_decode512, row for
+  // row (names, shapes, heads, dependencies, activation operands).
+  REQUIRE(run_sosasim("workload llm llama3_8b --decode 513 -o " + dir.path() + "/d.csv").exit_code == 0);
+  auto rows = [](const std::string& path) {
+    std::multiset<std::string> out;
+    for (const auto& row : read_trace_rows(path)) {
+      std::string depends = row.count("depends_on") ? row.at("depends_on") : "";
+      std::vector<std::string> names;
+      std::stringstream split(depends);
+      for (std::string name; std::getline(split, name, ';');) names.push_back(name);
+      std::sort(names.begin(), names.end());
+      std::string joined;
+      for (const auto& n : names) joined += n + ";";
+      out.insert(row.at("layer") + "," + row.at("M") + "," + row.at("K") + "," + row.at("N") + "," + row.at("count") + "," +
+                 row.at("w_operand") + "," + joined);
+    }
+    return out;
+  };
+  CHECK(rows(dir.path() + "/d.csv") == rows(std::string(SOSASIM_SOURCE_DIR) + "/workloads/models/llama3_8b_decode512.csv"));
+  // A prefill computes logits for its last prompt token only.
+  REQUIRE(run_sosasim("workload llm llama3_8b --prefill 512 -o " + dir.path() + "/p.csv").exit_code == 0);
+  for (const auto& row : read_trace_rows(dir.path() + "/p.csv"))
+    if (row.at("layer") == "lm_head") CHECK(row.at("M") == "1");
+  // A batch: two decodes and a prefill chunk that does not end its prompt (no logits for it).
+  REQUIRE(run_sosasim("workload llm llama3_8b --decode 100 --decode 300 --chunk 64:192 -o " + dir.path() + "/b.csv")
+              .exit_code == 0);
+  std::map<std::string, std::map<std::string, std::string>> by_name;
+  for (const auto& row : read_trace_rows(dir.path() + "/b.csv")) by_name[row.at("layer")] = row;
+  CHECK(by_name["layers.0.attn.q_proj"]["M"] == "66");
+  CHECK(by_name["layers.0.attn.qk.r1"]["N"] == "300");
+  CHECK(by_name["layers.0.attn.pv.r2"]["M"] == "64");
+  CHECK(by_name["layers.0.attn.pv.r2"]["K"] == "192");
+  CHECK(by_name["lm_head"]["M"] == "2");
+  // The trace runs.
+  CHECK(run_sosasim("run -q -p pods=16 -p workload.trace=" + dir.path() + "/b.csv -o " + dir.path() + "/out").exit_code == 0);
+
+  // config.json of each family: their keys, grouped-query heads, a mixture of experts.
+  std::string mixtral = dir.write("mixtral.json",
+                                  "{\"model_type\": \"mixtral\", \"hidden_size\": 64, \"num_hidden_layers\": 2, "
+                                  "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"intermediate_size\": 96, "
+                                  "\"vocab_size\": 100, \"num_local_experts\": 4, \"num_experts_per_tok\": 2}");
+  Outcome figures = run_sosasim("workload llm " + mixtral + " --json");
+  REQUIRE(figures.exit_code == 0);
+  nlohmann::json m = nlohmann::json::parse(figures.output);
+  CHECK(m["kv_elements_per_token"] == 2 * 2 * 2 * 16);
+  CHECK(m["gemm_weights"] == 2 * (64 * (4 + 4) * 16 + 64 * 64 + 4 * 3 * 64 * 96 + 64 * 4) + 64 * 100);
+  REQUIRE(run_sosasim("workload llm " + mixtral + " --prefill 5 -o " + dir.path() + "/m.csv").exit_code == 0);
+  std::int64_t routed = 0;
+  for (const auto& row : read_trace_rows(dir.path() + "/m.csv"))
+    if (row.at("layer").rfind("layers.0.mlp.experts.", 0) == 0 && row.at("layer").find("down_proj") != std::string::npos)
+      routed += std::stoll(row.at("M"));
+  CHECK(routed == 5 * 2);  // each of 5 tokens to 2 experts
+  std::string gpt2 = dir.write("gpt2.json", "{\"model_type\": \"gpt2\", \"n_embd\": 32, \"n_layer\": 1, \"n_head\": 4, "
+                                            "\"vocab_size\": 50, \"n_inner\": null}");
+  Outcome g = run_sosasim("workload llm " + gpt2 + " --json");
+  REQUIRE(g.exit_code == 0);
+  CHECK(nlohmann::json::parse(g.output)["ffn"] == 128);
+  std::string opt = dir.write("opt.json", "{\"model_type\": \"opt\", \"hidden_size\": 32, \"num_hidden_layers\": 1, "
+                                          "\"num_attention_heads\": 4, \"ffn_dim\": 64, \"vocab_size\": 50}");
+  Outcome o = run_sosasim("workload llm " + opt + " --json");
+  REQUIRE(o.exit_code == 0);
+  CHECK(nlohmann::json::parse(o.output)["gated_mlp"] == false);
+
+  // Bad input: exit 2 naming the file and the key.
+  std::string unknown = dir.write("unknown.json", "{\"model_type\": \"bloom\", \"hidden_size\": 32}");
+  Outcome u = run_sosasim("workload llm " + unknown + " --json");
+  CHECK(u.exit_code == 2);
+  CHECK_THAT(u.output, Contains("unknown.json") && Contains("model_type") && Contains("bloom"));
+  std::string missing = dir.write("missing.json", "{\"model_type\": \"llama\", \"hidden_size\": 32}");
+  Outcome mi = run_sosasim("workload llm " + missing + " --json");
+  CHECK(mi.exit_code == 2);
+  CHECK_THAT(mi.output, Contains("num_hidden_layers"));
+  std::string broken = dir.write("broken.json", "{\n\"model_type\": \"llama\",\n\"hidden_size\": 32,,\n}");
+  Outcome b = run_sosasim("workload llm " + broken + " --json");
+  CHECK(b.exit_code == 2);
+  CHECK_THAT(b.output, Contains("broken.json:3") && Contains("JSON"));
+  std::string heads = dir.write("heads.json", "{\"model_type\": \"llama\", \"hidden_size\": 32, \"num_hidden_layers\": 1, "
+                                              "\"num_attention_heads\": 4, \"num_key_value_heads\": 3, "
+                                              "\"intermediate_size\": 64, \"vocab_size\": 50}");
+  CHECK_THAT(run_sosasim("workload llm " + heads + " --json").output, Contains("num_key_value_heads"));
+  CHECK(run_sosasim("workload llm llama3_8b --chunk 64").exit_code == 2);
+  CHECK(run_sosasim("workload llm llama3_8b --chunk 300:200").exit_code == 2);
+  CHECK(run_sosasim("workload llm llama3_8b").exit_code == 2);
+  CHECK(run_sosasim("workload llm llama9").exit_code == 2);
 }

@@ -4,6 +4,7 @@
 #include "workloads/trace.h"
 
 #include <algorithm>
+#include <sstream>
 
 #include "sim/kernel/errors.h"
 #include "sim/kernel/registry.h"
@@ -267,6 +268,22 @@ Workload read_trace(const std::string& path, const std::string& name) {
   else workload = read_native(table, name);
   finish_trace(workload, path);
   return workload;
+}
+
+std::string native_trace_text(const Workload& workload, const std::string& comment) {
+  std::ostringstream out;
+  out << "# " << workload.name << ": " << comment << "\n"
+      << "layer,M,K,N,count,depends_on,format,sparsity,w_operand,input_elements\n";
+  for (const auto& layer : workload.layers) {
+    std::string depends;
+    for (const auto& name : layer.depends_on) depends += (depends.empty() ? "" : ";") + name;
+    if (layer.depends_on_given && depends.empty()) depends = "none";
+    out << csv_field(layer.name) << ',' << layer.M << ',' << layer.K << ',' << layer.N << ',' << layer.count << ','
+        << csv_field(depends) << ',' << layer.format << ',' << layer.sparsity << ','
+        << (layer.weights_on_chip ? "activation" : "weight") << ','
+        << (layer.input_elements > 0 ? std::to_string(layer.input_elements) : "") << '\n';
+  }
+  return out.str();
 }
 
 }  // namespace sosasim

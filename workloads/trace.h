@@ -64,6 +64,10 @@ struct Workload {
 // Dependencies are resolved and checked (unknown names, cycles) before it returns.
 Workload read_trace(const std::string& path, const std::string& name);
 
+// `workload` as a native trace CSV (every column it uses), with `comment` on its first line; it
+// reads back as the same layers.
+std::string native_trace_text(const Workload& workload, const std::string& comment);
+
 // Reads the native trace CSV only (see docs/traces.md).
 Workload read_native_trace(const std::string& path, const std::string& name);
 

@@ -1,0 +1,216 @@
+#include "workloads/llm.h"
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/kernel/errors.h"
+#include "workloads/layer_graph.h"
+
+namespace sosasim {
+
+namespace {
+
+// The architectures a config.json may name (`model_type`), and what their keys mean.
+const std::vector<std::string> kArchitectures = {"llama", "mistral", "mixtral", "qwen2", "opt", "gpt2", "gpt_neox"};
+
+class ConfigReader {
+ public:
+  ConfigReader(std::string path, const nlohmann::json& root) : path_(std::move(path)), root_(root) {}
+
+  bool has(const std::string& key) const { return root_.contains(key) && !root_[key].is_null(); }
+
+  std::int64_t positive(const std::string& key) const {
+    if (!has(key)) throw ConfigError(SourceLocation{path_, 0, ""}, key, "missing key '" + key + "'");
+    const nlohmann::json& value = root_[key];
+    if (!value.is_number_integer() || value.get<std::int64_t>() < 1 || value.get<std::int64_t>() > (std::int64_t{1} << 24))
+      throw ConfigError(SourceLocation{path_, 0, ""}, key,
+                        "expected a whole number from 1 to 2^24, found " + value.dump());
+    return value.get<std::int64_t>();
+  }
+  std::int64_t positive_or(const std::string& key, std::int64_t fallback) const {
+    return has(key) ? positive(key) : fallback;
+  }
+  std::string text(const std::string& key) const {
+    if (!has(key) || !root_[key].is_string())
+      throw ConfigError(SourceLocation{path_, 0, ""}, key, "missing key '" + key + "' (a string)");
+    return root_[key].get<std::string>();
+  }
+  [[noreturn]] void fail(const std::string& key, const std::string& message) const {
+    throw ConfigError(SourceLocation{path_, 0, ""}, key, message);
+  }
+
+ private:
+  std::string path_;
+  const nlohmann::json& root_;
+};
+
+LlmModel read_model(const ConfigReader& c, const std::string& name) {
+  LlmModel m;
+  m.name = name;
+  m.architecture = c.text("model_type");
+  if (std::find(kArchitectures.begin(), kArchitectures.end(), m.architecture) == kArchitectures.end()) {
+    std::string known;
+    for (const auto& a : kArchitectures) known += (known.empty() ? "" : ", ") + a;
+    c.fail("model_type", "unknown model architecture '" + m.architecture + "'; known: " + known);
+  }
+  if (m.architecture == "gpt2") {
+    m.hidden = c.positive("n_embd");
+    m.layers = c.positive("n_layer");
+    m.heads = c.positive("n_head");
+    m.ffn = c.positive_or("n_inner", 4 * m.hidden);
+  } else {
+    m.hidden = c.positive("hidden_size");
+    m.layers = c.positive("num_hidden_layers");
+    m.heads = c.positive("num_attention_heads");
+    m.ffn = c.positive(m.architecture == "opt" ? "ffn_dim" : "intermediate_size");
+  }
+  m.vocab = c.positive("vocab_size");
+  m.kv_heads = c.positive_or("num_key_value_heads", m.heads);
+  if (m.hidden % m.heads != 0 && !c.has("head_dim"))
+    c.fail("num_attention_heads", "hidden size " + std::to_string(m.hidden) + " is not a multiple of " +
+                                      std::to_string(m.heads) + " heads (give head_dim)");
+  m.head_dim = c.positive_or("head_dim", m.hidden / m.heads);
+  if (m.heads % m.kv_heads != 0)
+    c.fail("num_key_value_heads", std::to_string(m.heads) + " query heads do not share " +
+                                      std::to_string(m.kv_heads) + " key-value heads evenly");
+  m.gated_mlp = m.architecture == "llama" || m.architecture == "mistral" || m.architecture == "mixtral" ||
+                m.architecture == "qwen2";
+  if (m.architecture == "mixtral") {
+    m.experts = c.positive("num_local_experts");
+    m.experts_per_token = c.positive("num_experts_per_tok");
+    if (m.experts_per_token > m.experts)
+      c.fail("num_experts_per_tok", "a token cannot go to more experts than the " + std::to_string(m.experts) + " there are");
+  }
+  return m;
+}
+
+nlohmann::json zoo_config(const std::string& name) {
+  auto llama = [](std::int64_t layers, std::int64_t hidden, std::int64_t heads, std::int64_t kv, std::int64_t ffn,
+                  std::int64_t vocab, const char* type) {
+    return nlohmann::json{{"model_type", type},         {"num_hidden_layers", layers}, {"hidden_size", hidden},
+                          {"num_attention_heads", heads}, {"num_key_value_heads", kv},  {"intermediate_size", ffn},
+                          {"vocab_size", vocab}};
+  };
+  if (name == "llama2_7b") return llama(32, 4096, 32, 32, 11008, 32000, "llama");
+  if (name == "llama3_8b") return llama(32, 4096, 32, 8, 14336, 128256, "llama");
+  if (name == "mistral_7b") return llama(32, 4096, 32, 8, 14336, 32000, "mistral");
+  if (name == "qwen2_7b") return llama(28, 3584, 28, 4, 18944, 152064, "qwen2");
+  if (name == "mixtral_8x7b") {
+    nlohmann::json c = llama(32, 4096, 32, 8, 14336, 32000, "mixtral");
+    c["num_local_experts"] = 8;
+    c["num_experts_per_tok"] = 2;
+    return c;
+  }
+  if (name == "opt_1.3b")
+    return {{"model_type", "opt"}, {"num_hidden_layers", 24}, {"hidden_size", 2048}, {"num_attention_heads", 32},
+            {"ffn_dim", 8192}, {"vocab_size", 50272}};
+  if (name == "gpt2")
+    return {{"model_type", "gpt2"}, {"n_layer", 12}, {"n_embd", 768}, {"n_head", 12}, {"vocab_size", 50257}};
+  return nullptr;
+}
+
+}  // namespace
+
+std::int64_t LlmModel::gemm_weights() const {
+  const std::int64_t attention = hidden * (heads + 2 * kv_heads) * head_dim + heads * head_dim * hidden;
+  const std::int64_t mlp = (gated_mlp ? 3 : 2) * hidden * ffn;
+  const std::int64_t per_layer = attention + (experts > 0 ? experts * mlp + hidden * experts : mlp);
+  return layers * per_layer + hidden * vocab;
+}
+
+std::vector<std::string> llm_zoo_names() {
+  return {"llama2_7b", "llama3_8b", "mistral_7b", "mixtral_8x7b", "qwen2_7b", "opt_1.3b", "gpt2"};
+}
+
+LlmModel load_llm_model(const std::string& name_or_path) {
+  const nlohmann::json zoo = zoo_config(name_or_path);
+  if (!zoo.is_null()) return read_model(ConfigReader("model zoo entry '" + name_or_path + "'", zoo), name_or_path);
+  std::ifstream in(name_or_path);
+  if (!in) {
+    std::string names;
+    for (const auto& n : llm_zoo_names()) names += (names.empty() ? "" : ", ") + n;
+    throw ConfigError(SourceLocation{name_or_path, 0, ""}, "",
+                      "no such model: not a readable config.json, nor a zoo name (" + names + ")");
+  }
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  nlohmann::json root;
+  try {
+    root = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    const std::size_t byte = std::min(text.size(), static_cast<std::size_t>(e.byte > 0 ? e.byte - 1 : 0));
+    const int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(byte), '\n'));
+    throw ConfigError(SourceLocation{name_or_path, line, ""}, "", "not valid JSON");
+  }
+  if (!root.is_object()) throw ConfigError(SourceLocation{name_or_path, 1, ""}, "", "a model config must be a JSON object");
+  std::string stem = name_or_path.substr(name_or_path.find_last_of('/') == std::string::npos ? 0 : name_or_path.find_last_of('/') + 1);
+  return read_model(ConfigReader(name_or_path, root), stem.substr(0, stem.find_last_of('.')));
+}
+
+Workload llm_iteration(const LlmModel& model, const std::vector<LlmSequence>& batch, const std::string& name) {
+  Workload workload{name, "<" + model.name + " iteration>", {}};
+  std::int64_t tokens = 0, emitting = 0;
+  for (const auto& s : batch) {
+    tokens += s.new_tokens;
+    if (s.emits_token) ++emitting;
+  }
+  auto add = [&](const std::string& layer_name, std::int64_t M, std::int64_t K, std::int64_t N, std::int64_t count,
+                 std::vector<std::string> depends, bool activation) {
+    Layer layer;
+    layer.name = layer_name;
+    layer.M = M;
+    layer.K = K;
+    layer.N = N;
+    layer.count = count;
+    layer.depends_on = std::move(depends);
+    layer.depends_on_given = true;
+    layer.weights_on_chip = activation;
+    workload.layers.push_back(std::move(layer));
+    return layer_name;
+  };
+  const std::int64_t H = model.hidden, d = model.head_dim;
+  std::vector<std::string> x;  // the layer input's producers
+  for (std::int64_t l = 0; l < model.layers; ++l) {
+    const std::string p = "layers." + std::to_string(l) + ".";
+    const std::string q = add(p + "attn.q_proj", tokens, H, model.heads * d, 1, x, false);
+    const std::string k = add(p + "attn.k_proj", tokens, H, model.kv_heads * d, 1, x, false);
+    const std::string v = add(p + "attn.v_proj", tokens, H, model.kv_heads * d, 1, x, false);
+    std::vector<std::string> attended;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      const std::string r = batch.size() == 1 ? "" : ".r" + std::to_string(i);
+      const std::string qk = add(p + "attn.qk" + r, batch[i].new_tokens, d, batch[i].context, model.heads, {k, q}, true);
+      attended.push_back(add(p + "attn.pv" + r, batch[i].new_tokens, batch[i].context, d, model.heads, {qk, v}, true));
+    }
+    const std::string o = add(p + "attn.o_proj", tokens, model.heads * d, H, 1, attended, false);
+    if (model.experts > 0) {
+      const std::string router = add(p + "mlp.router", tokens, H, model.experts, 1, {o}, false);
+      // Each token goes to experts_per_token experts; the routed tokens spread evenly.
+      const std::int64_t routed = tokens * model.experts_per_token;
+      std::vector<std::string> outputs;
+      for (std::int64_t e = 0; e < model.experts; ++e) {
+        const std::int64_t mine = routed / model.experts + (e < routed % model.experts ? 1 : 0);
+        if (mine == 0) continue;
+        const std::string ep = p + "mlp.experts." + std::to_string(e) + ".";
+        const std::string gate = add(ep + "gate_proj", mine, H, model.ffn, 1, {router}, false);
+        const std::string up = add(ep + "up_proj", mine, H, model.ffn, 1, {router}, false);
+        outputs.push_back(add(ep + "down_proj", mine, model.ffn, H, 1, {gate, up}, false));
+      }
+      x = outputs;
+    } else if (model.gated_mlp) {
+      const std::string gate = add(p + "mlp.gate_proj", tokens, H, model.ffn, 1, {o}, false);
+      const std::string up = add(p + "mlp.up_proj", tokens, H, model.ffn, 1, {o}, false);
+      x = {add(p + "mlp.down_proj", tokens, model.ffn, H, 1, {gate, up}, false)};
+    } else {
+      const std::string h = add(p + "fc1", tokens, H, model.ffn, 1, {o}, false);
+      x = {add(p + "fc2", tokens, model.ffn, H, 1, {h}, false)};
+    }
+  }
+  if (emitting > 0) add("lm_head", emitting, H, model.vocab, 1, x, false);
+  resolve_dependencies(workload);
+  return workload;
+}
+
+}  // namespace sosasim
