@@ -1,5 +1,7 @@
 #include "sim/sweep.h"
 
+#include "sim/child_run.h"
+
 #include <algorithm>
 #include <chrono>
 #include <csignal>
@@ -101,26 +103,13 @@ double child_effective_tops(const std::string& base, const std::vector<std::stri
   static int runs = 0;
   const fs::path dir = fs::temp_directory_path() /
                        ("sosasim-pods-" + std::to_string(::getpid()) + "-" + std::to_string(runs++));
-  std::vector<std::string> args = {fs::read_symlink("/proc/self/exe").string(), "run"};
+  std::vector<std::string> args;
   if (!base.empty()) args.push_back(base);
   args.insert(args.end(), {"-q", "-o", dir.string()});
   for (const auto& override : overrides) args.insert(args.end(), {"-p", override});
   if (!workload.empty()) args.insert(args.end(), {"-p", "workload.trace=" + workload});
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const int null = ::open("/dev/null", O_WRONLY);
-    if (null >= 0) ::dup2(null, 1);
-    std::vector<char*> argv;
-    for (auto& arg : args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  int status = 0;
-  while (pid > 0 && ::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
   double tops = -1;
-  if (pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+  if (run_sosasim_child(args) == 0) {
     std::ifstream in(dir / "summary.json");
     tops = nlohmann::json::parse(in).value("effective_tops", -1.0);
   }

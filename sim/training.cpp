@@ -1,22 +1,18 @@
 #include "sim/training.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <sstream>
 
-#include <fcntl.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "arch/format.h"
 #include "arch/tech.h"
+#include "sim/child_run.h"
 #include "sim/kernel/errors.h"
 
 namespace sosasim {
@@ -54,27 +50,15 @@ Workload with_formats(const Workload& workload, const TrainingPhase& phase) {
 // Runs one step in a child `sosasim run` into `dir`; returns its summary.json.
 nlohmann::ordered_json run_step(const std::string& config_path, const std::vector<std::string>& overrides,
                         const std::string& trace, const std::filesystem::path& dir) {
-  std::vector<std::string> args = {std::filesystem::read_symlink("/proc/self/exe").string(), "run"};
+  std::vector<std::string> args;
   if (!config_path.empty()) args.push_back(config_path);
   args.insert(args.end(), {"-q", "-o", dir.string()});
   for (const auto& override : overrides) args.insert(args.end(), {"-p", override});
   args.insert(args.end(), {"-p", "training.epochs=0", "-p", "training.schedule=", "-p", "workload.trace=" + trace});
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const int null = ::open("/dev/null", O_WRONLY);
-    if (null >= 0) ::dup2(null, 1);
-    std::vector<char*> argv;
-    for (auto& arg : args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  int status = 0;
-  while (pid > 0 && ::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (pid <= 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+  const int status = run_sosasim_child(args);
+  if (status != 0)
     throw ModelError(0, "training", "the training step of " + trace + " did not run (exit status " +
-                                        std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")");
+                                        std::to_string(status) + ")");
   std::ifstream in(dir / "summary.json");
   return nlohmann::ordered_json::parse(in);
 }

@@ -784,15 +784,18 @@ TEST_CASE("k_reduction: chain and post_processors send each split output tile's 
   CHECK(run_sosasim("run " + config + " -q -o " + dir.path() + "/r -p tiling.k_reduction=post_processors -p tiling.scheduler=sosa_rounds").exit_code == 0);
 }
 
-// layers.csv as one map per row, column name to text (simple CSV: no quoted commas).
+// layers.csv (or a native trace) as one map per row, column name to text (simple CSV: no quoted
+// commas; a trace's # lines skipped).
 std::vector<std::map<std::string, std::string>> read_layers_csv(const std::string& path) {
   std::istringstream in(read_text(path));
   std::vector<std::string> header;
   std::vector<std::map<std::string, std::string>> rows;
   for (std::string line; std::getline(in, line);) {
+    if (line.rfind("#", 0) == 0) continue;  // a trace's comment lines
     std::vector<std::string> fields;
     std::istringstream row(line);
     for (std::string field; std::getline(row, field, ',');) fields.push_back(field);
+    if (!line.empty() && line.back() == ',') fields.emplace_back();  // an empty last field
     if (header.empty()) {
       header = fields;
       continue;
@@ -1506,30 +1509,6 @@ TEST_CASE("a training run: epochs of steps under a format schedule", "[cli][form
   CHECK_THAT(forward_only.output, Contains("training-step trace"));
 }
 
-// A trace's rows as layers.csv rows (its '#' comment lines dropped).
-std::vector<std::map<std::string, std::string>> read_trace_rows(const std::string& path) {
-  std::ifstream in(path);
-  std::vector<std::string> header;
-  std::vector<std::map<std::string, std::string>> rows;
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind("#", 0) == 0) continue;
-    std::vector<std::string> fields;
-    std::size_t start = 0;
-    for (std::size_t comma; (comma = line.find(',', start)) != std::string::npos; start = comma + 1)
-      fields.push_back(line.substr(start, comma - start));
-    fields.push_back(line.substr(start));
-    if (header.empty()) {
-      header = fields;
-      continue;
-    }
-    REQUIRE(fields.size() == header.size());
-    std::map<std::string, std::string> row;
-    for (std::size_t i = 0; i < header.size(); ++i) row[header[i]] = fields[i];
-    rows.push_back(row);
-  }
-  return rows;
-}
-
 TEST_CASE("workload llm: a serving iteration's GEMMs from a config.json or the zoo", "[cli][workloads][llm]") {
   TempDir dir;
   // A decode token of Llama-3-8B with 512 cached tokens is the zoo's llama3_8b_decode512, row for
@@ -1537,7 +1516,7 @@ TEST_CASE("workload llm: a serving iteration's GEMMs from a config.json or the z
   REQUIRE(run_sosasim("workload llm llama3_8b --decode 513 -o " + dir.path() + "/d.csv").exit_code == 0);
   auto rows = [](const std::string& path) {
     std::multiset<std::string> out;
-    for (const auto& row : read_trace_rows(path)) {
+    for (const auto& row : read_layers_csv(path)) {
       std::string depends = row.count("depends_on") ? row.at("depends_on") : "";
       std::vector<std::string> names;
       std::stringstream split(depends);
@@ -1553,13 +1532,13 @@ TEST_CASE("workload llm: a serving iteration's GEMMs from a config.json or the z
   CHECK(rows(dir.path() + "/d.csv") == rows(std::string(SOSASIM_SOURCE_DIR) + "/workloads/models/llama3_8b_decode512.csv"));
   // A prefill computes logits for its last prompt token only.
   REQUIRE(run_sosasim("workload llm llama3_8b --prefill 512 -o " + dir.path() + "/p.csv").exit_code == 0);
-  for (const auto& row : read_trace_rows(dir.path() + "/p.csv"))
+  for (const auto& row : read_layers_csv(dir.path() + "/p.csv"))
     if (row.at("layer") == "lm_head") CHECK(row.at("M") == "1");
   // A batch: two decodes and a prefill chunk that does not end its prompt (no logits for it).
   REQUIRE(run_sosasim("workload llm llama3_8b --decode 100 --decode 300 --chunk 64:192 -o " + dir.path() + "/b.csv")
               .exit_code == 0);
   std::map<std::string, std::map<std::string, std::string>> by_name;
-  for (const auto& row : read_trace_rows(dir.path() + "/b.csv")) by_name[row.at("layer")] = row;
+  for (const auto& row : read_layers_csv(dir.path() + "/b.csv")) by_name[row.at("layer")] = row;
   CHECK(by_name["layers.0.attn.q_proj"]["M"] == "66");
   CHECK(by_name["layers.0.attn.qk.r1"]["N"] == "300");
   CHECK(by_name["layers.0.attn.pv.r2"]["M"] == "64");
@@ -1580,7 +1559,7 @@ TEST_CASE("workload llm: a serving iteration's GEMMs from a config.json or the z
   CHECK(m["gemm_weights"] == 2 * (64 * (4 + 4) * 16 + 64 * 64 + 4 * 3 * 64 * 96 + 64 * 4) + 64 * 100);
   REQUIRE(run_sosasim("workload llm " + mixtral + " --prefill 5 -o " + dir.path() + "/m.csv").exit_code == 0);
   std::int64_t routed = 0;
-  for (const auto& row : read_trace_rows(dir.path() + "/m.csv"))
+  for (const auto& row : read_layers_csv(dir.path() + "/m.csv"))
     if (row.at("layer").rfind("layers.0.mlp.experts.", 0) == 0 && row.at("layer").find("down_proj") != std::string::npos)
       routed += std::stoll(row.at("M"));
   CHECK(routed == 5 * 2);  // each of 5 tokens to 2 experts
