@@ -17,7 +17,7 @@ void tile_contributors(const LayerPlan& plan, std::uint64_t column_block, std::i
   }
 }
 
-void count_free_partial_tiles(const TaskGraph& tasks, std::int64_t pods, SimulationResult& result) {
+void count_free_partial_tiles(const TaskGraph& tasks, SimulationResult& result) {
   std::vector<int> contributors;
   for (std::size_t t = 0; t < tasks.size(); ++t) {
     const LayerPlan& plan = tasks[t].plan;

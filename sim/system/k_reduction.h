@@ -48,7 +48,7 @@ void tile_contributors(const LayerPlan& plan, std::uint64_t column_block, std::i
 
 // What `k_reduction: free` leaves out: per output tile, one partial tile for every pod but the
 // last among those whose chunks hold its K blocks (the transfers post_processors would make).
-void count_free_partial_tiles(const TaskGraph& tasks, std::int64_t pods, SimulationResult& result);
+void count_free_partial_tiles(const TaskGraph& tasks, SimulationResult& result);
 
 class KReduction {
  public:

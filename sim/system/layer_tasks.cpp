@@ -44,7 +44,7 @@ TaskGraph::TaskGraph(const SimConfig& config, const std::vector<Workload>& workl
       tasks_.push_back(LayerTask{w, layer, LayerPlan(compressed, shape), layer.depends.empty() || every_layer,
                                  !layer.weights_on_chip || every_layer, weight_key, operand,
                                  partial_sum_bytes(format), operand + sparsity.index_bits() / 8.0,
-                                 static_cast<double>(layer.K) / static_cast<double>(compressed.K), 0, 0, {}});
+                                 static_cast<double>(layer.K) / static_cast<double>(compressed.K), 0, 0, {}, {}});
       LayerTask& added = tasks_.back();
       added.plan.set_m_block(scheduler.m_block(added.plan, config.pods));
       added.chunks = scheduler.chunk_layout(added.plan, config.pods);

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <memory>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 #include <systemc>
@@ -54,7 +55,7 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
     fetch_.set_listener(*dispatch_);
     const bool reserves = dispatch_->reserves_routes();
     const bool charged = config.tiling.reduction_charged();
-    if (!reserves && !charged) count_free_partial_tiles(tasks_, config.pods, result);
+    if (!reserves && !charged) count_free_partial_tiles(tasks_, result);
     finished_ops_.assign(tasks_.size(), 0);
     next_op_.resize(static_cast<std::size_t>(config.pods));
     if (!reserves && !config.interconnect.ideal_transfers) {
@@ -426,6 +427,16 @@ class Controller : public sc_core::sc_module, public PodWorkSource, public DramL
 
 SimulationResult run_simulation(const SimConfig& config, const std::vector<Workload>& workloads,
                                 const std::string& timeline_path) {
+  // SystemC elaborates a simulation context once. A later run in the same process (the steps of
+  // a training run, the iterations of a serving run) gets a fresh context, its time from zero.
+  // The spent ones stay allocated, and reachable, until the process ends: SystemC's own static
+  // events refer to the first one until their destructors run at exit.
+  if (sc_core::sc_get_curr_simcontext()->elaboration_done()) {
+    static auto* spent = new std::vector<sc_core::sc_simcontext*>;
+    spent->push_back(sc_core::sc_curr_simcontext);
+    sc_core::sc_curr_simcontext = new sc_core::sc_simcontext;
+    sc_core::sc_default_global_context = sc_core::sc_curr_simcontext;
+  }
   SimulationResult result;
   Timeline timeline(timeline_path);
   Controller controller("system", config, workloads, result, timeline);
