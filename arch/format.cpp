@@ -23,6 +23,11 @@ FormatSpec layer_format(const FormatSpec& base, std::size_t layer_index, std::si
 
 namespace sosasim {
 
+FormatSpec workload_layer_format(const FormatSpec& base, std::size_t layer_index, std::size_t layer_count,
+                                 const std::string& override) {
+  return apply_format_override(layer_format(base, layer_index, layer_count), override);
+}
+
 FormatSpec apply_format_override(const FormatSpec& base, const std::string& text) {
   if (text.empty()) return base;
   FormatSpec format = base.type == "bfp" ? base : FormatSpec{};

@@ -31,4 +31,9 @@ FormatSpec layer_format(const FormatSpec& base, std::size_t layer_index, std::si
 // config's BFP parameters, or BFP defaults), bfp:M (M mantissa bits) or bfp:M:B (block B).
 FormatSpec apply_format_override(const FormatSpec& base, const std::string& text);
 
+// The format layer `layer_index` of a workload of `layer_count` layers runs in: `base` with the
+// Accuracy Boosters rule (layer_format), then the trace's per-layer `override`.
+FormatSpec workload_layer_format(const FormatSpec& base, std::size_t layer_index, std::size_t layer_count,
+                                 const std::string& override);
+
 }  // namespace sosasim

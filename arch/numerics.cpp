@@ -57,7 +57,8 @@ Numerics::Numerics(const FormatSpec& format) : format_(format), rng_state_(stati
       break;
     case NumericsKind::Microscaling:
       kind_ = Kind::Micro;
-      block_size_ = microscaling_layout(format.type)->block_size;
+      micro_ = microscaling_layout(format.type);
+      block_size_ = micro_->block_size;
       break;
   }
 }
@@ -83,14 +84,13 @@ void Numerics::close_micro_block(PartialSum& psum, const Operand& x, const Opera
 
 double Numerics::dequantized(const Operand& op, bool is_weight) const {
   if (kind_ != Kind::Micro) return op.value;
-  const bool nvfp4 = microscaling_layout(format_.type)->nvfp4;
-  const double tensor = nvfp4 ? static_cast<double>(is_weight ? scale_w_ : scale_x_) : 1.0;
+  const double tensor = micro_->nvfp4 ? static_cast<double>(is_weight ? scale_w_ : scale_x_) : 1.0;
   return std::ldexp(static_cast<double>(op.value) * op.code, op.exponent) * tensor;
 }
 
 std::vector<Operand> Numerics::encode_micro(const std::vector<double>& values, std::int64_t lines, std::int64_t k,
                                             bool along_columns, float& tensor_scale) const {
-  const MicroscalingLayout& layout = *microscaling_layout(format_.type);
+  const MicroscalingLayout& layout = *micro_;
   tensor_scale = layout.nvfp4 ? nvfp4_tensor_scale(values) : 1.0f;
   std::vector<Operand> out(values.size());
   for (std::int64_t line = 0; line < lines; ++line) {

@@ -30,6 +30,8 @@
 
 namespace sosasim {
 
+struct MicroscalingLayout;
+
 // A 128-bit integer (GCC and Clang; __extension__ keeps -Wpedantic quiet).
 __extension__ typedef __int128 Int128;
 
@@ -123,6 +125,7 @@ class Numerics {
 
   FormatSpec format_;
   Kind kind_ = Kind::Float;
+  const MicroscalingLayout* micro_ = nullptr;  // microscaling: the format's element and blocks
   bool bf16_ = false;  // Float: operands rounded to bfloat16
   std::int64_t block_size_ = 1;
   std::int32_t max_code_ = 127;

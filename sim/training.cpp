@@ -104,8 +104,9 @@ int run_training(const SimConfig& config, const std::vector<Workload>& workloads
       Step step;
       step.summary = run_step(config_path, overrides, trace, dir);
       // MACs by format: each layer's useful MACs at the format it ran in.
-      for (const auto& layer : step_workload.layers) {
-        const FormatSpec format = apply_format_override(config.format, layer.format);
+      for (std::size_t l = 0; l < step_workload.layers.size(); ++l) {
+        const Layer& layer = step_workload.layers[l];
+        const FormatSpec format = workload_layer_format(config.format, l, step_workload.layers.size(), layer.format);
         const std::string name = format_name(format);
         step.macs_by_format[name] += static_cast<double>(layer.macs());
         step.formats[name] = format;

@@ -32,7 +32,7 @@ TaskGraph::TaskGraph(const SimConfig& config, const std::vector<Workload>& workl
       for (std::size_t d : depends) dependents_[d].push_back(tasks_.size());
       const Layer& layer = workloads[w].layers[l];
       FormatSpec format =
-          apply_format_override(layer_format(config.format, l, workloads[w].layers.size()), layer.format);
+          workload_layer_format(config.format, l, workloads[w].layers.size(), layer.format);
       SparsitySpec sparsity = config.sparsity;
       if (layer.sparsity == "none") sparsity = SparsitySpec{};
       else if (!layer.sparsity.empty()) parse_sparsity_pattern(layer.sparsity, sparsity.keep, sparsity.group);
