@@ -75,6 +75,8 @@ const SectionRegistration kDram{
      {"bandwidth_gbps", ParamType::String, "GiB/s", "",
       "the old name of bandwidth_gibps (it always held GiB/s), still read; not both", -kInf, kInf, {}},
      {"latency_cycles", ParamType::Int, "cycles", "100", "latency of a request", 0, 1e9, {}},
+     {"capacity_gib", ParamType::Float, "GiB", "80",
+      "capacity: it holds the weights and, in a serving run, the KV cache (serving.kv_cache)", 1e-6, 1e9, {}},
      {"prefetch_kib", ParamType::Int, "KiB", "0",
       "prefetch window: weight bytes fetched ahead of the ops that use them and not yet freed (a tile frees "
       "when its last op finishes) may not exceed it; 0: the W banks' capacity (pods x sram.bank_kib)",
@@ -107,6 +109,7 @@ const SectionRegistration kDram{
       config.dram.lowered_inputs = dram.get_string("inputs") == "im2col";
       config.dram.every_layer_inputs = dram.get_string("layer_inputs") == "every_layer";
       config.dram.prefetch_kib = dram.get_int("prefetch_kib");
+      config.dram.capacity_gib = dram.get_double("capacity_gib");
     }};
 
 const SectionRegistration kPower{

@@ -57,6 +57,7 @@ struct DramSpec {
   bool lowered_inputs = false;  // first layers read the im2col matrix, not the input tensor (inputs: im2col)
   bool every_layer_inputs = false;  // every layer reads its operands from DRAM (layer_inputs: every_layer)
   std::int64_t prefetch_kib = 0;  // weight bytes ahead of use, at most (0: the W banks' capacity)
+  double capacity_gib = 80;       // holds the weights and, in a serving run, the KV cache
 };
 
 struct PowerSpec {

@@ -23,12 +23,15 @@
 #include "sim/workload_command.h"
 #include "sim/noc_command.h"
 #include "sim/sweep.h"
+#include "sim/serving.h"
 #include "sim/training.h"
 #include "sim/kernel/registry.h"
 #include "sim/system/report.h"
 #include "sim/system/run_stats.h"
 #include "sim/system/system.h"
 #include "tiling/tiling.h"
+#include "workloads/llm.h"
+#include "workloads/requests.h"
 #include "workloads/trace.h"
 
 using namespace sosasim;
@@ -54,9 +57,13 @@ std::optional<std::string> optional_path(const std::string& path) {
 }
 
 int run_command(const std::string& config_path, const std::vector<std::string>& overrides, std::string outdir,
-                const std::string& timeline) {
+                const std::string& timeline, bool serve = false) {
   SimConfig config = load_config(optional_path(config_path), overrides);
-  std::vector<Workload> workloads = read_workloads(config);
+  if (serve && config.serving.model.empty())
+    throw ConfigError(SourceLocation{config.source_file, 0, ""}, "serving.model",
+                      "sosasim serve needs a model: serving.model (a zoo name such as llama3_8b, or a config.json)");
+  // (a serving run builds its own workloads from the model)
+  std::vector<Workload> workloads = config.serving.model.empty() ? read_workloads(config) : std::vector<Workload>{};
   if (outdir.empty()) {
     // results/<config name>/, or the first of results/<config name>-2/, -3/, ... that holds no
     // run: an earlier run's results are never overwritten without -o.
@@ -74,6 +81,11 @@ int run_command(const std::string& config_path, const std::vector<std::string>& 
     layers += w.layers.size();
     spdlog::debug("workload {}: {} layers, {} MACs ({})", w.name, w.layers.size(), w.total_macs(), w.path);
   }
+  if (!config.serving.model.empty()) {
+    if (config.training.epochs > 0)
+      throw ConfigError(SourceLocation{config.source_file, 0, ""}, "serving.model", "a run is a training run or a serving run, not both");
+    return run_serving(config, outdir, timeline);
+  }
   if (config.training.epochs > 0) return run_training(config, workloads, config_path, overrides, outdir);
   spdlog::info("simulating {} workload(s), {} layers", workloads.size(), layers);
   SimulationResult result = run_simulation(config, workloads, timeline);
@@ -85,7 +97,9 @@ int run_command(const std::string& config_path, const std::vector<std::string>& 
 
 int validate_command(const std::string& config_path, const std::vector<std::string>& overrides, bool as_json) {
   SimConfig config = load_config(optional_path(config_path), overrides);
-  std::vector<Workload> workloads = read_workloads(config);
+  std::vector<Workload> workloads = config.serving.model.empty() ? read_workloads(config) : std::vector<Workload>{};
+  if (!config.serving.model.empty() && !config.serving.requests.empty())
+    read_request_trace(config.serving.requests);  // (its errors now, not at the run)
   nlohmann::ordered_json figures = machine_figures(config);
   if (as_json) {  // the machine's figures, and each workload's size
     figures["workloads"] = nlohmann::ordered_json::array();
@@ -95,6 +109,10 @@ int validate_command(const std::string& config_path, const std::vector<std::stri
     return 0;
   }
   std::cout << "ok: " << (config_path.empty() ? "built-in default" : config_path) << "\n";
+  if (!config.serving.model.empty())
+    std::cout << "  serving " << load_llm_model(config.serving.model).name << ", requests "
+              << (config.serving.requests.empty() ? std::to_string(config.serving.count) + " generated" : config.serving.requests)
+              << "\n";
   for (const auto& w : workloads)
     std::cout << "  workload " << w.name << ": " << w.layers.size() << " layers, " << w.total_macs() << " MACs ("
               << w.path << ")\n";
@@ -192,6 +210,16 @@ int main(int argc, char** argv) {
   std::string timeline;
   run->add_option("--timeline", timeline, "write a Chrome/Perfetto trace-event timeline (open in ui.perfetto.dev)");
 
+  std::string serve_path, serve_outdir, serve_timeline;
+  std::vector<std::string> serve_overrides;
+  auto* serve = app.add_subcommand("serve", "simulate LLM serving: requests over time, continuous batching, a KV cache "
+                                            "(the serving: keys; the machine keys as for run)");
+  serve->add_option("config", serve_path, "YAML config with a serving: section; omit for the built-in default machine");
+  serve->add_option("-p,--param", serve_overrides, "override a key: -p key.path=value (repeatable), e.g. -p serving.model=llama3_8b");
+  serve->add_option("-o,--out", serve_outdir,
+                    "output folder (default: results/<config name>, or results/<config name>-2, -3, ... if it holds a run)");
+  serve->add_option("--timeline", serve_timeline, "write a Chrome/Perfetto trace of the iterations and the KV cache's occupancy");
+
   std::string validate_path;
   std::vector<std::string> validate_overrides;
   auto* validate = app.add_subcommand("validate", "check a config and its traces without simulating");
@@ -253,6 +281,7 @@ int main(int argc, char** argv) {
         app.got_subcommand("noc") || app.got_subcommand("compare"))
       return pod_command_exit;
     if (*run) return run_command(config_path, overrides, outdir, timeline);
+    if (*serve) return run_command(serve_path, serve_overrides, serve_outdir, serve_timeline, true);
     if (*validate) return validate_command(validate_path, validate_overrides, validate_json);
     if (*sweep) {
       // i/n, both whole numbers (std::stoi would read 1.5 as 1).

@@ -40,6 +40,15 @@ const std::vector<std::string> kPodsRules = {"power_of_two", "largest", "best"};
 const std::vector<std::string> kMetrics = {"cycles",        "useful_macs",  "effective_tops", "peak_tops",
                                            "utilization",   "peak_power_w", "tops_per_watt",  "iso_power_tops",
                                            "energy_j",      "runtime_s",    "avg_power_w",    "area_mm2"};
+// A serving point's figures (summary.json `serving`), as serving_<name>[_<percentile>] columns.
+const std::vector<std::pair<std::string, std::string>> kServingMetrics = {
+    {"ttft_s", "p50"},    {"ttft_s", "p90"},    {"ttft_s", "p99"},   {"tpot_s", "p50"},         {"tpot_s", "p99"},
+    {"latency_s", "p50"}, {"latency_s", "p99"}, {"queue_s", "p99"}, {"requests_per_s", ""},   {"output_tokens_per_s", ""},
+    {"tokens_per_s_per_w", ""}, {"energy_per_token_j", ""}, {"kv_peak_bytes", ""}, {"preemptions", ""}};
+std::string serving_column(const std::pair<std::string, std::string>& metric) {
+  return "serving_" + (metric.second.empty() ? metric.first : metric.first.substr(0, metric.first.size() - 2) + "_" +
+                                                                 metric.second + "_s");
+}
 
 SourceLocation at(const std::string& file, const YAML::Node& node) {
   int line = node.IsDefined() && !node.Mark().is_null() ? node.Mark().line + 1 : 0;
@@ -209,12 +218,19 @@ void write_table(const fs::path& dir, std::vector<nlohmann::ordered_json> rows, 
   csv << "index,point_id,workload";
   for (const auto& key : axis_keys) csv << ',' << key;
   for (const auto& metric : kMetrics) csv << ',' << metric;
+  bool serving = false;  // (serving columns when a point served requests)
+  for (const auto& row : rows) serving = serving || row.contains(serving_column(kServingMetrics[0]));
+  if (serving)
+    for (const auto& metric : kServingMetrics) csv << ',' << serving_column(metric);
   csv << ",status,error\n";
   std::ostringstream jsonl;
   for (const auto& row : rows) {
     csv << row["index"].dump() << ',' << csv_cell(row["point_id"]) << ',' << csv_cell(row["workload"]);
     for (const auto& key : axis_keys) csv << ',' << csv_cell(row["axes"].value(key, nlohmann::ordered_json()));
     for (const auto& metric : kMetrics) csv << ',' << csv_cell(row.value(metric, nlohmann::ordered_json()));
+    if (serving)
+      for (const auto& metric : kServingMetrics)
+        csv << ',' << csv_cell(row.value(serving_column(metric), nlohmann::ordered_json()));
     csv << ',' << csv_cell(row["status"]) << ',' << csv_cell(row.value("error", std::string())) << '\n';
     jsonl << row.dump() << '\n';
   }
@@ -257,6 +273,11 @@ std::vector<nlohmann::ordered_json> rows_of_point(const SweepPoint& point, const
     for (const char* own : {"cycles", "useful_macs", "effective_tops", "utilization", "tops_per_watt", "iso_power_tops"})
       r[own] = workload[own];
     r["runtime_s"] = workload["cycles"].get<double>() / (summary["config"]["frequency_ghz"].get<double>() * 1e9);
+    if (summary.contains("serving"))
+      for (const auto& metric : kServingMetrics) {
+        const auto& value = summary["serving"][metric.first];
+        r[serving_column(metric)] = metric.second.empty() ? value : value[metric.second];
+      }
     r["status"] = "ok";
     rows.push_back(r);
   }

@@ -69,6 +69,7 @@ void add_workload_command(CLI::App& app, int& exit_code) {
     std::vector<std::int64_t> prefill, decode;
     std::vector<std::string> chunks;
     bool json = false, list = false;
+    double expert_skew = 0;
   };
   auto llm_options = std::make_shared<LlmOptions>();
   auto* llm = workload->add_subcommand(
@@ -81,6 +82,9 @@ void add_workload_command(CLI::App& app, int& exit_code) {
   llm->add_option("--chunk", llm_options->chunks, "NEW:CONTEXT, a prefill chunk that does not end its prompt (repeatable)");
   llm->add_option("-o,--out", llm_options->out, "write the trace here (default: standard output)");
   llm->add_flag("--json", llm_options->json, "print the model's figures instead");
+  llm->add_option("--expert-skew", llm_options->expert_skew,
+                  "a mixture of experts: route tokens by a Zipf law of this exponent (0: evenly)")
+      ->check(CLI::Range(0.0, 16.0));
   llm->add_flag("--list", llm_options->list, "print the zoo's model names");
   llm->callback([llm_options, &exit_code] {
     const LlmOptions& o = *llm_options;
@@ -90,7 +94,10 @@ void add_workload_command(CLI::App& app, int& exit_code) {
       return;
     }
     if (o.model.empty()) throw ConfigError("command line: workload llm needs a model (a config.json or a zoo name)");
-    const LlmModel model = load_llm_model(o.model);
+    LlmModel model = load_llm_model(o.model);
+    if (o.expert_skew > 0 && model.experts == 0)
+      throw ConfigError("command line: --expert-skew: " + model.name + " has no experts");
+    model.expert_skew = o.expert_skew;
     if (o.json) {
       nlohmann::ordered_json j{{"name", model.name},
                                {"architecture", model.architecture},

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <set>
 #include <sstream>
@@ -1512,11 +1513,18 @@ TEST_CASE("a training run: epochs of steps under a format schedule", "[cli][form
 TEST_CASE("workload llm: a serving iteration's GEMMs from a config.json or the zoo", "[cli][workloads][llm]") {
   TempDir dir;
   // A decode token of Llama-3-8B with 512 cached tokens is the zoo's llama3_8b_decode512, row for
-  // row (names, shapes, heads, dependencies, activation operands).
+  // row (names, shapes, heads, dependencies, activation operands), but for grouped-query
+  // attention: the zoo trace has one scores GEMM per query head, the model one per key-value head
+  // whose rows are the 4 query heads sharing it (each K and V tile is loaded once).
   REQUIRE(run_sosasim("workload llm llama3_8b --decode 513 -o " + dir.path() + "/d.csv").exit_code == 0);
-  auto rows = [](const std::string& path) {
+  auto rows = [](const std::string& path, std::int64_t group) {
     std::multiset<std::string> out;
-    for (const auto& row : read_layers_csv(path)) {
+    for (auto row : read_layers_csv(path)) {
+      const std::string& name = row.at("layer");
+      if (name.find(".attn.qk") != std::string::npos || name.find(".attn.pv") != std::string::npos) {
+        row["M"] = std::to_string(std::stoll(row.at("M")) * group);
+        row["count"] = std::to_string(std::stoll(row.at("count")) / group);
+      }
       std::string depends = row.count("depends_on") ? row.at("depends_on") : "";
       std::vector<std::string> names;
       std::stringstream split(depends);
@@ -1529,7 +1537,7 @@ TEST_CASE("workload llm: a serving iteration's GEMMs from a config.json or the z
     }
     return out;
   };
-  CHECK(rows(dir.path() + "/d.csv") == rows(std::string(SOSASIM_SOURCE_DIR) + "/workloads/models/llama3_8b_decode512.csv"));
+  CHECK(rows(dir.path() + "/d.csv", 1) == rows(std::string(SOSASIM_SOURCE_DIR) + "/workloads/models/llama3_8b_decode512.csv", 4));
   // A prefill computes logits for its last prompt token only.
   REQUIRE(run_sosasim("workload llm llama3_8b --prefill 512 -o " + dir.path() + "/p.csv").exit_code == 0);
   for (const auto& row : read_layers_csv(dir.path() + "/p.csv"))
@@ -1541,8 +1549,9 @@ TEST_CASE("workload llm: a serving iteration's GEMMs from a config.json or the z
   for (const auto& row : read_layers_csv(dir.path() + "/b.csv")) by_name[row.at("layer")] = row;
   CHECK(by_name["layers.0.attn.q_proj"]["M"] == "66");
   CHECK(by_name["layers.0.attn.qk.r1"]["N"] == "300");
-  CHECK(by_name["layers.0.attn.pv.r2"]["M"] == "64");
+  CHECK(by_name["layers.0.attn.pv.r2"]["M"] == "256");  // 64 tokens of the 4 query heads sharing a KV head
   CHECK(by_name["layers.0.attn.pv.r2"]["K"] == "192");
+  CHECK(by_name["layers.0.attn.pv.r2"]["count"] == "8");
   CHECK(by_name["lm_head"]["M"] == "2");
   // Such a trace runs (GPT-2's, small enough for the sanitizer build).
   REQUIRE(run_sosasim("workload llm gpt2 --decode 100 --decode 300 --chunk 64:192 -o " + dir.path() + "/g.csv").exit_code == 0);
@@ -1564,6 +1573,16 @@ TEST_CASE("workload llm: a serving iteration's GEMMs from a config.json or the z
     if (row.at("layer").rfind("layers.0.mlp.experts.", 0) == 0 && row.at("layer").find("down_proj") != std::string::npos)
       routed += std::stoll(row.at("M"));
   CHECK(routed == 5 * 2);  // each of 5 tokens to 2 experts
+  // Skewed routing (a Zipf law): the first expert gets the most, all tokens are still routed.
+  REQUIRE(run_sosasim("workload llm " + mixtral + " --prefill 40 --expert-skew 1.5 -o " + dir.path() + "/z.csv").exit_code == 0);
+  std::vector<std::int64_t> per_expert(4, 0);
+  for (const auto& row : read_layers_csv(dir.path() + "/z.csv"))
+    for (int e = 0; e < 4; ++e)
+      if (row.at("layer") == "layers.0.mlp.experts." + std::to_string(e) + ".down_proj") per_expert[e] = std::stoll(row.at("M"));
+  // 80 routed x (1, 2^-1.5, 3^-1.5, 4^-1.5) / 1.7101 = 47.88, 16.93, 9.21, 5.98: 77 by the whole
+  // parts, the 3 left to the largest remainders (.98, .93, .88).
+  CHECK(per_expert == std::vector<std::int64_t>{48, 17, 9, 6});
+  CHECK(run_sosasim("workload llm llama3_8b --expert-skew 1 --prefill 4").exit_code == 2);
   std::string gpt2 = dir.write("gpt2.json", "{\"model_type\": \"gpt2\", \"n_embd\": 32, \"n_layer\": 1, \"n_head\": 4, "
                                             "\"vocab_size\": 50, \"n_inner\": null}");
   Outcome g = run_sosasim("workload llm " + gpt2 + " --json");
@@ -1596,4 +1615,222 @@ TEST_CASE("workload llm: a serving iteration's GEMMs from a config.json or the z
   CHECK(run_sosasim("workload llm llama3_8b --chunk 300:200").exit_code == 2);
   CHECK(run_sosasim("workload llm llama3_8b").exit_code == 2);
   CHECK(run_sosasim("workload llm llama9").exit_code == 2);
+}
+
+// Serving (issue 18) on a tiny decoder (2 layers, hidden 64, 4 query heads sharing 2 key-value
+// heads) and a small machine, so that every phase simulates in milliseconds.
+namespace {
+
+struct ServingFixture {
+  TempDir dir;
+  std::string model = dir.write("tiny.json", R"({"model_type": "llama", "num_hidden_layers": 2, "hidden_size": 64,
+    "num_attention_heads": 4, "num_key_value_heads": 2, "intermediate_size": 128, "vocab_size": 256})");
+  std::string machine = "serve -q -p pods=4 -p array.rows=8 -p array.cols=8 -p tiling.partition_size=8 -p serving.model=" + model;
+  Outcome serve(const std::string& requests_csv, const std::string& extra, const std::string& out) {
+    const std::string trace = requests_csv.empty() ? "" : " -p serving.requests=" + dir.write(out + ".csv", requests_csv);
+    return run_sosasim(machine + trace + " " + extra + " -o " + dir.path() + "/" + out);
+  }
+  nlohmann::json summary(const std::string& out) { return read_json(dir.path() + "/" + out + "/summary.json"); }
+  std::vector<std::map<std::string, std::string>> requests(const std::string& out) {
+    return read_layers_csv(dir.path() + "/" + out + "/requests.csv");
+  }
+};
+
+}  // namespace
+
+TEST_CASE("serve: requests over time, continuous batching, TTFT and TPOT from the cycle-level machine", "[cli][serving]") {
+  ServingFixture f;
+  const std::string trace =
+      "arrival_s,prompt_tokens,output_tokens,id\n0,40,6,a\n0,24,4,b\n0.00001,60,5,c\n0.5,16,3,d\n0.5,16,1,e\n";
+  Outcome out = f.serve(trace, "--timeline " + f.dir.path() + "/t.json", "s");
+  REQUIRE(out.exit_code == 0);
+  const nlohmann::json s = f.summary("s");
+  const nlohmann::json& serving = s["serving"];
+  CHECK(serving["requests"] == 5);
+  CHECK(serving["completed"] == 5);
+  for (const char* key : {"ttft_s", "tpot_s", "latency_s", "queue_s"})
+    for (const char* p : {"mean", "p50", "p90", "p99"}) CHECK(serving[key].contains(p));
+  for (const char* key : {"requests_per_s", "output_tokens_per_s", "tokens_per_s_per_w", "energy_per_token_j", "kv_peak_bytes",
+                          "iterations"})
+    CHECK(serving[key].get<double>() > 0);
+  // The machine figures of `run` cover every iteration: its cycles are the iterations' cycles.
+  std::uint64_t iteration_cycles = 0;
+  const auto iterations = read_layers_csv(f.dir.path() + "/s/iterations.csv");
+  for (const auto& row : iterations) iteration_cycles += std::stoull(row.at("cycles"));
+  CHECK(s["cycles"].get<std::uint64_t>() == iteration_cycles);
+  CHECK(s["energy_j"].get<double>() > 0);
+  CHECK(iterations.size() == serving["iterations"].get<std::size_t>());
+  // Output tokens: 6 + 4 + 5 + 3 + 1, the first of each from its prefill.
+  CHECK(serving["output_tokens"] == 19);
+  CHECK(serving["prefill_tokens"] == 40 + 24 + 60 + 16 + 16);
+  CHECK(serving["decode_tokens"] == 19 - 5);
+  const auto rows = f.requests("s");
+  REQUIRE(rows.size() == 5);
+  for (const auto& row : rows) {
+    CHECK(std::stod(row.at("ttft_s")) > 0);
+    CHECK(std::stod(row.at("latency_s")) >= std::stod(row.at("ttft_s")));
+    CHECK(std::stod(row.at("queue_s")) >= 0);
+  }
+  CHECK(rows[4].at("id") == "e");
+  CHECK(rows[4].at("tpot_s").empty());  // one output token: no time per output token
+  // a, b and c arrive together and are batched: c's prefill waits for no one else's decode to end.
+  CHECK(std::stod(rows[2].at("finish_s")) < 0.5);
+  // The timeline: an iteration span per iteration and the KV cache's occupancy.
+  const nlohmann::json timeline = read_json(f.dir.path() + "/t.json");
+  std::size_t spans = 0, kv = 0;
+  for (const auto& event : timeline["traceEvents"]) {
+    spans += event["name"] == "iteration" ? 1 : 0;
+    kv += event["name"] == "kv_cache_bytes" ? 1 : 0;
+  }
+  CHECK(spans == iterations.size());
+  CHECK(kv == iterations.size());
+  // run with a serving: section is the same run.
+  REQUIRE(run_sosasim("run -q -p pods=4 -p array.rows=8 -p array.cols=8 -p tiling.partition_size=8 -p serving.model=" + f.model +
+                      " -p serving.requests=" + f.dir.path() + "/s.csv -o " + f.dir.path() + "/r").exit_code == 0);
+  CHECK(f.summary("r")["serving"]["ttft_s"] == serving["ttft_s"]);
+}
+
+TEST_CASE("serve: reused phases give results identical to simulating every phase, preemptions included", "[cli][serving]") {
+  ServingFixture f;
+  // 128 bytes of K and V per token (2 x 2 layers x 2 heads x 16 x 1 byte), blocks of 4 tokens:
+  // 20 blocks hold 80 tokens, fewer than the three requests need together, so the latest
+  // admitted is preempted and recomputed.
+  const std::string trace = "arrival_s,prompt_tokens,output_tokens\n0,30,12\n0,20,16\n0,18,10\n0.001,9,4\n";
+  const std::string kv = "-p serving.kv_cache.block_tokens=4 -p serving.kv_cache.capacity_gib=" + std::to_string(20 * 512 / 1073741824.0) +
+                         " -p serving.batching.max_batched_tokens=32 -p serving.batching.max_batch=3";
+  REQUIRE(f.serve(trace, kv, "reuse").exit_code == 0);
+  REQUIRE(f.serve(trace, kv + " -p serving.reuse=false", "fresh").exit_code == 0);
+  nlohmann::json reuse = f.summary("reuse"), fresh = f.summary("fresh");
+  CHECK(reuse["serving"]["preemptions"].get<int>() > 0);
+  CHECK(reuse["serving"]["phases_reused"].get<int>() > 0);
+  CHECK(fresh["serving"]["phases_reused"] == 0);
+  CHECK(fresh["serving"]["phases_simulated"].get<int>() > reuse["serving"]["phases_simulated"].get<int>());
+  for (const char* key : {"phases_simulated", "phases_reused"}) {
+    reuse["serving"].erase(key);
+    fresh["serving"].erase(key);
+  }
+  // Integers (cycles, tokens, times from cycles) equal; sums of fractional figures (bytes, energy)
+  // added in another order agree to the last bits.
+  std::function<void(const nlohmann::json&, const nlohmann::json&, const std::string&)> same =
+      [&](const nlohmann::json& a, const nlohmann::json& b, const std::string& path) {
+        INFO(path);
+        if (a.is_number_float() || b.is_number_float()) {
+          CHECK(a.get<double>() == Approx(b.get<double>()).epsilon(1e-12));
+        } else if (a.is_object() && b.is_object()) {
+          CHECK(a.size() == b.size());
+          for (auto it = a.begin(); it != a.end(); ++it) {
+            REQUIRE(b.contains(it.key()));
+            same(it.value(), b[it.key()], path + "." + it.key());
+          }
+        } else if (a.is_array() && b.is_array() && a.size() == b.size()) {
+          for (std::size_t i = 0; i < a.size(); ++i) same(a[i], b[i], path + "[" + std::to_string(i) + "]");
+        } else {
+          CHECK(a == b);
+        }
+      };
+  same(reuse["serving"], fresh["serving"], "serving");
+  CHECK(reuse["serving"]["ttft_s"] == fresh["serving"]["ttft_s"]);  // (times come from whole cycles)
+  CHECK(reuse["cycles"] == fresh["cycles"]);
+  for (const char* key : {"useful_macs", "energy_j", "bytes_by_operand", "networks", "activity", "pod_stats"})
+    same(reuse[key], fresh[key], key);
+  CHECK(read_text(f.dir.path() + "/reuse/requests.csv") == read_text(f.dir.path() + "/fresh/requests.csv"));
+  CHECK(read_text(f.dir.path() + "/reuse/iterations.csv") == read_text(f.dir.path() + "/fresh/iterations.csv"));
+  CHECK(read_text(f.dir.path() + "/reuse/layers.csv") == read_text(f.dir.path() + "/fresh/layers.csv"));
+}
+
+TEST_CASE("serve: TTFT grows with the prompt; a decode step is DRAM-bound at batch 1", "[cli][serving]") {
+  ServingFixture f;
+  // One request at a time, far apart: no queueing, so TTFT is the prefill's time.
+  REQUIRE(f.serve("arrival_s,prompt_tokens,output_tokens\n0,16,2\n1,64,2\n2,256,2\n", "", "p").exit_code == 0);
+  const auto rows = f.requests("p");
+  REQUIRE(rows.size() == 3);
+  CHECK(std::stod(rows[0].at("ttft_s")) < std::stod(rows[1].at("ttft_s")));
+  CHECK(std::stod(rows[1].at("ttft_s")) < std::stod(rows[2].at("ttft_s")));
+  for (const auto& row : rows) CHECK(std::stod(row.at("queue_s")) == 0);
+  // A decode iteration at batch 1 moves every weight from DRAM: it takes at least the weights'
+  // bytes over the DRAM bandwidth (int8: a byte per weight).
+  const auto iterations = read_layers_csv(f.dir.path() + "/p/iterations.csv");
+  const double weights = 2 * (64.0 * (4 + 2 * 2) * 16 + 4 * 16 * 64 + 3 * 64 * 128) + 64 * 256;
+  const double bytes_per_cycle = 1200.0 * 1073741824.0 / 1e9;
+  bool decoded = false;
+  for (const auto& row : iterations)
+    if (row.at("decode_tokens") == "1" && row.at("prefill_tokens") == "0") {
+      decoded = true;
+      CHECK(std::stod(row.at("cycles")) >= weights / bytes_per_cycle);
+    }
+  CHECK(decoded);
+}
+
+TEST_CASE("serve: generated arrivals are reproducible from their seed", "[cli][serving]") {
+  ServingFixture f;
+  const std::string arrivals = "-p serving.arrivals.count=12 -p serving.arrivals.rate_per_s=2000 -p "
+                               "'serving.arrivals.prompt_tokens={min: 4, max: 40}' -p 'serving.arrivals.output_tokens={min: 1, max: 6}'";
+  REQUIRE(f.serve("", arrivals, "a").exit_code == 0);
+  REQUIRE(f.serve("", arrivals, "b").exit_code == 0);
+  REQUIRE(f.serve("", arrivals + " -p serving.arrivals.seed=7", "c").exit_code == 0);
+  CHECK(read_text(f.dir.path() + "/a/requests.csv") == read_text(f.dir.path() + "/b/requests.csv"));
+  CHECK(read_text(f.dir.path() + "/a/requests.csv") != read_text(f.dir.path() + "/c/requests.csv"));
+  std::set<std::string> prompts;
+  for (const auto& row : f.requests("a")) {
+    const int prompt = std::stoi(row.at("prompt_tokens")), output = std::stoi(row.at("output_tokens"));
+    CHECK(prompt >= 4);
+    CHECK(prompt <= 40);
+    CHECK(output >= 1);
+    CHECK(output <= 6);
+    prompts.insert(row.at("prompt_tokens"));
+  }
+  CHECK(prompts.size() > 3);
+  // Fixed-rate arrivals: one every 1/rate seconds.
+  REQUIRE(f.serve("", "-p serving.arrivals.process=fixed -p serving.arrivals.count=3 -p serving.arrivals.rate_per_s=4", "fixed").exit_code == 0);
+  const auto fixed = f.requests("fixed");
+  REQUIRE(fixed.size() == 3);
+  CHECK(std::stod(fixed[2].at("arrival_s")) == Approx(0.5));
+}
+
+TEST_CASE("serve: malformed request traces, impossible limits and unknown models exit 2 naming what is wrong", "[cli][serving]") {
+  ServingFixture f;
+  auto fails = [&](const std::string& trace, const std::string& extra, const std::vector<std::string>& words) {
+    static int n = 0;
+    Outcome out = f.serve(trace, extra, "bad" + std::to_string(n++));
+    CHECK(out.exit_code == 2);
+    for (const auto& word : words) CHECK_THAT(out.output, Contains(word));
+  };
+  // Request traces: a bad number (file and line), a missing column, an unknown one, a short row.
+  fails("arrival_s,prompt_tokens,output_tokens\n0,16,4\nsoon,16,4\n", "", {".csv:3", "arrival_s", "soon"});
+  fails("arrival_s,prompt_tokens,output_tokens\n0,-5,4\n", "", {".csv:2", "prompt_tokens"});
+  fails("arrival_s,prompt_tokens\n0,16\n", "", {"output_tokens"});
+  fails("arrival_s,prompt_tokens,output_tokens,priority\n0,16,4,1\n", "", {"priority"});
+  fails("arrival_s,prompt_tokens,output_tokens\n0,16\n", "", {".csv:2", "fields"});
+  fails("arrival_s,prompt_tokens,output_tokens\n", "", {"no requests"});
+  // A request that can never fit the KV cache (its line), and one that cannot be computed in an
+  // iteration without chunked prefill.
+  fails("arrival_s,prompt_tokens,output_tokens\n0,16,4\n0,900,4\n", "-p serving.kv_cache.capacity_gib=0.00002",
+        {".csv:3", "KV blocks", "never"});
+  fails("arrival_s,prompt_tokens,output_tokens\n0,100,4\n",
+        "-p serving.batching.chunked_prefill=false -p serving.batching.max_batched_tokens=64 -p serving.batching.max_batch=8",
+        {".csv:2", "max_batched_tokens"});
+  // Generated requests that can never fit name the arrivals key.
+  fails("", "-p serving.arrivals.prompt_tokens=100000 -p serving.kv_cache.capacity_gib=0.001", {"serving.arrivals", "never"});
+  // Impossible limits and capacities.
+  fails("", "-p serving.batching.max_batch=64 -p serving.batching.max_batched_tokens=32", {"serving.batching.max_batched_tokens"});
+  fails("", "-p serving.batching.max_batch=0", {"serving.batching.max_batch"});
+  fails("", "-p serving.kv_cache.location=sram -p serving.kv_cache.capacity_gib=1", {"serving.kv_cache.capacity_gib", "W banks"});
+  fails("", "-p serving.kv_cache.location=disk", {"serving.kv_cache.location"});
+  fails("", "-p dram.capacity_gib=0.00001", {"dram.capacity_gib", "weights"});
+  fails("", "-p serving.arrivals.prompt_tokens={min: 9, max: 3}", {"serving.arrivals.prompt_tokens", "min"});
+  fails("", "-p serving.batching.max_bach=3", {"max_bach", "max_batch"});
+  fails("", "-p serving.batching.token_buckets=8,4", {"serving.batching.token_buckets", "ascending"});
+  fails("", "-p serving.expert_skew=1", {"serving.expert_skew", "no experts"});
+  // Models: an unknown architecture, a missing key, not JSON, no such file.
+  const std::string bert = f.dir.write("bert.json", R"({"model_type": "bert", "hidden_size": 64})");
+  fails("", "-p serving.model=" + bert, {"bert.json", "model_type", "bert"});
+  const std::string no_layers = f.dir.write("nolayers.json", R"({"model_type": "llama", "hidden_size": 64})");
+  fails("", "-p serving.model=" + no_layers, {"nolayers.json", "num_hidden_layers"});
+  const std::string broken = f.dir.write("broken.json", "{\"model_type\": \n");
+  fails("", "-p serving.model=" + broken, {"broken.json", "JSON"});
+  fails("", "-p serving.model=no_such_model", {"no_such_model", "zoo"});
+  // serve without a model.
+  Outcome none = run_sosasim("serve -q -p pods=4 -o " + f.dir.path() + "/none");
+  CHECK(none.exit_code == 2);
+  CHECK_THAT(none.output, Contains("serving.model"));
 }

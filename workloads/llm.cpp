@@ -1,6 +1,7 @@
 #include "workloads/llm.h"
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -122,6 +123,25 @@ std::int64_t LlmModel::gemm_weights() const {
   return layers * per_layer + hidden * vocab;
 }
 
+std::vector<std::int64_t> expert_tokens(std::int64_t routed, std::int64_t experts, double skew) {
+  std::vector<double> weight(static_cast<std::size_t>(experts));
+  double sum = 0;
+  for (std::int64_t e = 0; e < experts; ++e) sum += weight[static_cast<std::size_t>(e)] = std::pow(static_cast<double>(e + 1), -skew);
+  std::vector<std::int64_t> tokens(weight.size());
+  std::vector<std::pair<double, std::size_t>> remainders;
+  std::int64_t given = 0;
+  for (std::size_t e = 0; e < weight.size(); ++e) {
+    const double exact = static_cast<double>(routed) * weight[e] / sum;
+    tokens[e] = static_cast<std::int64_t>(std::floor(exact));
+    given += tokens[e];
+    remainders.emplace_back(exact - static_cast<double>(tokens[e]), e);
+  }
+  // The rest, one each, to the largest remainders (the lower expert first on a tie).
+  std::stable_sort(remainders.begin(), remainders.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (std::size_t i = 0; given < routed; ++i, ++given) ++tokens[remainders[i % remainders.size()].second];
+  return tokens;
+}
+
 std::vector<std::string> llm_zoo_names() {
   return {"llama2_7b", "llama3_8b", "mistral_7b", "mixtral_8x7b", "qwen2_7b", "opt_1.3b", "gpt2"};
 }
@@ -150,17 +170,71 @@ LlmModel load_llm_model(const std::string& name_or_path) {
   return read_model(ConfigReader(name_or_path, root), stem.substr(0, stem.find_last_of('.')));
 }
 
-Workload llm_iteration(const LlmModel& model, const std::vector<LlmSequence>& batch, const std::string& name) {
-  Workload workload{name, "<" + model.name + " iteration>", {}};
-  std::int64_t tokens = 0, emitting = 0;
-  for (const auto& s : batch) {
-    tokens += s.new_tokens;
-    if (s.emits_token) ++emitting;
+namespace {
+
+// Adds the GEMMs of an iteration's parts to a workload; each part returns the names of the layers
+// whose outputs the next part reads.
+class IterationBuilder {
+ public:
+  IterationBuilder(const LlmModel& model, Workload& workload, bool kv_on_chip)
+      : m_(model), w_(workload), kv_on_chip_(kv_on_chip) {}
+
+  // q, k and v of `tokens` tokens.
+  std::vector<std::string> projections(const std::string& p, std::int64_t tokens, const std::vector<std::string>& x) {
+    const std::int64_t H = m_.hidden, d = m_.head_dim;
+    return {add(p + "attn.q_proj", tokens, H, m_.heads * d, 1, x, false),
+            add(p + "attn.k_proj", tokens, H, m_.kv_heads * d, 1, x, false),
+            add(p + "attn.v_proj", tokens, H, m_.kv_heads * d, 1, x, false)};
   }
-  auto add = [&](const std::string& layer_name, std::int64_t M, std::int64_t K, std::int64_t N, std::int64_t count,
-                 std::vector<std::string> depends, bool activation) {
+  // One request's attention: the query heads that share a key-value head are one GEMM (their
+  // new_tokens x group rows stream through the same K and V tiles), one per key-value head.
+  std::vector<std::string> attention(const std::string& p, const std::string& r, const LlmSequence& s,
+                                     const std::vector<std::string>& qkv) {
+    const std::int64_t group = m_.heads / m_.kv_heads, rows = s.new_tokens * group;
+    std::vector<std::string> q_and_k, v;
+    if (qkv.size() == 3) q_and_k = {qkv[1], qkv[0]}, v = {qkv[2]};
+    const std::string qk = add(p + "attn.qk" + r, rows, m_.head_dim, s.context, m_.kv_heads, q_and_k, kv_on_chip_);
+    std::vector<std::string> scores_and_v = v;
+    scores_and_v.insert(scores_and_v.begin(), qk);
+    return {add(p + "attn.pv" + r, rows, s.context, m_.head_dim, m_.kv_heads, scores_and_v, kv_on_chip_)};
+  }
+  // The output projection and the MLP (or the mixture of experts) of `tokens` tokens.
+  std::vector<std::string> output_mlp(const std::string& p, std::int64_t tokens, const std::vector<std::string>& attended) {
+    const std::int64_t H = m_.hidden;
+    const std::string o = add(p + "attn.o_proj", tokens, m_.heads * m_.head_dim, H, 1, attended, false);
+    if (m_.experts > 0) {
+      const std::string router = add(p + "mlp.router", tokens, H, m_.experts, 1, {o}, false);
+      // Each token goes to experts_per_token experts; the routed tokens spread by the skew.
+      const std::vector<std::int64_t> shares = expert_tokens(tokens * m_.experts_per_token, m_.experts, m_.expert_skew);
+      std::vector<std::string> outputs;
+      for (std::int64_t e = 0; e < m_.experts; ++e) {
+        const std::int64_t mine = shares[static_cast<std::size_t>(e)];
+        if (mine == 0) continue;
+        const std::string ep = p + "mlp.experts." + std::to_string(e) + ".";
+        const std::string gate = add(ep + "gate_proj", mine, H, m_.ffn, 1, {router}, false);
+        const std::string up = add(ep + "up_proj", mine, H, m_.ffn, 1, {router}, false);
+        outputs.push_back(add(ep + "down_proj", mine, m_.ffn, H, 1, {gate, up}, false));
+      }
+      return outputs;
+    }
+    if (m_.gated_mlp) {
+      const std::string gate = add(p + "mlp.gate_proj", tokens, H, m_.ffn, 1, {o}, false);
+      const std::string up = add(p + "mlp.up_proj", tokens, H, m_.ffn, 1, {o}, false);
+      return {add(p + "mlp.down_proj", tokens, m_.ffn, H, 1, {gate, up}, false)};
+    }
+    const std::string h = add(p + "fc1", tokens, H, m_.ffn, 1, {o}, false);
+    return {add(p + "fc2", tokens, m_.ffn, H, 1, {h}, false)};
+  }
+  // Logits of `emitting` tokens.
+  void head(std::int64_t emitting, const std::vector<std::string>& x) {
+    add("lm_head", emitting, m_.hidden, m_.vocab, 1, x, false);
+  }
+
+ private:
+  std::string add(const std::string& name, std::int64_t M, std::int64_t K, std::int64_t N, std::int64_t count,
+                  std::vector<std::string> depends, bool activation) {
     Layer layer;
-    layer.name = layer_name;
+    layer.name = name;
     layer.M = M;
     layer.K = K;
     layer.N = N;
@@ -168,49 +242,64 @@ Workload llm_iteration(const LlmModel& model, const std::vector<LlmSequence>& ba
     layer.depends_on = std::move(depends);
     layer.depends_on_given = true;
     layer.weights_on_chip = activation;
-    workload.layers.push_back(std::move(layer));
-    return layer_name;
-  };
-  const std::int64_t H = model.hidden, d = model.head_dim;
+    w_.layers.push_back(std::move(layer));
+    return name;
+  }
+
+  const LlmModel& m_;
+  Workload& w_;
+  bool kv_on_chip_;
+};
+
+}  // namespace
+
+Workload llm_iteration(const LlmModel& model, const std::vector<LlmSequence>& batch, const std::string& name) {
+  Workload workload{name, "<" + model.name + " iteration>", {}};
+  std::int64_t tokens = 0, emitting = 0;
+  for (const auto& s : batch) {
+    tokens += s.new_tokens;
+    if (s.emits_token) ++emitting;
+  }
+  IterationBuilder build(model, workload, true);
   std::vector<std::string> x;  // the layer input's producers
   for (std::int64_t l = 0; l < model.layers; ++l) {
     const std::string p = "layers." + std::to_string(l) + ".";
-    const std::string q = add(p + "attn.q_proj", tokens, H, model.heads * d, 1, x, false);
-    const std::string k = add(p + "attn.k_proj", tokens, H, model.kv_heads * d, 1, x, false);
-    const std::string v = add(p + "attn.v_proj", tokens, H, model.kv_heads * d, 1, x, false);
+    const std::vector<std::string> qkv = build.projections(p, tokens, x);
     std::vector<std::string> attended;
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      const std::string r = batch.size() == 1 ? "" : ".r" + std::to_string(i);
-      const std::string qk = add(p + "attn.qk" + r, batch[i].new_tokens, d, batch[i].context, model.heads, {k, q}, true);
-      attended.push_back(add(p + "attn.pv" + r, batch[i].new_tokens, batch[i].context, d, model.heads, {qk, v}, true));
-    }
-    const std::string o = add(p + "attn.o_proj", tokens, model.heads * d, H, 1, attended, false);
-    if (model.experts > 0) {
-      const std::string router = add(p + "mlp.router", tokens, H, model.experts, 1, {o}, false);
-      // Each token goes to experts_per_token experts; the routed tokens spread evenly.
-      const std::int64_t routed = tokens * model.experts_per_token;
-      std::vector<std::string> outputs;
-      for (std::int64_t e = 0; e < model.experts; ++e) {
-        const std::int64_t mine = routed / model.experts + (e < routed % model.experts ? 1 : 0);
-        if (mine == 0) continue;
-        const std::string ep = p + "mlp.experts." + std::to_string(e) + ".";
-        const std::string gate = add(ep + "gate_proj", mine, H, model.ffn, 1, {router}, false);
-        const std::string up = add(ep + "up_proj", mine, H, model.ffn, 1, {router}, false);
-        outputs.push_back(add(ep + "down_proj", mine, model.ffn, H, 1, {gate, up}, false));
-      }
-      x = outputs;
-    } else if (model.gated_mlp) {
-      const std::string gate = add(p + "mlp.gate_proj", tokens, H, model.ffn, 1, {o}, false);
-      const std::string up = add(p + "mlp.up_proj", tokens, H, model.ffn, 1, {o}, false);
-      x = {add(p + "mlp.down_proj", tokens, model.ffn, H, 1, {gate, up}, false)};
-    } else {
-      const std::string h = add(p + "fc1", tokens, H, model.ffn, 1, {o}, false);
-      x = {add(p + "fc2", tokens, model.ffn, H, 1, {h}, false)};
-    }
+    for (std::size_t i = 0; i < batch.size(); ++i)
+      for (const auto& name : build.attention(p, batch.size() == 1 ? "" : ".r" + std::to_string(i), batch[i], qkv))
+        attended.push_back(name);
+    x = build.output_mlp(p, tokens, attended);
   }
-  if (emitting > 0) add("lm_head", emitting, H, model.vocab, 1, x, false);
+  if (emitting > 0) build.head(emitting, x);
   resolve_dependencies(workload);
   return workload;
+}
+
+Workload llm_phase(const LlmModel& model, LlmPhase phase, const LlmSequence& shape, bool kv_in_dram,
+                   const std::string& prefix) {
+  Workload workload{prefix + to_string(phase), "<" + model.name + " serving phase>", {}};
+  IterationBuilder build(model, workload, !kv_in_dram);
+  switch (phase) {
+    case LlmPhase::Projections: build.projections(prefix, shape.new_tokens, {}); break;
+    case LlmPhase::Attention: build.attention(prefix, "", shape, {}); break;
+    case LlmPhase::OutputMlp: build.output_mlp(prefix, shape.new_tokens, {}); break;
+    case LlmPhase::Head: build.head(shape.new_tokens, {}); break;
+  }
+  resolve_dependencies(workload);
+  for (auto& layer : workload.layers)
+    if (layer.depends.empty()) layer.inputs_on_chip = true;  // the phase before wrote them to the X banks
+  return workload;
+}
+
+std::string to_string(LlmPhase phase) {
+  switch (phase) {
+    case LlmPhase::Projections: return "projections";
+    case LlmPhase::Attention: return "attention";
+    case LlmPhase::OutputMlp: return "output_mlp";
+    case LlmPhase::Head: return "head";
+  }
+  return "";
 }
 
 }  // namespace sosasim

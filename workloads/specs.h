@@ -34,6 +34,36 @@ struct TrainingSpec {
   std::vector<TrainingPhase> phases;   // in order, covering epochs 1 .. epochs
 };
 
+// A token count of generated requests: fixed (min == max) or drawn uniformly from min to max.
+struct TokenRange {
+  std::int64_t min = 1, max = 1;
+};
+
+// `serving`: an LLM serving run (sim/serving.h): requests over time on the simulated machine,
+// continuous batching, a paged KV cache. Off while `model` is empty.
+struct ServingSpec {
+  std::string model;           // zoo name or config.json path (resolved); "" = not a serving run
+  std::string requests;        // request trace (resolved); "" = generate them from `arrivals`
+  SourceLocation where;        // where the section is, for errors about its requests
+  // arrivals (when there is no request trace)
+  bool poisson = true;         // false: fixed-rate arrivals
+  double rate_per_s = 1;
+  std::int64_t count = 100;
+  TokenRange prompt_tokens{512, 512}, output_tokens{128, 128};
+  std::uint64_t seed = 1;
+  // batching
+  std::int64_t max_batch = 64;
+  std::int64_t max_batched_tokens = 2048;
+  bool chunked_prefill = true;
+  std::vector<std::int64_t> token_buckets;  // pad an iteration's tokens up to one of these (ascending); empty: none
+  // kv_cache
+  bool kv_in_sram = false;
+  double kv_capacity_gib = 0;  // 0: what the location has left (DRAM after the weights; the W banks)
+  std::int64_t block_tokens = 16;
+  double expert_skew = 0;      // a mixture of experts' routing skew (LlmModel::expert_skew)
+  bool reuse = true;           // reuse phase results (exact: sim/serving.h); false simulates every phase
+};
+
 // Parses a schedule: phases separated by ';', each "FIRST[-LAST] FORMAT [first_last FORMAT]",
 // e.g. "1-89 bfp:3 first_last bfp:5; 90 bfp:5". Empty: one phase at the config's format. The
 // error text (empty when valid) names the phase and what is wrong.

@@ -29,6 +29,9 @@ struct Layer {
   std::string sparsity;  // per-layer N:M override ("" = the config's, "none" = dense)
   bool weights_on_chip = false;  // W is an activation computed on chip (attention), not a parameter
   bool depthwise = false;        // lowered from a depthwise convolution (informational)
+  // X was produced on chip before this workload began (a serving phase reads what the phase
+  // before it wrote to the X banks): a layer without producers still reads it from the banks.
+  bool inputs_on_chip = false;
   // Elements of the layer's input tensor before lowering, all `count` instances together (a
   // convolution's H x W x C x batch, which im2col turns into M x K); 0: not known, taken as
   // M x K x count.

@@ -338,6 +338,11 @@ class DocumentReader : public SectionReader {
                             const std::string& kind) override {
     return read_component_map(doc_, node_at(doc_.root(), path), path, std::move(defs), selector, kind, resolved(path));
   }
+  ParamValues subsection(const std::string& path, const std::vector<ParamDef>& defs,
+                         const std::vector<std::string>& subsections) override {
+    return read_section(doc_, node_at(doc_.root(), path), path, defs, resolved(path), subsections);
+  }
+  bool is_map(const std::string& path) const override { return node_at(doc_.root(), path).IsMap(); }
   bool given(const std::string& path) const override {
     const YAML::Node node = node_at(doc_.root(), path);
     return node.IsDefined() && !node.IsNull();

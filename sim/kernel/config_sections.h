@@ -34,6 +34,11 @@ class SectionReader {
   // A component map nested at key path `path` (e.g. "interconnect.x") with the keys `defs`.
   virtual ParamValues component_map(const std::string& path, std::vector<ParamDef> defs, const std::string& selector,
                                     const std::string& kind) = 0;
+  // A plain map nested at key path `path` (e.g. "serving.batching") with the keys `defs`.
+  virtual ParamValues subsection(const std::string& path, const std::vector<ParamDef>& defs,
+                                 const std::vector<std::string>& subsections = {}) = 0;
+  // Whether key path `path` holds a map (a value may be a number or a {min, max} map).
+  virtual bool is_map(const std::string& path) const = 0;
   // Whether the config (or an override) gives key path `path` a value.
   virtual bool given(const std::string& path) const = 0;
   // Where key path `path` came from: file and line, or the -p override.

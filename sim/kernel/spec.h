@@ -33,6 +33,7 @@ struct SimConfig {
   PowerSpec power;
   std::vector<WorkloadEntry> workloads;
   TrainingSpec training;
+  ServingSpec serving;
   bool reference_fidelity = false;  // simulation.fidelity: reference
   nlohmann::ordered_json resolved;  // every key with its effective value, for the reports
 

@@ -41,7 +41,8 @@ TaskGraph::TaskGraph(const SimConfig& config, const std::vector<Workload>& workl
       compressed.K = sparsity.compressed(layer.K);
       const double operand = operand_bits(format) / 8.0;
       const bool every_layer = config.dram.every_layer_inputs;
-      tasks_.push_back(LayerTask{w, layer, LayerPlan(compressed, shape), layer.depends.empty() || every_layer,
+      tasks_.push_back(LayerTask{w, layer, LayerPlan(compressed, shape),
+                                 (layer.depends.empty() && !layer.inputs_on_chip) || every_layer,
                                  !layer.weights_on_chip || every_layer, weight_key, operand,
                                  partial_sum_bytes(format), operand + sparsity.index_bits() / 8.0,
                                  static_cast<double>(layer.K) / static_cast<double>(compressed.K), 0, 0, {}, {}});

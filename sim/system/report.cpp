@@ -114,7 +114,8 @@ RunReport build_report(const SimConfig& config, const SimulationResult& result) 
     PowerInputs layer_inputs = inputs;
     layer_inputs.format = layer.format;
     ActivityCounts activity = layer.activity;
-    activity.outputs = static_cast<double>(layer.layer.M * layer.layer.N * layer.layer.count);
+    // (a serving run's layers, each summed over phases of different shapes, count their own outputs)
+    if (activity.outputs == 0) activity.outputs = static_cast<double>(layer.layer.M * layer.layer.N * layer.layer.count);
     EnergyBreakdown part = activity_energy(layer_inputs, tech, activity);
     layer_energy.push_back(part);
     energy.mac_j += part.mac_j;

@@ -429,13 +429,16 @@ SimulationResult run_simulation(const SimConfig& config, const std::vector<Workl
                                 const std::string& timeline_path) {
   // SystemC elaborates a simulation context once. A later run in the same process (the steps of
   // a training run, the iterations of a serving run) gets a fresh context, its time from zero.
-  // The spent ones stay allocated, and reachable, until the process ends: SystemC's own static
-  // events refer to the first one until their destructors run at exit.
+  // The first one stays allocated, and reachable, until the process ends: SystemC's own static
+  // events refer to it until their destructors run at exit. A later spent one is deleted (a
+  // serving run simulates thousands of phases).
   if (sc_core::sc_get_curr_simcontext()->elaboration_done()) {
-    static auto* spent = new std::vector<sc_core::sc_simcontext*>;
-    spent->push_back(sc_core::sc_curr_simcontext);
+    static sc_core::sc_simcontext* first = nullptr;
+    sc_core::sc_simcontext* spent = sc_core::sc_curr_simcontext;
     sc_core::sc_curr_simcontext = new sc_core::sc_simcontext;
     sc_core::sc_default_global_context = sc_core::sc_curr_simcontext;
+    if (first == nullptr) first = spent;
+    else delete spent;
   }
   SimulationResult result;
   Timeline timeline(timeline_path);
