@@ -66,28 +66,28 @@ def model_figures(binary):
     return json.loads(out.stdout)
 
 
-def roofline(binary, tmp):
+def roofline(binary, tmp, prompt, batches):
     m = model_figures(binary)
     layers, kv_heads, d, heads = m["layers"], m["kv_heads"], m["head_dim"], m["heads"]
     weights = m["gemm_weights"]  # int8: a byte each
     kv_token = 2 * layers * kv_heads * d  # bytes per token of context
     bandwidth = 1200 * 2**30  # bytes/s
     peak_macs = 256 * 32 * 32 * 1e9
-    prompt = 512
     rows = []
-    for batch in (1, 2, 4, 8, 16, 32, 64, 128, 256):
+    for batch in batches:
+        # (long enough that every request decodes at once after the chunked prefills)
         summary, iterations, _, _ = serve(
-            binary, tmp, f"batch{batch}", [(0, prompt, 3)] * batch,
+            binary, tmp, f"batch{batch}_{prompt}", [(0, prompt, batch // 2 + 8)] * batch,
             ["serving.batching.token_buckets=", f"serving.batching.max_batch={batch}",
              f"serving.batching.max_batched_tokens={max(2048, batch)}"])
         decode = next(r for r in iterations if r["prefill_tokens"] == "0" and int(r["requests"]) == batch)
-        context = prompt + 1  # the first decode step attends to the prompt and its own token
-        read = -(-context // 16) * 16  # whole KV blocks
-        bytes_ = weights + batch * read * kv_token
-        macs = batch * weights + batch * 2 * read * heads * d * layers
+        context = int(decode["context_tokens"])  # summed over the batch
+        read = context + batch * 8  # whole KV blocks of 16: half a block more per request, on average
+        bytes_ = weights + read * kv_token
+        macs = batch * weights + 2 * read * heads * d * layers
         t_dram, t_compute = bytes_ / bandwidth, macs / peak_macs
         t = int(decode["cycles"]) / 1e9
-        rows.append({"batch": batch, "cycles": int(decode["cycles"]), "tokens_per_s": batch / t,
+        rows.append({"batch": batch, "context": context / batch, "cycles": int(decode["cycles"]), "tokens_per_s": batch / t,
                      "roofline_tokens_per_s": batch / max(t_dram, t_compute), "t_dram_ms": t_dram * 1e3,
                      "t_compute_ms": t_compute * 1e3, "dram_busy": float(decode["dram_busy_fraction"]),
                      "array_busy": float(decode["array_busy_fraction"]),
@@ -96,22 +96,30 @@ def roofline(binary, tmp):
 
 
 def barriers(binary, tmp):
-    """A decode iteration as serve runs it (KV cache in the W banks) against one whole run."""
+    """A decode iteration as serve runs it (KV cache in DRAM) against the same iteration as one run
+    of `workload llm`'s trace with the attention operands read from DRAM (w_operand: weight)."""
     rows = []
-    for batch in (1, 16):
-        _, iterations, _, _ = serve(binary, tmp, f"barrier{batch}", [(0, 1023, 2)] * batch,
-                                    ["serving.kv_cache.location=sram", "serving.batching.token_buckets=",
-                                     f"serving.batching.max_batch={batch}", "serving.batching.max_batched_tokens=16384"])
-        decode = next(r for r in iterations if r["prefill_tokens"] == "0")
+    for batch, context in ((1, 1024), (16, 1024), (64, 512)):
+        _, iterations, _, _ = serve(binary, tmp, f"barrier{batch}", [(0, context - 1, 2)] * batch,
+                                    ["serving.batching.token_buckets=", f"serving.batching.max_batch={batch}",
+                                     f"serving.batching.max_batched_tokens={batch * context}"])
+        decode = next(r for r in iterations if r["prefill_tokens"] == "0" and int(r["requests"]) == batch)
         trace = os.path.join(tmp, f"whole{batch}.csv")
-        subprocess.run([binary, "workload", "llm", "llama3_8b", "-o", trace] + ["--decode", "1024"] * batch,
+        subprocess.run([binary, "workload", "llm", "llama3_8b", "-o", trace] + ["--decode", str(context)] * batch,
                        check=True, capture_output=True)
+        with open(trace) as handle:
+            lines = handle.read().splitlines()
+        with open(trace, "w") as handle:  # K and V from DRAM, as the serving run's cache
+            for line in lines:
+                if ".attn.qk" in line or ".attn.pv" in line:
+                    line = line.replace(",activation,", ",weight,")
+                handle.write(line + "\n")
         out = os.path.join(tmp, f"whole{batch}")
         subprocess.run([binary, "run", CONFIG, "-q", "-o", out, "-p", "serving.model=", "-p", f"workload.trace={trace}"],
                        check=True, capture_output=True)
         with open(os.path.join(out, "summary.json")) as handle:
             whole = json.load(handle)["cycles"]
-        rows.append({"batch": batch, "serve_cycles": int(decode["cycles"]), "whole_run_cycles": whole,
+        rows.append({"batch": batch, "context": context, "serve_cycles": int(decode["cycles"]), "whole_run_cycles": whole,
                      "barrier_cost": int(decode["cycles"]) / whole - 1})
     return rows
 
@@ -141,43 +149,70 @@ def table(rows, columns):
     return "\n".join(lines)
 
 
+def measure(binary, plt, parts):
+    """The roofline, barrier and token-bucket measurements, and the roofline plot."""
+    with tempfile.TemporaryDirectory() as tmp:
+        roofs = {}
+        for prompt, batches in ((512, (1, 2, 4, 8, 16, 32, 64, 128, 256)), (32, (1, 16, 64, 128, 256, 384, 512))):
+            saved = os.path.join(ROOT, "results", f"serving_roofline_{prompt}.json")
+            if f"roofline{prompt}" not in parts:  # (the plot shows an earlier measurement)
+                if os.path.exists(saved):
+                    with open(saved) as handle:
+                        roofs[prompt] = json.load(handle)
+                continue
+            roof = roofs[prompt] = roofline(binary, tmp, prompt, batches)
+            os.makedirs(os.path.dirname(saved), exist_ok=True)
+            with open(saved, "w") as handle:
+                json.dump(roof, handle)
+            print(f"## decode roofline after {prompt}-token prompts\n")
+            print(table(roof, [("batch", "{}"), ("context", "{:.0f}"), ("cycles", "{:,}"), ("tokens_per_s", "{:,.0f}"),
+                               ("roofline_tokens_per_s", "{:,.0f}"), ("t_dram_ms", "{:.3f}"), ("t_compute_ms", "{:.3f}"),
+                               ("dram_busy", "{:.2f}"), ("array_busy", "{:.2f}"), ("bound", "{}")]), flush=True)
+        if "barriers" in parts:
+          bar = barriers(binary, tmp)
+          print("\n## barriers\n")
+          print(table(bar, [("batch", "{}"), ("context", "{}"), ("serve_cycles", "{:,}"), ("whole_run_cycles", "{:,}"), ("barrier_cost", "{:+.1%}")]),
+              flush=True)
+        if "buckets" in parts:
+          buck = buckets(binary, tmp)
+          print("\n## token buckets\n")
+          print(table(buck, [("run", "{}"), ("ttft_p50", "{:.4f}"), ("ttft_p99", "{:.4f}"), ("tpot_p50", "{:.5f}"),
+                           ("tpot_p99", "{:.5f}"), ("tokens_per_s", "{:,.0f}"), ("padding_tokens", "{:,}"),
+                           ("phases_simulated", "{:,}"), ("wall_s", "{:.0f}")]), flush=True)
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for (prompt, roof), color in zip(roofs.items(), ("C0", "C1")):
+        ax.plot([r["batch"] for r in roof], [r["tokens_per_s"] for r in roof], "o-", color=color,
+                label=f"simulated, {prompt}-token prompts")
+        ax.plot([r["batch"] for r in roof], [r["roofline_tokens_per_s"] for r in roof], "--", color=color,
+                label=f"roofline, {prompt}-token prompts")
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set_xlabel("batch (requests decoding)")
+    ax.set_ylabel("output tokens/s")
+    ax.set_title("Llama-3-8B decode, KV cache in DRAM, SOSA 256 x 32x32")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(os.path.join(ROOT, "docs", "plots", "serving_roofline.png"), dpi=120)
+
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("binary", nargs="?", default=os.path.join(ROOT, "build", "sosasim"))
     parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--sweep-out", default=os.path.join(ROOT, "results", "serving_rate"))
     parser.add_argument("--skip-sweep", action="store_true")
+    parser.add_argument("--only-sweep", action="store_true", help="only the rate sweep (its points resume)")
+    parser.add_argument("--parts", default="roofline512,roofline32,barriers,buckets",
+                        help="the measurements to make (comma-separated; default all)")
     args = parser.parse_args()
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    with tempfile.TemporaryDirectory() as tmp:
-        roof = roofline(args.binary, tmp)
-        print("## decode roofline\n")
-        print(table(roof, [("batch", "{}"), ("cycles", "{:,}"), ("tokens_per_s", "{:,.0f}"), ("roofline_tokens_per_s", "{:,.0f}"),
-                           ("t_dram_ms", "{:.3f}"), ("t_compute_ms", "{:.3f}"), ("dram_busy", "{:.2f}"),
-                           ("array_busy", "{:.2f}"), ("bound", "{}")]))
-        bar = barriers(args.binary, tmp)
-        print("\n## barriers\n")
-        print(table(bar, [("batch", "{}"), ("serve_cycles", "{:,}"), ("whole_run_cycles", "{:,}"), ("barrier_cost", "{:+.1%}")]))
-        buck = buckets(args.binary, tmp)
-        print("\n## token buckets\n")
-        print(table(buck, [("run", "{}"), ("ttft_p50", "{:.4f}"), ("ttft_p99", "{:.4f}"), ("tpot_p50", "{:.5f}"),
-                           ("tpot_p99", "{:.5f}"), ("tokens_per_s", "{:,.0f}"), ("padding_tokens", "{:,}"),
-                           ("phases_simulated", "{:,}"), ("wall_s", "{:.0f}")]))
-
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.plot([r["batch"] for r in roof], [r["tokens_per_s"] for r in roof], "o-", label="simulated decode")
-    ax.plot([r["batch"] for r in roof], [r["roofline_tokens_per_s"] for r in roof], "k--", label="roofline")
-    ax.set_xscale("log", base=2)
-    ax.set_yscale("log")
-    ax.set_xlabel("batch (requests decoding)")
-    ax.set_ylabel("output tokens/s")
-    ax.set_title("Llama-3-8B decode, context 513, SOSA 256 x 32x32")
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(os.path.join(ROOT, "docs", "plots", "serving_roofline.png"), dpi=120)
+    if not args.only_sweep:
+        measure(args.binary, plt, args.parts.split(","))
 
     if args.skip_sweep:
         return

@@ -362,7 +362,7 @@ int run_serving(const SimConfig& config, const std::string& outdir, const std::s
   double now = requests.empty() ? 0.0 : requests.front().in.arrival_s;
   std::uint64_t iterations = 0, preemptions = 0, prefill_tokens = 0, decode_tokens = 0, completed = 0;
   std::ostringstream iteration_csv;
-  iteration_csv << "iteration,start_s,duration_s,cycles,requests,decode_tokens,prefill_tokens,emitted,kv_blocks,kv_bytes,"
+  iteration_csv << "iteration,start_s,duration_s,cycles,requests,decode_tokens,prefill_tokens,context_tokens,emitted,kv_blocks,kv_bytes,"
                    "dram_busy_fraction,array_busy_fraction\n";
   nlohmann::json events = nlohmann::json::array();
   const bool timeline = !timeline_path.empty();
@@ -385,17 +385,28 @@ int run_serving(const SimConfig& config, const std::string& outdir, const std::s
     };
     std::vector<Scheduled> batch;
     std::int64_t budget = spec.max_batched_tokens;
+    // What request `id` computes next within the budget: all it needs, or with chunked prefill
+    // as much as fits (0: a whole prompt that does not fit).
+    auto next_tokens = [&](std::size_t id) {
+      const std::int64_t tokens = requests[id].needed() - requests[id].computed;
+      return tokens <= budget ? tokens : spec.chunked_prefill ? budget : 0;
+    };
+    auto more_blocks = [&](std::size_t id, std::int64_t tokens) {
+      return blocks_for(requests[id].computed + tokens) - requests[id].blocks;
+    };
+    auto schedule = [&](std::size_t id, std::int64_t tokens, std::int64_t blocks) {
+      free_blocks -= blocks;
+      requests[id].blocks += blocks;
+      batch.push_back({id, tokens});
+      budget -= tokens;
+    };
     bool preempted = false;
     // Running requests first, in admission order: a decode token, or the next prefill chunk.
-    for (std::size_t at = 0; at < running.size() && budget > 0;) {
+    for (std::size_t at = 0; at < running.size() && budget > 0; ++at) {
       const std::size_t id = running[at];
-      Request& r = requests[id];
-      std::int64_t tokens = r.needed() - r.computed;
-      if (tokens > budget) {
-        if (!spec.chunked_prefill) break;
-        tokens = budget;
-      }
-      const std::int64_t more = blocks_for(r.computed + tokens) - r.blocks;
+      const std::int64_t tokens = next_tokens(id);
+      if (tokens == 0) break;
+      const std::int64_t more = more_blocks(id, tokens);
       // No free block: preempt the latest admitted (perhaps this request itself).
       while (more > free_blocks && running.back() != id) {
         preempt(running.back());
@@ -406,31 +417,18 @@ int run_serving(const SimConfig& config, const std::string& outdir, const std::s
         preempted = true;
         break;
       }
-      free_blocks -= more;
-      r.blocks += more;
-      batch.push_back({id, tokens});
-      budget -= tokens;
-      ++at;
+      schedule(id, tokens, more);
     }
     // Then waiting requests that have arrived, first come first served, while they fit.
     while (!preempted && !waiting.empty() && budget > 0 &&
            static_cast<std::int64_t>(running.size()) < spec.max_batch && requests[waiting.front()].in.arrival_s <= now) {
       const std::size_t id = waiting.front();
-      Request& r = requests[id];
-      std::int64_t tokens = r.needed() - r.computed;
-      if (tokens > budget) {
-        if (!spec.chunked_prefill) break;
-        tokens = budget;
-      }
-      const std::int64_t more = blocks_for(r.computed + tokens) - r.blocks;
-      if (more > free_blocks) break;
+      const std::int64_t tokens = next_tokens(id);
+      if (tokens == 0 || more_blocks(id, tokens) > free_blocks) break;
       waiting.pop_front();
       running.push_back(id);
-      free_blocks -= more;
-      r.blocks += more;
-      if (r.scheduled_s < 0) r.scheduled_s = now;
-      batch.push_back({id, tokens});
-      budget -= tokens;
+      if (requests[id].scheduled_s < 0) requests[id].scheduled_s = now;
+      schedule(id, tokens, more_blocks(id, tokens));
     }
     if (batch.empty()) {
       if (!running.empty() || waiting.empty() || requests[waiting.front()].in.arrival_s <= now)
@@ -439,11 +437,12 @@ int run_serving(const SimConfig& config, const std::string& outdir, const std::s
       continue;
     }
     std::vector<LlmSequence> sequences;
-    std::int64_t decode = 0, prefill = 0, emitted = 0;
+    std::int64_t decode = 0, prefill = 0, emitted = 0, context = 0;
     for (const auto& s : batch) {
       const Request& r = requests[s.request];
       const bool emits = r.computed + s.tokens == r.needed();
       sequences.push_back(LlmSequence{s.tokens, r.computed + s.tokens, emits});
+      context += r.computed + s.tokens;
       (r.generated > 0 && s.tokens == 1 && r.computed > 0 ? decode : prefill) += s.tokens;
       emitted += emits ? 1 : 0;
     }
@@ -454,7 +453,7 @@ int run_serving(const SimConfig& config, const std::string& outdir, const std::s
     const std::int64_t used = total_blocks - free_blocks;
     peak_blocks = std::max(peak_blocks, used);
     iteration_csv << iterations << ',' << number(start) << ',' << number(now - start) << ',' << cycles << ','
-                  << batch.size() << ',' << decode << ',' << prefill << ',' << emitted << ',' << used << ','
+                  << batch.size() << ',' << decode << ',' << prefill << ',' << context << ',' << emitted << ',' << used << ','
                   << number(static_cast<double>(used) * block_bytes) << ',' << number(cost.dram_busy_cycles / static_cast<double>(cycles))
                   << ',' << number(cost.array_busy_cycles / static_cast<double>(cycles)) << '\n';
     if (timeline) {

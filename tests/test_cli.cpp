@@ -1538,6 +1538,21 @@ TEST_CASE("workload llm: a serving iteration's GEMMs from a config.json or the z
     return out;
   };
   CHECK(rows(dir.path() + "/d.csv", 1) == rows(std::string(SOSASIM_SOURCE_DIR) + "/workloads/models/llama3_8b_decode512.csv", 4));
+  // Meta's config.json of Llama-3-8B, every key as published, is the zoo's llama3_8b.
+  Outcome published = run_sosasim("workload llm " + std::string(SOSASIM_SOURCE_DIR) + "/workloads/llm_configs/llama3_8b.json --json");
+  Outcome zoo = run_sosasim("workload llm llama3_8b --json");
+  REQUIRE(published.exit_code == 0);
+  REQUIRE(zoo.exit_code == 0);
+  nlohmann::json from_file = nlohmann::json::parse(published.output), from_zoo = nlohmann::json::parse(zoo.output);
+  from_file.erase("name");
+  from_zoo.erase("name");
+  CHECK(from_file == from_zoo);
+  // A model too large for 64-bit sizes is refused, naming the key.
+  const std::string huge = dir.write("huge.json", R"({"model_type": "llama", "num_hidden_layers": 4000, "hidden_size": 16000000,
+    "num_attention_heads": 16000000, "intermediate_size": 16000000, "vocab_size": 100})");
+  Outcome too_large = run_sosasim("workload llm " + huge + " --json");
+  CHECK(too_large.exit_code == 2);
+  CHECK_THAT(too_large.output, Contains("out of range"));
   // A prefill computes logits for its last prompt token only.
   REQUIRE(run_sosasim("workload llm llama3_8b --prefill 512 -o " + dir.path() + "/p.csv").exit_code == 0);
   for (const auto& row : read_layers_csv(dir.path() + "/p.csv"))

@@ -86,6 +86,16 @@ LlmModel read_model(const ConfigReader& c, const std::string& name) {
     if (m.experts_per_token > m.experts)
       c.fail("num_experts_per_tok", "a token cannot go to more experts than the " + std::to_string(m.experts) + " there are");
   }
+  // Sizes a model can have (the largest published ones are far inside): the products below stay
+  // exact in 64 bits, and an iteration's layer list stays small.
+  const char* layers_key = m.architecture == "gpt2" ? "n_layer" : "num_hidden_layers";
+  if (m.layers > 4096) c.fail(layers_key, "expected at most 4096 decoder layers, found " + std::to_string(m.layers));
+  if (m.experts > 4096) c.fail("num_local_experts", "expected at most 4096 experts, found " + std::to_string(m.experts));
+  const double h = static_cast<double>(m.hidden), d = static_cast<double>(m.head_dim);
+  const double per_layer = h * d * static_cast<double>(2 * m.heads + 2 * m.kv_heads) +
+                           3.0 * h * static_cast<double>(m.ffn) * static_cast<double>(std::max<std::int64_t>(1, m.experts));
+  if (per_layer * static_cast<double>(m.layers) + h * static_cast<double>(m.vocab) > 1e15)
+    c.fail("hidden_size", "the model's weights (over 10^15) are out of range");
   return m;
 }
 
