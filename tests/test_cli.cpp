@@ -1844,6 +1844,8 @@ TEST_CASE("serve: malformed request traces, impossible limits and unknown models
   const std::string broken = f.dir.write("broken.json", "{\"model_type\": \n");
   fails("", "-p serving.model=" + broken, {"broken.json", "JSON"});
   fails("", "-p serving.model=no_such_model", {"no_such_model", "zoo"});
+  const std::string overflow = f.dir.write("overflow.json", "{\"model_type\": \"llama\", \"hidden_size\": 1" + std::string(400, '0') + "}");
+  fails("", "-p serving.model=" + overflow, {"overflow.json", "JSON"});  // (found by the trace fuzzer)
   // serve without a model.
   Outcome none = run_sosasim("serve -q -p pods=4 -o " + f.dir.path() + "/none");
   CHECK(none.exit_code == 2);

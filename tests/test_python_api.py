@@ -2,7 +2,8 @@
 """The Python API (build/python/sosasim): a design point gives what `sosasim run` gives; points
 run in parallel into a DataFrame in their order; a refused point is a ConfigError (run) or an
 "invalid" row (run_many); a budget picks power-of-two pod counts as sweeps do; repeated points
-are cached; machine() is `validate --json`; the Optuna example runs on a small budget.
+are cached; machine() is `validate --json`; a serving point gives serve's figures; the Optuna
+example runs on a small budget.
 Usage: test_python_api.py REPOSITORY BUILD_DIR SOSASIM_BINARY"""
 import json
 import os
@@ -65,6 +66,23 @@ with tempfile.TemporaryDirectory() as tmp:
     check(pods > 0 and pods & (pods - 1) == 0 and budget[0]["peak_power_w"] <= 100,
           f"a budget picks a power-of-two pod count under it ({pods} pods, {budget[0]['peak_power_w']:.1f} W)")
     check(sosasim.machine({"pods": 64})["peak_power_w"] > 0, "machine(): the validate --json figures")
+
+    # A serving point runs once (no workloads), its figures as serving_* columns, as serve gives them.
+    model = os.path.join(tmp, "tiny.json")
+    with open(model, "w") as f:
+        json.dump({"model_type": "llama", "num_hidden_layers": 2, "hidden_size": 64, "num_attention_heads": 4,
+                   "num_key_value_heads": 2, "intermediate_size": 128, "vocab_size": 256}, f)
+    serving_point = {"pods": 4, "array.rows": 8, "array.cols": 8, "tiling.partition_size": 8, "serving.model": model,
+                     "serving.arrivals.count": 6, "serving.arrivals.rate_per_s": 1000}
+    served = sosasim.run(serving_point)
+    cli = subprocess.run([binary, "serve", "-q", "-o", os.path.join(tmp, "serve")] +
+                         [a for k, v in serving_point.items() for a in ("-p", f"{k}={v}")], capture_output=True, text=True)
+    with open(os.path.join(tmp, "serve", "summary.json")) as f:
+        serving = json.load(f)["serving"]
+    check(len(served) == 1 and served[0]["status"] == "ok" and
+          served[0]["serving_ttft_p99_s"] == serving["ttft_s"]["p99"] and
+          served[0]["serving_output_tokens_per_s"] == serving["output_tokens_per_s"],
+          "a serving point: one row, serve's TTFT and tokens/s")
 
     example = subprocess.run([sys.executable, "-W", "ignore", os.path.join(root, "examples", "optuna_search.py"),
                               "--max-simulations", "6", "--startup", "2", "--seed", "3", "--workloads", trace],

@@ -174,6 +174,8 @@ LlmModel load_llm_model(const std::string& name_or_path) {
     const std::size_t byte = std::min(text.size(), static_cast<std::size_t>(e.byte > 0 ? e.byte - 1 : 0));
     const int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(byte), '\n'));
     throw ConfigError(SourceLocation{name_or_path, line, ""}, "", "not valid JSON");
+  } catch (const nlohmann::json::exception& e) {  // a number beyond 64 bits and the like
+    throw ConfigError(SourceLocation{name_or_path, 0, ""}, "", std::string("not a readable JSON model config: ") + e.what());
   }
   if (!root.is_object()) throw ConfigError(SourceLocation{name_or_path, 1, ""}, "", "a model config must be a JSON object");
   std::string stem = name_or_path.substr(name_or_path.find_last_of('/') == std::string::npos ? 0 : name_or_path.find_last_of('/') + 1);

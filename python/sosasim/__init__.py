@@ -79,7 +79,9 @@ def run(overrides=None, config=None, workloads=None, budget_w=None, pods_rule="p
 
     overrides: {"key.path": value} as `-p key.path=value` (nested dicts are flattened);
     config: a YAML config file (default: the SOSA design point);
-    workloads: trace files (default: DEFAULT_WORKLOADS);
+    workloads: trace files (default: DEFAULT_WORKLOADS); a serving point (`serving.model` in
+               the overrides or the config, docs/serving.md) runs once, without them, and its
+               row has the serving figures as serving_* columns (serving_ttft_p99_s, ...);
     budget_w: choose the pod count under this peak power, by pods_rule (power_of_two, largest
               or best), as a sweep's pods_under_power_w does;
     outdir: keep the simulator's results there (summary.json, layers.csv per workload), else
@@ -87,13 +89,18 @@ def run(overrides=None, config=None, workloads=None, budget_w=None, pods_rule="p
     """
     global simulations
     flat = _flatten(overrides or {})
-    workloads = [_absolute(w) for w in (workloads or DEFAULT_WORKLOADS)]
     config = _absolute(config) if config else None
+    if _serving(flat, config):
+        workloads = []
+    else:
+        workloads = [_absolute(w) for w in (workloads or DEFAULT_WORKLOADS)]
     key = _key(config, flat, workloads, budget_w, pods_rule)
     with _lock:
         if key in _cache and outdir is None:
             return [dict(row) for row in _cache[key]]
-    sweep = {"set": flat, "workloads": workloads}
+    sweep = {"set": flat}
+    if workloads:
+        sweep["workloads"] = workloads
     if config:
         sweep["base"] = config
     if budget_w is not None:
@@ -128,6 +135,18 @@ def run(overrides=None, config=None, workloads=None, budget_w=None, pods_rule="p
         simulations += len(rows)
         _cache[key] = [dict(row) for row in rows]
     return rows
+
+
+def _serving(flat, config):
+    """Whether a point is a serving run: serving.model set by an override or in the config."""
+    if "serving.model" in flat:
+        return bool(flat["serving.model"])
+    if config and os.path.exists(config):
+        with open(config) as f:
+            text = f.read()
+        # (the binary checks the config; here a top-level serving section with a model is enough)
+        return "\nserving:" in "\n" + text and "model:" in text.split("\nserving:", 1)[-1]
+    return False
 
 
 def _point_error(results, point_id):
@@ -177,7 +196,7 @@ def hmean(rows, metric="tops_per_watt", by=None):
         result_columns = {"point_id", "workload", "status", "error", "cycles", "useful_macs", "effective_tops",
                           "peak_tops", "utilization", "peak_power_w", "tops_per_watt", "iso_power_tops", "energy_j",
                           "runtime_s", "avg_power_w", "area_mm2"}
-        by = [c for c in frame.columns if c not in result_columns]
+        by = [c for c in frame.columns if c not in result_columns and not c.startswith("serving_")]
     return frame.groupby(by, sort=False, dropna=False)[metric].apply(harmonic)
 
 
