@@ -77,7 +77,7 @@ class Batcher {
   void preempt(std::size_t victim);
   std::int64_t blocks_for(std::int64_t tokens) const;
 
-  const ServingSpec& spec_;
+  ServingSpec spec_;  // (a copy: the batcher may outlive the config it came from)
   std::int64_t kv_blocks_, free_blocks_, peak_blocks_ = 0;
   std::vector<RequestState> requests_;
   std::deque<std::size_t> waiting_;  // in arrival order (preempted ones return to the front)
