@@ -124,8 +124,11 @@ std::int64_t PhaseRunner::padded_tokens(std::int64_t tokens) const {
 
 double PhaseRunner::real_share(LlmPhase kind, std::int64_t tokens, std::int64_t padded) {
   if (tokens == padded) return 1.0;
+  // (a phase's MACs by shape, built once: every padded iteration asks)
   auto macs = [&](std::int64_t t) {
-    return static_cast<double>(llm_phase(model_, kind, LlmSequence{t, t, false}, true, "").total_macs());
+    auto [at, added] = phase_macs_.try_emplace(to_string(kind) + ":" + std::to_string(t), 0.0);
+    if (added) at->second = static_cast<double>(llm_phase(model_, kind, LlmSequence{t, t, false}, true, "").total_macs());
+    return at->second;
   };
   return macs(tokens) / macs(padded);
 }

@@ -52,6 +52,7 @@ class PhaseRunner {
   TileShape shape_;
   std::map<std::string, SimulationResult> cache_;
   std::map<std::string, std::size_t> roles_;  // layer role -> index in total_.layers
+  std::map<std::string, double> phase_macs_;  // "kind:tokens" -> the phase's MACs (real_share)
   SimulationResult total_;
   std::uint64_t simulated_ = 0, reused_ = 0, padding_tokens_ = 0;
   double wall_seconds_ = 0;
