@@ -1,7 +1,9 @@
 // GEMM to tile ops: counts, edge tiles, MAC conservation, and the scheduler's split.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <random>
+#include <vector>
 #include <set>
 #include <tuple>
 
@@ -175,4 +177,99 @@ TEST_CASE("interleaved chunks: each pod runs one chunk, column blocks side by si
   layer.N = 32;
   CHECK(interleaved_chunks(LayerPlan(layer, TileShape{32, 32, 32}), 16).groups == 1);
   CHECK(contiguous_chunks(plan, 16).count == 16);
+}
+
+TEST_CASE("even row blocks: ops decode to the row partition and K block they were numbered by", "[tiling]") {
+  Layer layer;
+  layer.name = "l";
+  layer.M = 32 * 10 - 3;  // ten row partitions, the last short
+  layer.K = 32 * 5;
+  layer.N = 32 * 3;
+  LayerPlan plan(layer, TileShape{32, 32, 32});
+  for (std::int64_t blocks : {1, 3, 4, 7, 10}) {
+    plan.set_row_blocks(blocks);
+    CHECK(plan.row_blocks() == blocks);
+    CHECK(plan.row_block_start(blocks) == 10);
+    std::set<std::uint64_t> seen;
+    for (std::uint64_t n = 0; n < 3; ++n)
+      for (std::int64_t k = 0; k < 5; ++k)
+        for (std::int64_t m = 0; m < 10; ++m) {
+          const std::uint64_t op = plan.op_index(n, k, m);
+          const TileOp decoded = plan.op(op);
+          CHECK(decoded.column_block == n);
+          CHECK(decoded.k_part == k);
+          CHECK(decoded.m_part == m);
+          CHECK(plan.row_block_of(m) >= 0);
+          CHECK(plan.row_block_start(plan.row_block_of(m)) <= m);
+          CHECK(plan.row_block_start(plan.row_block_of(m) + 1) > m);
+          seen.insert(op);
+        }
+    CHECK(seen.size() == plan.op_count());
+    // Blocks differ by at most one row partition.
+    std::int64_t smallest = 10, largest = 0;
+    for (std::int64_t b = 0; b < blocks; ++b) {
+      const std::int64_t rows = plan.row_block_start(b + 1) - plan.row_block_start(b);
+      smallest = std::min(smallest, rows);
+      largest = std::max(largest, rows);
+    }
+    CHECK(largest - smallest <= 1);
+  }
+}
+
+TEST_CASE("grid chunks: cells of column block x row block x K segment, every op in one, tiles read in step", "[tiling]") {
+  Layer layer;
+  layer.name = "l";
+  layer.M = 289;      // InceptionV3's 17 x 17 layers: 10 row partitions,
+  layer.K = 768;      // 24 K blocks,
+  layer.N = 192;      // 6 column blocks: 60 output tiles for 256 pods
+  LayerPlan plan(layer, TileShape{32, 32, 32});
+  const GridChoice choice = grid_choice(plan, 256, KReductionMode::Chain);
+  REQUIRE(choice.valid);
+  CHECK(choice.groups == 6);
+  CHECK(choice.segments > 1);  // too few output tiles for whole K chains per pod
+  CHECK(choice.row_blocks * choice.segments <= 256 / 6);
+  plan.set_row_blocks(choice.row_blocks);
+  const ChunkLayout layout = grid_chunks(plan, 256, KReductionMode::Chain);
+  CHECK(layout.segments == choice.segments);
+  CHECK(layout.count == 6 * choice.row_blocks * choice.segments);
+  std::vector<int> owner(plan.op_count(), -1);
+  std::set<std::int64_t> pods;
+  std::uint64_t busiest = 0;
+  for (std::int64_t c = 0; c < layout.count; ++c) {
+    CHECK(layout.chunk(layout.pod(c)) == c);
+    pods.insert(layout.pod(c));
+    const OpRange range = layout.range(plan, c);
+    REQUIRE(!range.empty());
+    busiest = std::max(busiest, range.end - range.begin);
+    for (std::uint64_t op = range.begin; op < range.end; ++op) {
+      CHECK(owner[op] == -1);
+      owner[op] = static_cast<int>(c);
+      CHECK(layout.chunk_of(plan, op) == c);
+    }
+  }
+  CHECK(busiest == choice.busiest_ops);
+  CHECK(pods.size() == static_cast<std::size_t>(layout.count));
+  CHECK(std::count(owner.begin(), owner.end(), -1) == 0);
+  // A cell runs K block by K block, its rows inside: at its i-th op every cell of the same row
+  // block and segment reads the same input tile, and every cell of the same column block and
+  // segment the same weight tile.
+  const std::int64_t per = layout.count / layout.groups;
+  const auto segment = [&](std::int64_t c) { return c % per % layout.segments; };
+  for (std::int64_t a = 0; a < layout.count; ++a)
+    for (std::int64_t b = 0; b < layout.count; ++b) {
+      const OpRange ra = layout.range(plan, a), rb = layout.range(plan, b);
+      if (segment(a) != segment(b) || ra.end - ra.begin != rb.end - rb.begin) continue;
+      for (std::uint64_t i = 0; i < ra.end - ra.begin; ++i) {
+        const TileOp x = plan.op(ra.begin + i), y = plan.op(rb.begin + i);
+        if (x.m_part == y.m_part) CHECK(x.k_part == y.k_part);
+        if (x.column_block == y.column_block && x.k_part == y.k_part) CHECK(x.weight_tile == y.weight_tile);
+      }
+    }
+  // Many output tiles: whole K chains per pod (one segment), each pod's rows in one block.
+  layer.M = 32 * 200;
+  LayerPlan big(layer, TileShape{32, 32, 32});
+  CHECK(grid_choice(big, 256, KReductionMode::Chain).segments == 1);
+  // More column blocks than pods: no grid.
+  layer.N = 32 * 300;
+  CHECK(!grid_choice(LayerPlan(layer, TileShape{32, 32, 32}), 256, KReductionMode::Chain).valid);
 }

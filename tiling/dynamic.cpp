@@ -8,6 +8,9 @@
 // while others drain, and independent branches and tenants overlap. A later workload's chunks are
 // taken a weight tile's ops at a time while an earlier workload is unfinished, so the earlier one
 // gets its pods back as soon as its next layer is ready (the first tenant has priority).
+// `placement` lays the chunks on the pods: contiguous (above), interleaved (column blocks side by
+// side) or grid (cells of column block x row block x K segment read every tile in step; ChunkLayout
+// and grid_choice in tiling/scheduler.h).
 #include "tiling/scheduler.h"
 
 namespace sosasim {
@@ -16,8 +19,9 @@ namespace {
 
 class Dynamic : public Scheduler {
  public:
-  Dynamic(OpOrder order, KReductionMode reduction, bool interleave)
-      : order_(order), reduction_(reduction), interleave_(interleave) {}
+  enum class Placement { Contiguous, Interleaved, Grid };
+  Dynamic(OpOrder order, KReductionMode reduction, Placement placement)
+      : order_(order), reduction_(reduction), placement_(placement) {}
 
   OpRange ops_for_pod(const LayerPlan& plan, std::int64_t chunk, std::int64_t chunks) const override {
     return even_chunk(plan, chunk, chunks);
@@ -27,15 +31,32 @@ class Dynamic : public Scheduler {
   std::int64_t m_block(const LayerPlan& plan, std::int64_t pods) const override {
     return op_order_m_block(plan, pods, order_, reduction_);
   }
+  void set_row_blocks(LayerPlan& plan, std::int64_t pods) const override {
+    if (placement_ == Placement::Grid) {
+      const GridChoice grid = grid_choice(plan, pods, reduction_);
+      if (grid.valid) return plan.set_row_blocks(grid.row_blocks);
+    }
+    plan.set_m_block(m_block(plan, pods));
+  }
   ChunkLayout chunk_layout(const LayerPlan& plan, std::int64_t pods) const override {
-    return interleave_ ? interleaved_chunks(plan, pods) : contiguous_chunks(plan, pods);
+    switch (placement_) {
+      case Placement::Interleaved: return interleaved_chunks(plan, pods);
+      case Placement::Grid: return grid_chunks(plan, pods, reduction_);
+      default: return contiguous_chunks(plan, pods);
+    }
   }
 
  private:
   OpOrder order_;
   KReductionMode reduction_;
-  bool interleave_;
+  Placement placement_;
 };
+
+Dynamic::Placement placement(const std::string& name) {
+  if (name == "interleaved") return Dynamic::Placement::Interleaved;
+  if (name == "grid") return Dynamic::Placement::Grid;
+  return Dynamic::Placement::Contiguous;
+}
 
 const SchedulerRegistration kDynamic{
     {"scheduler", "dynamic",
@@ -46,12 +67,14 @@ const SchedulerRegistration kDynamic{
        "contiguous: chunk c of a layer on pod c; interleaved: the layer's column blocks interleaved over the pods, "
        "so the pods that read one input tile (one per column block) are neighbours and read it at the same point "
        "of their chunks (ChunkLayout in tiling/scheduler.h; a layer with G column blocks uses G x floor(pods / G) "
-       "pods)",
-       -kInf, kInf, {"contiguous", "interleaved"}}}},
+       "pods); grid: per layer, its column blocks x row blocks x K segments over the pods, so every tile is read "
+       "by the pods that share it in step and leaves its bank once (grid_choice in tiling/scheduler.h; a layer "
+       "with more column blocks than pods is contiguous)",
+       -kInf, kInf, {"contiguous", "interleaved", "grid"}}}},
     [](const ParamValues& params) {
       return std::make_unique<Dynamic>(parse_op_order(params.get_string("order")),
                                        parse_k_reduction(params.get_string("k_reduction")),
-                                       params.get_string("placement") == "interleaved");
+                                       placement(params.get_string("placement")));
     }};
 
 }  // namespace

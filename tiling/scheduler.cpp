@@ -96,6 +96,82 @@ ChunkLayout interleaved_chunks(const LayerPlan& plan, std::int64_t pods) {
   return layout;
 }
 
+OpRange ChunkLayout::range(const LayerPlan& plan, std::int64_t chunk) const {
+  if (segments == 0) return even_chunk(plan, chunk, count);
+  const std::int64_t per = count / groups;
+  const std::int64_t n = chunk / per, cell = chunk % per;
+  const std::int64_t block = cell / segments, s = cell % segments;
+  const std::int64_t kp = plan.k_parts(), start = plan.row_block_start(block);
+  const std::int64_t rows = plan.row_block_start(block + 1) - start;
+  const std::uint64_t base = static_cast<std::uint64_t>(n) * static_cast<std::uint64_t>(kp * plan.m_parts()) +
+                             static_cast<std::uint64_t>(start * kp);
+  const auto k_begin = [&](std::int64_t seg) { return static_cast<std::uint64_t>(kp * seg / segments * rows); };
+  return OpRange{base + k_begin(s), base + k_begin(s + 1), 1};
+}
+
+std::int64_t ChunkLayout::chunk_of(const LayerPlan& plan, std::uint64_t op) const {
+  if (segments == 0) return sosasim::chunk_of(plan, op, count);
+  return chunk_of(plan, plan.op(op), op);
+}
+
+std::int64_t ChunkLayout::chunk_of(const LayerPlan& plan, const TileOp& tile_op, std::uint64_t op) const {
+  if (segments == 0) return sosasim::chunk_of(plan, op, count);
+  const std::int64_t per = count / groups;
+  // The segment s holds K block k when k_parts * s / S <= k < k_parts * (s + 1) / S.
+  const std::int64_t s = ((tile_op.k_part + 1) * segments - 1) / plan.k_parts();
+  return static_cast<std::int64_t>(tile_op.column_block) * per + plan.row_block_of(tile_op.m_part) * segments + s;
+}
+
+// A step that loads a new weight tile every r cycles keeps the pod's W link busy all the time,
+// and each tile's multicast must find every link of its tree free at once: such steps are counted
+// at twice the load (InceptionV3 on the SOSA machine: 49,360 cycles with 1, 46,284 with 2;
+// docs/validation.md).
+constexpr double kGridWeightLoadFactor = 2.0;
+
+GridChoice grid_choice(const LayerPlan& plan, std::int64_t pods, KReductionMode reduction) {
+  GridChoice best;
+  const std::int64_t groups =
+      static_cast<std::int64_t>(plan.op_count() / static_cast<std::uint64_t>(plan.k_parts() * plan.m_parts()));
+  if (groups > pods) return best;
+  const std::int64_t per_group = pods / groups, m_parts = plan.m_parts(), kp = plan.k_parts();
+  const TileShape& shape = plan.shape();
+  // Rows streamed per row partition, on average (a short last partition, or M below p).
+  const double last = static_cast<double>(plan.op(plan.op_index(0, 0, m_parts - 1)).m_rows);
+  const double rows = (static_cast<double>(m_parts - 1) * static_cast<double>(shape.partition_rows) + last) /
+                      static_cast<double>(m_parts);
+  const double r = static_cast<double>(shape.rows), drain = static_cast<double>(shape.rows + shape.cols);
+  double best_time = 0;
+  for (std::int64_t s = 1; s <= std::min(kp, per_group); ++s) {
+    const std::int64_t row_blocks = std::min(per_group / s, m_parts);  // row blocks that fit beside s segments
+    const std::int64_t m_block = ceil_div(m_parts, row_blocks);           // the largest
+    const double block_rows = static_cast<double>(m_block) * rows;
+    const double steps = static_cast<double>(ceil_div(kp, s));
+    double time = steps * std::max(block_rows, kGridWeightLoadFactor * r);
+    if (reduction != KReductionMode::Free && s > 1)
+      time += std::ceil(std::log2(static_cast<double>(s)) - 1e-9) * (block_rows + drain);
+    if (!best.valid || time < best_time) {
+      best.valid = true;
+      best.row_blocks = row_blocks;
+      best.segments = s;
+      best.busiest_ops = static_cast<std::uint64_t>(m_block * ceil_div(kp, s));
+      best_time = time;
+    }
+  }
+  best.groups = groups;
+  best.per = best.row_blocks * best.segments;
+  return best;
+}
+
+ChunkLayout grid_chunks(const LayerPlan& plan, std::int64_t pods, KReductionMode reduction) {
+  const GridChoice choice = grid_choice(plan, pods, reduction);
+  if (!choice.valid || plan.row_blocks() != choice.row_blocks) return contiguous_chunks(plan, pods);
+  ChunkLayout layout;
+  layout.groups = choice.groups;
+  layout.segments = choice.segments;
+  layout.count = choice.groups * choice.per;
+  return layout;
+}
+
 std::int64_t chunk_of(const LayerPlan& plan, std::uint64_t op, std::int64_t count) {
   // The largest c with boundary(c) = total * c / count <= op.
   const std::uint64_t total = plan.op_count();

@@ -35,14 +35,23 @@ struct RoundPolicy {
   bool concurrent_layers = false;  // layers share rounds after their dependencies'; false: one at a time
 };
 
-// Where a layer's chunks (equal contiguous ranges of its op order, `count` of them) run: chunk c
-// on pod pod(c), which also holds the chunk's data. groups = 1: chunk c on pod c. groups = G > 1
-// (the layer's G column blocks, count = G x per): the per chunks of column block n, each the same
-// relative range of its block, go to pods n, n + G, n + 2G, ...; so the G pods that read one input
-// tile (one pod per column block) are neighbours and read it at the same point of their chunks.
+// Where a layer's chunks run and which ops each holds: chunk c on pod pod(c), which also holds the
+// chunk's data. groups = 1: chunk c on pod c. groups = G > 1 (the layer's G column blocks, count =
+// G x per): the per chunks of column block n, each the same relative range of its block, go to
+// pods n, n + G, n + 2G, ...; so the G pods that read one input tile (one pod per column block)
+// are neighbours and read it at the same point of their chunks.
+// segments = 0: the chunks are `count` equal contiguous ranges of the op order (even_chunk).
+// segments = S > 0 (a grid, grid_chunks()): the chunks are the cells of column block x row block
+// (the plan's row blocks) x K segment, per = row blocks x S chunks per column block; the cell (n, b,
+// s) holds row block b's ops on the K blocks of segment s (K blocks k_parts * s / S up to
+// k_parts * (s + 1) / S), K block outermost, so its pod loads each weight tile once for the
+// block's rows. Cells of one column block and segment read the same weight tile at the same step
+// of their chunks, cells of one row block and segment the same input tile: every tile is read
+// by pods in step, so it leaves its bank once, multicast.
 struct ChunkLayout {
   std::int64_t count = 1;
   std::int64_t groups = 1;
+  std::int64_t segments = 0;
   std::int64_t pod(std::int64_t chunk) const {
     if (groups == 1) return chunk;
     const std::int64_t per = count / groups;
@@ -55,6 +64,11 @@ struct ChunkLayout {
     const std::int64_t per = count / groups;
     return (pod % groups) * per + pod / groups;
   }
+  // The ops of chunk `chunk`, in the order its pod runs them.
+  OpRange range(const LayerPlan& plan, std::int64_t chunk) const;
+  // The chunk that holds op `op`.
+  std::int64_t chunk_of(const LayerPlan& plan, std::uint64_t op) const;
+  std::int64_t chunk_of(const LayerPlan& plan, const TileOp& tile_op, std::uint64_t op) const;
 };
 // min(pods, ops) chunks, chunk c on pod c.
 ChunkLayout contiguous_chunks(const LayerPlan& plan, std::int64_t pods);
@@ -62,6 +76,29 @@ ChunkLayout contiguous_chunks(const LayerPlan& plan, std::int64_t pods);
 // it has one instance and 2 <= G <= pods, per = min(pods / G, ops per column block) chunks each;
 // else contiguous_chunks. The pods beyond G x per have no chunk of the layer.
 ChunkLayout interleaved_chunks(const LayerPlan& plan, std::int64_t pods);
+
+// The grid (placement: grid) of a layer: its G column blocks (all instances') over the pods, each
+// with pods / G pods for R row blocks (LayerPlan::set_row_blocks, as equal as can be) times
+// `segments` K segments.
+// Chosen per layer by estimated pod time over S = 1, 2, ... (R = the row blocks that fit beside
+// S segments):
+//   steps    K blocks per segment, each max(m_block x rows, 2 r): the block's rows stream while
+//            the next weight tile loads (double-buffered; in-step pods share its multicast); a
+//            weight tile every step saturates the pod's W link, so loads count twice;
+//   tree     unless k_reduction is free, ceil(log2 S) levels of post-processor additions, each a
+//            partial tile (m_block x rows flits) plus an array's drain (r + c).
+// Ties: the fewer segments. valid = false when the layer has more column blocks than pods.
+struct GridChoice {
+  bool valid = false;
+  std::int64_t row_blocks = 1;
+  std::int64_t segments = 1;
+  std::int64_t groups = 1;
+  std::int64_t per = 1;  // chunks per column block: row blocks x segments
+  std::uint64_t busiest_ops = 0;  // ops of the largest cell
+};
+GridChoice grid_choice(const LayerPlan& plan, std::int64_t pods, KReductionMode reduction);
+// The grid layout of a plan whose m_block is grid_choice's; contiguous_chunks when not valid.
+ChunkLayout grid_chunks(const LayerPlan& plan, std::int64_t pods, KReductionMode reduction);
 
 class Scheduler {
  public:
@@ -80,6 +117,8 @@ class Scheduler {
   virtual bool follows_layer_graph() const = 0;
   // Row partitions per row block of the op order (LayerPlan::set_m_block); m_parts = weight-major.
   virtual std::int64_t m_block(const LayerPlan& plan, std::int64_t /*pods*/) const { return plan.m_parts(); }
+  // Sets the plan's row blocks: by default m_block's.
+  virtual void set_row_blocks(LayerPlan& plan, std::int64_t pods) const { plan.set_m_block(m_block(plan, pods)); }
   // How the chunking dispatch ("dynamic") lays a layer's chunks on the pods.
   virtual ChunkLayout chunk_layout(const LayerPlan& plan, std::int64_t pods) const {
     return contiguous_chunks(plan, pods);

@@ -36,13 +36,22 @@ LayerPlan::LayerPlan(const Layer& layer, const TileShape& shape)
       n_parts_(ceil_div(layer.N, shape.cols)),
       m_block_(m_parts_) {}
 
-void LayerPlan::set_m_block(std::int64_t m_block) { m_block_ = std::max<std::int64_t>(1, std::min(m_block, m_parts_)); }
+void LayerPlan::set_m_block(std::int64_t m_block) {
+  m_block_ = std::max<std::int64_t>(1, std::min(m_block, m_parts_));
+  row_blocks_ = ceil_div(m_parts_, m_block_);
+  even_blocks_ = false;
+}
+
+void LayerPlan::set_row_blocks(std::int64_t blocks) {
+  row_blocks_ = std::max<std::int64_t>(1, std::min(blocks, m_parts_));
+  even_blocks_ = true;
+}
 
 std::uint64_t LayerPlan::op_index(std::uint64_t column_block, std::int64_t k_part, std::int64_t m_part) const {
-  const std::int64_t block = m_part / m_block_, in_block = m_part % m_block_;
-  const std::int64_t block_rows = std::min(m_block_, m_parts_ - block * m_block_);
+  const std::int64_t block = row_block_of(m_part), start = row_block_start(block);
+  const std::int64_t block_rows = row_block_start(block + 1) - start;
   return column_block * static_cast<std::uint64_t>(k_parts_ * m_parts_) +
-         static_cast<std::uint64_t>(block * k_parts_ * m_block_ + k_part * block_rows + in_block);
+         static_cast<std::uint64_t>(start * k_parts_ + k_part * block_rows + (m_part - start));
 }
 
 std::int64_t LayerPlan::weight_tile_rows(std::uint64_t tile) const {
@@ -61,11 +70,12 @@ TileOp LayerPlan::op(std::uint64_t index) const {
   const auto per_column = static_cast<std::uint64_t>(k_parts_ * m_parts_);
   op.column_block = index / per_column;
   const auto within = static_cast<std::int64_t>(index % per_column);
-  const std::int64_t block = within / (k_parts_ * m_block_);
-  const std::int64_t offset = within - block * k_parts_ * m_block_;
-  const std::int64_t block_rows = std::min(m_block_, m_parts_ - block * m_block_);
+  // The row block: the last whose first op (k_parts x its first row partition) is at most `within`.
+  const std::int64_t block = row_block_of(within / k_parts_), start = row_block_start(block);
+  const std::int64_t offset = within - start * k_parts_;
+  const std::int64_t block_rows = row_block_start(block + 1) - start;
   op.k_part = offset / block_rows;
-  op.m_part = block * m_block_ + offset % block_rows;
+  op.m_part = start + offset % block_rows;
   op.weight_tile = op.column_block * static_cast<std::uint64_t>(k_parts_) + static_cast<std::uint64_t>(op.k_part);
   op.m_rows = std::min(shape_.partition_rows, M_ - op.m_part * shape_.partition_rows);
   op.k_rows = weight_tile_rows(op.weight_tile);

@@ -38,6 +38,8 @@ struct TileOp {
   }
 };
 
+std::int64_t ceil_div(std::int64_t a, std::int64_t b);
+
 class LayerPlan {
  public:
   LayerPlan(const Layer& layer, const TileShape& shape);
@@ -54,9 +56,21 @@ class LayerPlan {
   TileOp op(std::uint64_t index) const;
   // The index of the op on row partition `m_part`, K block `k_part` of `column_block`.
   std::uint64_t op_index(std::uint64_t column_block, std::int64_t k_part, std::int64_t m_part) const;
-  // Row partitions per row block (1 .. m_parts); m_parts (the default) is weight-tile-major.
+  // Row partitions per row block (1 .. m_parts), the last block the rest; m_parts (the default) is
+  // weight-tile-major.
   void set_m_block(std::int64_t m_block);
-  std::int64_t m_block() const { return m_block_; }
+  // `blocks` row blocks (1 .. m_parts) of as equal sizes as can be: block b holds row partitions
+  // m_parts * b / blocks up to m_parts * (b + 1) / blocks.
+  void set_row_blocks(std::int64_t blocks);
+  // The largest row block's row partitions.
+  std::int64_t m_block() const { return even_blocks_ ? ceil_div(m_parts_, row_blocks_) : m_block_; }
+  std::int64_t row_blocks() const { return row_blocks_; }
+  std::int64_t row_block_start(std::int64_t block) const {
+    return even_blocks_ ? m_parts_ * block / row_blocks_ : std::min(block * m_block_, m_parts_);
+  }
+  std::int64_t row_block_of(std::int64_t m_part) const {
+    return even_blocks_ ? ((m_part + 1) * row_blocks_ - 1) / m_parts_ : m_part / m_block_;
+  }
   // Rows and columns of weight tile `tile`.
   std::int64_t weight_tile_rows(std::uint64_t tile) const;
   std::int64_t weight_tile_cols(std::uint64_t tile) const;
@@ -66,9 +80,9 @@ class LayerPlan {
   TileShape shape_;
   std::int64_t instances_, m_parts_, k_parts_, n_parts_;
   std::int64_t m_block_;
+  std::int64_t row_blocks_ = 1;
+  bool even_blocks_ = false;
 };
-
-std::int64_t ceil_div(std::int64_t a, std::int64_t b);
 
 // What a run can hold and step through, per layer: at most 2^26 weight tiles (the system keeps
 // about 18 bytes per weight tile of a layer in flight: 288 MB measured at 2^24, 1.2 GB at the

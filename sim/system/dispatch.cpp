@@ -47,11 +47,9 @@ std::vector<std::uint32_t> Dispatch::fetch_order(std::size_t task_index) const {
   std::vector<std::uint32_t> order;
   order.reserve(tiles);
   const std::uint64_t chunks = chunk_count(task_index);
-  auto chunk = [&](std::uint64_t c) {
-    return context_.scheduler.ops_for_pod(plan, static_cast<std::int64_t>(c), static_cast<std::int64_t>(chunks));
-  };
+  auto chunk = [&](std::uint64_t c) { return context_.tasks[task_index].chunks.range(plan, static_cast<std::int64_t>(c)); };
   std::vector<bool> seen(tiles, false);
-  if (plan.m_block() < plan.m_parts()) {
+  if (plan.row_blocks() > 1) {
     // Row blocks: a chunk's weight tiles are not one run of tile numbers. Take each chunk's tiles
     // in the order it uses them and interleave the chunks.
     std::vector<std::vector<std::uint32_t>> uses(chunks);

@@ -108,8 +108,7 @@ class DynamicDispatch : public Dispatch {
   }
   // Chunk c of task t.
   OpRange chunk(std::size_t t, std::size_t c) const {
-    return context_.scheduler.ops_for_pod(context_.tasks[t].plan, static_cast<std::int64_t>(c),
-                                          static_cast<std::int64_t>(chunk_count(t)));
+    return context_.tasks[t].chunks.range(context_.tasks[t].plan, static_cast<std::int64_t>(c));
   }
   // Ops of chunk c claimed: all once every chunk is, none before the layer is open.
   std::uint64_t claimed_ops(std::size_t t, std::size_t c, const OpRange& range) const {

@@ -12,7 +12,7 @@ void tile_contributors(const LayerPlan& plan, std::uint64_t column_block, std::i
                        std::vector<int>& out) {
   out.clear();
   for (std::int64_t k = 0; k < plan.k_parts(); ++k) {
-    const auto c = static_cast<int>(chunks.pod(chunk_of(plan, plan.op_index(column_block, k, m_part), chunks.count)));
+    const auto c = static_cast<int>(chunks.pod(chunks.chunk_of(plan, plan.op_index(column_block, k, m_part))));
     if (out.empty() || out.back() != c) out.push_back(c);
   }
 }
@@ -63,10 +63,10 @@ void KReduction::op_timed(const PodOp& op, std::uint64_t start) {
   if (kp < 2) return;
   // The owner's first op on its tile is the tile's K block 0; a chain comes in when the tile's
   // last K block is another pod's.
-  const std::int64_t chunk_count = tasks_[op.layer].chunks.count;
+  const ChunkLayout& chunks = tasks_[op.layer].chunks;
   const TileOp tile_op = plan.op(op.op_index);
-  if (chunk_of(plan, plan.op_index(tile_op.column_block, kp - 1, tile_op.m_part), chunk_count) ==
-      chunk_of(plan, op.op_index, chunk_count))
+  if (chunks.chunk_of(plan, plan.op_index(tile_op.column_block, kp - 1, tile_op.m_part)) ==
+      chunks.chunk_of(plan, tile_op, op.op_index))
     return;
   const std::uint64_t tile =
       tile_op.column_block * static_cast<std::uint64_t>(plan.m_parts()) + static_cast<std::uint64_t>(tile_op.m_part);
@@ -98,12 +98,11 @@ void KReduction::op_finished(const OpDone& op, std::uint64_t cycle) {
   const LayerPlan& plan = task.plan;
   const std::int64_t kp = plan.k_parts();
   if (kp < 2) return;
-  const std::int64_t chunk_count = task.chunks.count;
   const TileOp tile_op = plan.op(op.op_index);
-  const std::int64_t my_chunk = chunk_of(plan, op.op_index, chunk_count);
+  const std::int64_t my_chunk = task.chunks.chunk_of(plan, tile_op, op.op_index);
   // This pod's last op on the output tile: its next K block is another pod's, or there is none.
   if (tile_op.k_part + 1 < kp &&
-      chunk_of(plan, plan.op_index(tile_op.column_block, tile_op.k_part + 1, tile_op.m_part), chunk_count) == my_chunk)
+      task.chunks.chunk_of(plan, plan.op_index(tile_op.column_block, tile_op.k_part + 1, tile_op.m_part)) == my_chunk)
     return;
   const std::int64_t mine = task.chunks.pod(my_chunk);  // the tree's nodes are pods
   const std::uint64_t tile =
