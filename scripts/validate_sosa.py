@@ -96,6 +96,9 @@ def main():
             submit(("full-free", w), full, w, ["tiling.k_reduction=free"])
             if w == "inception_299":
                 submit(("full-ideal-free", w), full, w, ["tiling.k_reduction=free", "interconnect.transfers=ideal"])
+                submit(("full-contiguous", w), full, w, ["tiling.placement=contiguous"])
+                submit(("full-contiguous-ideal", w), full, w, ["tiling.placement=contiguous",
+                                                               "interconnect.transfers=ideal"])
             for b in BASELINES:
                 base = os.path.join(ROOT, "configs", "baselines", b + ".yaml")
                 submit(("baseline", b, w), base, w)
@@ -349,12 +352,16 @@ def main():
               "- The full model (the `dynamic` scheduler) runs without rounds: each pod streams its own chunk",
               "  of every layer with weight loads, fill and drain, starting a layer as soon as it is ready and",
               "  the pod is free (no barriers), and its tiles cross the X and W networks as link reservations",
-              "  (`docs/model.md`); a pod's next weight tile is sent ahead when a weight run begins, and pods",
-              "  that read the input tiles of one bank out of step queue at its port (InceptionV3 most: {:,}".format(
-                  r[("full", "inception_299")]["cycles"]),
-              "  cycles against {:,} with ideal transfers, {:.2f} times; with partial sums free {:,} against {:,}).".format(
-                  r[("full-ideal", "inception_299")]["cycles"],
+              "  (`docs/model.md`); a pod's next weight tile is sent ahead when a weight run begins. A layer whose",
+              "  column blocks do not divide the pods is laid out as a grid whose pods read every tile in step",
+              "  (`tiling.placement: auto`), the others in contiguous chunks; pods that read the input tiles of",
+              "  one bank out of step still queue at its port (InceptionV3 most: {:,} cycles against {:,} with".format(
+                  r[("full", "inception_299")]["cycles"], r[("full-ideal", "inception_299")]["cycles"]),
+              "  ideal transfers, {:.2f} times; all in contiguous chunks {:,} against {:,}, {:.2f} times; with".format(
                   r[("full", "inception_299")]["cycles"] / r[("full-ideal", "inception_299")]["cycles"],
+                  r[("full-contiguous", "inception_299")]["cycles"], r[("full-contiguous-ideal", "inception_299")]["cycles"],
+                  r[("full-contiguous", "inception_299")]["cycles"] / r[("full-contiguous-ideal", "inception_299")]["cycles"]),
+              "  partial sums free {:,} against {:,}).".format(
                   r[("full-free", "inception_299")]["cycles"], r[("full-ideal-free", "inception_299")]["cycles"]),
               "  Partial sums of an output tile whose K blocks ran on several pods are charged by default",
               "  (`tiling.k_reduction: chain`): a pod accumulates its consecutive K blocks locally, and the",

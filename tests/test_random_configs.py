@@ -67,8 +67,8 @@ def draw(rng, traces):
         p.append("workload=[{trace: %s},{trace: %s}]" % (traces["branches"], traces["convolutions"]))
     else:
         p.append(f"workload.trace={traces[choice]}")
-    if scheduler == "dynamic" and rng.random() < 0.5:  # column blocks interleaved, or a grid of cells
-        p.append("tiling.placement=" + rng.choice(["interleaved", "grid"]))
+    if scheduler == "dynamic" and rng.random() < 0.5:  # (default auto: a grid where it pays)
+        p.append("tiling.placement=" + rng.choice(["contiguous", "interleaved", "grid"]))
     return p
 
 

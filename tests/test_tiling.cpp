@@ -229,7 +229,7 @@ TEST_CASE("grid chunks: cells of column block x row block x K segment, every op 
   CHECK(choice.segments > 1);  // too few output tiles for whole K chains per pod
   CHECK(choice.row_blocks * choice.segments <= 256 / 6);
   plan.set_row_blocks(choice.row_blocks);
-  const ChunkLayout layout = grid_chunks(plan, 256, KReductionMode::Chain);
+  const ChunkLayout layout = grid_chunks(choice);
   CHECK(layout.segments == choice.segments);
   CHECK(layout.count == 6 * choice.row_blocks * choice.segments);
   std::vector<int> owner(plan.op_count(), -1);
@@ -265,6 +265,9 @@ TEST_CASE("grid chunks: cells of column block x row block x K segment, every op 
         if (x.column_block == y.column_block && x.k_part == y.k_part) CHECK(x.weight_tile == y.weight_tile);
       }
     }
+  // auto takes it: 256 pods are not a multiple of 6 column blocks.
+  CHECK(grid_pays(choice, 256));
+  CHECK(!grid_pays(choice, 252));
   // Many output tiles: whole K chains per pod (one segment), each pod's rows in one block.
   layer.M = 32 * 200;
   LayerPlan big(layer, TileShape{32, 32, 32});

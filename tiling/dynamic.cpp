@@ -19,7 +19,7 @@ namespace {
 
 class Dynamic : public Scheduler {
  public:
-  enum class Placement { Contiguous, Interleaved, Grid };
+  enum class Placement { Contiguous, Interleaved, Grid, Auto };
   Dynamic(OpOrder order, KReductionMode reduction, Placement placement)
       : order_(order), reduction_(reduction), placement_(placement) {}
 
@@ -32,21 +32,25 @@ class Dynamic : public Scheduler {
     return op_order_m_block(plan, pods, order_, reduction_);
   }
   void set_row_blocks(LayerPlan& plan, std::int64_t pods) const override {
-    if (placement_ == Placement::Grid) {
-      const GridChoice grid = grid_choice(plan, pods, reduction_);
-      if (grid.valid) return plan.set_row_blocks(grid.row_blocks);
-    }
+    const GridChoice grid = this->grid(plan, pods);
+    if (grid.valid) return plan.set_row_blocks(grid.row_blocks);
     plan.set_m_block(m_block(plan, pods));
   }
   ChunkLayout chunk_layout(const LayerPlan& plan, std::int64_t pods) const override {
-    switch (placement_) {
-      case Placement::Interleaved: return interleaved_chunks(plan, pods);
-      case Placement::Grid: return grid_chunks(plan, pods, reduction_);
-      default: return contiguous_chunks(plan, pods);
-    }
+    if (placement_ == Placement::Interleaved) return interleaved_chunks(plan, pods);
+    const GridChoice grid = this->grid(plan, pods);
+    return grid.valid ? grid_chunks(grid) : contiguous_chunks(plan, pods);
   }
 
  private:
+  // The layer's grid under `placement` (grid: where there is one; auto: where it pays); not valid
+  // when the layer is laid out otherwise.
+  GridChoice grid(const LayerPlan& plan, std::int64_t pods) const {
+    if (placement_ != Placement::Grid && placement_ != Placement::Auto) return GridChoice{};
+    GridChoice choice = grid_choice(plan, pods, reduction_);
+    if (placement_ == Placement::Auto && !grid_pays(choice, pods)) choice.valid = false;
+    return choice;
+  }
   OpOrder order_;
   KReductionMode reduction_;
   Placement placement_;
@@ -55,6 +59,7 @@ class Dynamic : public Scheduler {
 Dynamic::Placement placement(const std::string& name) {
   if (name == "interleaved") return Dynamic::Placement::Interleaved;
   if (name == "grid") return Dynamic::Placement::Grid;
+  if (name == "auto") return Dynamic::Placement::Auto;
   return Dynamic::Placement::Contiguous;
 }
 
@@ -63,14 +68,15 @@ const SchedulerRegistration kDynamic{
      "no barriers: each pod runs its chunk of every layer as soon as the layer's dependencies are done and the pod "
      "is free; layers and workloads overlap",
      {op_order_param(),
-      {"placement", ParamType::Choice, "", "contiguous",
+      {"placement", ParamType::Choice, "", "auto",
        "contiguous: chunk c of a layer on pod c; interleaved: the layer's column blocks interleaved over the pods, "
        "so the pods that read one input tile (one per column block) are neighbours and read it at the same point "
        "of their chunks (ChunkLayout in tiling/scheduler.h; a layer with G column blocks uses G x floor(pods / G) "
        "pods); grid: per layer, its column blocks x row blocks x K segments over the pods, so every tile is read "
        "by the pods that share it in step and leaves its bank once (grid_choice in tiling/scheduler.h; a layer "
-       "with more column blocks than pods is contiguous)",
-       -kInf, kInf, {"contiguous", "interleaved", "grid"}}}},
+       "with more column blocks than pods is contiguous); auto: per layer, the grid where contiguous chunks would "
+       "cut the column blocks out of step (pods not a multiple of the column blocks; grid_pays), else contiguous",
+       -kInf, kInf, {"contiguous", "interleaved", "grid", "auto"}}}},
     [](const ParamValues& params) {
       return std::make_unique<Dynamic>(parse_op_order(params.get_string("order")),
                                        parse_k_reduction(params.get_string("k_reduction")),

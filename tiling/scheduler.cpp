@@ -122,10 +122,11 @@ std::int64_t ChunkLayout::chunk_of(const LayerPlan& plan, const TileOp& tile_op,
   return static_cast<std::int64_t>(tile_op.column_block) * per + plan.row_block_of(tile_op.m_part) * segments + s;
 }
 
-// A step that loads a new weight tile every r cycles keeps the pod's W link busy all the time,
-// and each tile's multicast must find every link of its tree free at once: such steps are counted
-// at twice the load (InceptionV3 on the SOSA machine: 49,360 cycles with 1, 46,284 with 2;
-// docs/validation.md).
+// A step that loads a new weight tile every r cycles keeps the pod's W link busy all the time, the
+// tile's last row arrives a network's latency after its first, and its multicast must find every
+// link of its tree free at once: such steps are counted at twice the load (InceptionV3 on the SOSA
+// machine with placement: grid, 49,360 cycles counting loads once, 46,284 twice; with the
+// latency added instead, r + 10 to r + 48, 47,229 to 49,023 under placement: auto).
 constexpr double kGridWeightLoadFactor = 2.0;
 
 GridChoice grid_choice(const LayerPlan& plan, std::int64_t pods, KReductionMode reduction) {
@@ -133,6 +134,7 @@ GridChoice grid_choice(const LayerPlan& plan, std::int64_t pods, KReductionMode 
   const std::int64_t groups =
       static_cast<std::int64_t>(plan.op_count() / static_cast<std::uint64_t>(plan.k_parts() * plan.m_parts()));
   if (groups > pods) return best;
+
   const std::int64_t per_group = pods / groups, m_parts = plan.m_parts(), kp = plan.k_parts();
   const TileShape& shape = plan.shape();
   // Rows streamed per row partition, on average (a short last partition, or M below p).
@@ -162,9 +164,9 @@ GridChoice grid_choice(const LayerPlan& plan, std::int64_t pods, KReductionMode 
   return best;
 }
 
-ChunkLayout grid_chunks(const LayerPlan& plan, std::int64_t pods, KReductionMode reduction) {
-  const GridChoice choice = grid_choice(plan, pods, reduction);
-  if (!choice.valid || plan.row_blocks() != choice.row_blocks) return contiguous_chunks(plan, pods);
+bool grid_pays(const GridChoice& choice, std::int64_t pods) { return choice.valid && pods % choice.groups != 0; }
+
+ChunkLayout grid_chunks(const GridChoice& choice) {
   ChunkLayout layout;
   layout.groups = choice.groups;
   layout.segments = choice.segments;
