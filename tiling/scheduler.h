@@ -95,6 +95,7 @@ struct GridChoice {
   std::int64_t groups = 1;
   std::int64_t per = 1;  // chunks per column block: row blocks x segments
   std::uint64_t busiest_ops = 0;  // ops of the largest cell
+  std::uint64_t even_ops = 0;     // ops of the busiest chunk were the layer cut into contiguous chunks
 };
 GridChoice grid_choice(const LayerPlan& plan, std::int64_t pods, KReductionMode reduction);
 // placement: auto takes the grid for a layer where contiguous chunks would cut its column blocks
@@ -103,7 +104,8 @@ GridChoice grid_choice(const LayerPlan& plan, std::int64_t pods, KReductionMode 
 // are (pods a multiple of G) contiguous chunks already read the input tiles in step and chain
 // their K blocks, which the grid's segments do not; taking the grid there as well where its
 // busiest cell was no larger than the busiest chunk cost ResNet-50 0.2 % and ResNet-50 on 192
-// pods 5 % (docs/model.md).
+// pods 5 % (docs/model.md). Nor where the grid's busiest cell would have more than 1.5 times the
+// ops of the busiest contiguous chunk (floor(pods / G) pods per column block leave too many idle).
 bool grid_pays(const GridChoice& choice, std::int64_t pods);
 // The layout of a valid grid choice, for a plan with its row blocks (LayerPlan::set_row_blocks).
 ChunkLayout grid_chunks(const GridChoice& choice);
