@@ -31,26 +31,19 @@ class Dynamic : public Scheduler {
   std::int64_t m_block(const LayerPlan& plan, std::int64_t pods) const override {
     return op_order_m_block(plan, pods, order_, reduction_);
   }
-  void set_row_blocks(LayerPlan& plan, std::int64_t pods) const override {
-    const GridChoice grid = this->grid(plan, pods);
-    if (grid.valid) return plan.set_row_blocks(grid.row_blocks);
+  ChunkLayout lay_out(LayerPlan& plan, std::int64_t pods) const override {
+    if (placement_ == Placement::Grid || placement_ == Placement::Auto) {
+      const GridChoice grid = grid_choice(plan, pods, reduction_);
+      if (placement_ == Placement::Grid ? grid.valid : grid_pays(grid, pods)) {
+        plan.set_row_blocks(grid.row_blocks);
+        return grid_chunks(grid);
+      }
+    }
     plan.set_m_block(m_block(plan, pods));
-  }
-  ChunkLayout chunk_layout(const LayerPlan& plan, std::int64_t pods) const override {
-    if (placement_ == Placement::Interleaved) return interleaved_chunks(plan, pods);
-    const GridChoice grid = this->grid(plan, pods);
-    return grid.valid ? grid_chunks(grid) : contiguous_chunks(plan, pods);
+    return placement_ == Placement::Interleaved ? interleaved_chunks(plan, pods) : contiguous_chunks(plan, pods);
   }
 
  private:
-  // The layer's grid under `placement` (grid: where there is one; auto: where it pays); not valid
-  // when the layer is laid out otherwise.
-  GridChoice grid(const LayerPlan& plan, std::int64_t pods) const {
-    if (placement_ != Placement::Grid && placement_ != Placement::Auto) return GridChoice{};
-    GridChoice choice = grid_choice(plan, pods, reduction_);
-    if (placement_ == Placement::Auto && !grid_pays(choice, pods)) choice.valid = false;
-    return choice;
-  }
   OpOrder order_;
   KReductionMode reduction_;
   Placement placement_;

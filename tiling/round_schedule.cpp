@@ -101,29 +101,18 @@ RoundBanks chunk_banks(const LayerPlan& plan, const TileOp& tile_op, std::int64_
 RoundBanks chunk_banks(const LayerPlan& plan, const TileOp& tile_op, const ChunkLayout& layout) {
   const auto np = static_cast<std::uint64_t>(plan.n_parts());
   const std::uint64_t instance = tile_op.column_block / np, k = static_cast<std::uint64_t>(tile_op.k_part);
+  // The input tile sits with one of its uses (one per column block n of its instance): the one on
+  // the diagonal n = k mod np, so the tiles of one column block spread over the pods instead of
+  // piling up in the bank of the pod that computes column block 0; in a grid n = (k + m) mod np,
+  // so the row partitions one step of a row block's cells reads are in different banks too.
+  const std::uint64_t shift = layout.segments > 0 ? static_cast<std::uint64_t>(tile_op.m_part) : 0;
+  const std::uint64_t x_use = plan.op_index(instance * np + (k + shift) % np, tile_op.k_part, tile_op.m_part);
   RoundBanks banks;
-  if (layout.segments > 0) {
-    // A grid: the input tile sits with one of the cells of its row block and segment (column
-    // block (k + m) mod n_parts of its instance), the weight tile with one of the cells of its
-    // column block and segment (row block k mod row blocks), so the tiles one step of the cells
-    // reads are in different banks, and so are consecutive steps'.
-    const std::uint64_t m = static_cast<std::uint64_t>(tile_op.m_part);
-    const std::uint64_t x_use = plan.op_index(instance * np + (k + m) % np, tile_op.k_part, tile_op.m_part);
-    banks.x = static_cast<int>(layout.pod(layout.chunk_of(plan, x_use)));
-    const std::int64_t home = plan.row_block_start(tile_op.k_part % plan.row_blocks());
-    banks.w = static_cast<int>(layout.pod(layout.chunk_of(plan, plan.op_index(tile_op.column_block, tile_op.k_part, home))));
-    return banks;
-  }
-  const std::int64_t chunks = layout.count;
-  // Of the X tile's uses (one per column block n), the one on the diagonal n = k mod np: the
-  // tiles of one column block then spread over the pods instead of piling up in the bank of
-  // the pod that computes column block 0.
-  const std::uint64_t diagonal_use = plan.op_index(instance * np + k % np, tile_op.k_part, tile_op.m_part);
-  banks.x = static_cast<int>(layout.pod(chunk_of(plan, diagonal_use, chunks)));
+  banks.x = static_cast<int>(layout.pod(layout.chunk_of(plan, x_use)));
   // A weight tile is read by every row block of its column block: it sits with the block k mod
   // blocks, so a column block's tiles spread over the pods of its row blocks.
   const std::int64_t home = plan.row_block_start(tile_op.k_part % plan.row_blocks());
-  banks.w = static_cast<int>(layout.pod(chunk_of(plan, plan.op_index(tile_op.column_block, tile_op.k_part, home), chunks)));
+  banks.w = static_cast<int>(layout.pod(layout.chunk_of(plan, plan.op_index(tile_op.column_block, tile_op.k_part, home))));
   return banks;
 }
 

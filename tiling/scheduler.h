@@ -117,8 +117,8 @@ class Scheduler {
   virtual OpRange ops_for_pod(const LayerPlan& plan, std::int64_t pod, std::int64_t pods) const = 0;
   virtual RoundPolicy rounds() const { return RoundPolicy{}; }
   // The run-time policy that hands the plan to the pods, by its registered name (the system
-  // controller's sim/system/dispatch.h): "dynamic" (every ready layer at once; pod p executes
-  // chunk p, `ops_for_pod(plan, p, chunks)` with chunks = min(pods, ops), of each as it frees
+  // controller's sim/system/dispatch.h): "dynamic" (every ready layer at once; each pod executes
+  // its chunk, `ChunkLayout::range` of the layout lay_out() gave the layer, of each as it frees
   // up), "layer_barrier" (one layer at a time; pod p executes ops_for_pod(plan, p, pods)) or
   // "lockstep_rounds" (rounds()).
   virtual std::string dispatch_policy() const = 0;
@@ -127,10 +127,10 @@ class Scheduler {
   virtual bool follows_layer_graph() const = 0;
   // Row partitions per row block of the op order (LayerPlan::set_m_block); m_parts = weight-major.
   virtual std::int64_t m_block(const LayerPlan& plan, std::int64_t /*pods*/) const { return plan.m_parts(); }
-  // Sets the plan's row blocks: by default m_block's.
-  virtual void set_row_blocks(LayerPlan& plan, std::int64_t pods) const { plan.set_m_block(m_block(plan, pods)); }
-  // How the chunking dispatch ("dynamic") lays a layer's chunks on the pods.
-  virtual ChunkLayout chunk_layout(const LayerPlan& plan, std::int64_t pods) const {
+  // Lays a layer out: sets the plan's row blocks (by default m_block's) and returns where the
+  // chunking dispatch ("dynamic") runs its chunks (by default contiguous_chunks).
+  virtual ChunkLayout lay_out(LayerPlan& plan, std::int64_t pods) const {
+    plan.set_m_block(m_block(plan, pods));
     return contiguous_chunks(plan, pods);
   }
 };

@@ -47,8 +47,7 @@ TaskGraph::TaskGraph(const SimConfig& config, const std::vector<Workload>& workl
                                  partial_sum_bytes(format), operand + sparsity.index_bits() / 8.0,
                                  static_cast<double>(layer.K) / static_cast<double>(compressed.K), 0, 0, {}, {}});
       LayerTask& added = tasks_.back();
-      scheduler.set_row_blocks(added.plan, config.pods);
-      added.chunks = scheduler.chunk_layout(added.plan, config.pods);
+      added.chunks = scheduler.lay_out(added.plan, config.pods);
       weight_key += added.plan.weight_tiles();
       for (std::size_t d : layer.depends) added.producers.push_back(task_of_layer[d]);
       const double output = static_cast<double>(layer.M * layer.N * layer.count) * operand;
