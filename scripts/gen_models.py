@@ -27,12 +27,12 @@ class Trace:
     def __init__(self, title, batch):
         self.title = title
         self.batch = batch
-        self.rows = []  # dicts: name, M, K, N, count, deps (list of names), w (weight|activation), fmt
+        self.rows = []  # dicts: name, M, K, N, count, deps (list of names), w (weight|activation), fmt, source
 
     def gemm(self, name, M, K, N, deps, count=1, w="weight", inputs=""):
         """inputs: elements of the input tensor before lowering, for a convolution (else M K count)."""
         self.rows.append(dict(name=name, M=M, K=K, N=N, count=count, deps=sorted(set(deps)), w=w, fmt="",
-                              inputs=inputs))
+                              inputs=inputs, source=""))
         return [name]
 
     def write(self, path, conv_rows=None):
@@ -48,12 +48,14 @@ class Trace:
                 return
             formats = any(r["fmt"] for r in self.rows)
             inputs = any(r.get("inputs") for r in self.rows)
+            sources = any(r.get("source") for r in self.rows)
             out.write("layer,M,K,N,count,depends_on,w_operand" + (",format" if formats else "") +
-                      (",input_elements" if inputs else "") + "\n")
+                      (",input_elements" if inputs else "") + (",input_from" if sources else "") + "\n")
             for r in self.rows:
                 deps = ";".join(r["deps"]) if r["deps"] else "none"
                 line = f"{r['name']},{r['M']},{r['K']},{r['N']},{r['count']},{deps},{r['w']}"
-                out.write(line + (f",{r['fmt']}" if formats else "") + (f",{r.get('inputs', '')}" if inputs else "") + "\n")
+                out.write(line + (f",{r['fmt']}" if formats else "") + (f",{r.get('inputs', '')}" if inputs else "") +
+                          (f",{r.get('source', '')}" if sources else "") + "\n")
 
 
 class Tensor:
@@ -281,11 +283,20 @@ def bert_sosa_artifact(trace, layers, H, heads, ffn, S):
     """BERT as the SOSA authors' tool runs it: one encoder compiled with the MLM-Dense, NSP-Dense and
     NSP heads, that schedule repeated `layers` times one after another (their precompile.py builds
     the Keras model with no_layers=1 and no_repeat = L), so the heads run, and fetch their weights,
-    L times. Copy c's first layers wait for copy c - 1's last."""
+    L times. Copy c's first layers wait for copy c - 1's last. Their tool fetches every GEMM's W
+    operand from DRAM, attention's K and V too (w_operand = weight here), and reads the X operands
+    as docs/validation.md explains: the compiled copy's from the layers that produced them, the
+    L - 1 copies its duplicate_schedule adds (fresh tiles, Layer::create_copy) from DRAM
+    (input_from = dram)."""
     x = []
     for copy in range(1, layers + 1):
+        first = len(trace.rows)
         out = bert_encoder(trace, f"Copy-{copy}-Encoder-1-", x, S, H, heads, ffn)
         x = bert_heads(trace, f"Copy-{copy}-", out, S, H)  # the next copy follows this one's whole schedule
+        for row in trace.rows[first:]:
+            row["w"] = "weight"
+            if copy > 1:
+                row["source"] = "dram"
 
 
 def vit(trace, size, patch, layers, H, heads, ffn, classes=1000):

@@ -1262,6 +1262,23 @@ TEST_CASE("dram.layer_inputs: every_layer reads every layer's X operand, and act
   CHECK(every["dram_w_read"].get<double>() == 20 * 24 + 24 * 16 * 2 + 32 * 8);
 }
 
+TEST_CASE("a trace's input_from says where a layer's X comes from: its producers, DRAM or the X banks",
+          "[cli][system]") {
+  TempDir dir;
+  std::string config = dir.write("c.yaml", "pods: 4\narray: {rows: 8, cols: 8}\nworkload: {trace: t.csv}\n");
+  auto x_bytes = [&](const std::string& a_from, const std::string& b_from) {
+    dir.write("t.csv", "layer,M,K,N,count,depends_on,input_from\na,40,20,24,1,none," + a_from +
+                           "\nb,40,24,16,2,a," + b_from + "\nc,40,32,8,1,b,\n");
+    REQUIRE(run_sosasim("run " + config + " -q -o " + dir.path() + "/o").exit_code == 0);
+    const nlohmann::json bytes = read_json(dir.path() + "/o/summary.json")["bytes_by_operand"];
+    return bytes.value("dram_x_read", 0.0);  // (absent when nothing was read)
+  };
+  CHECK(x_bytes("producers", "producers") == 40 * 20);          // a has no producers: its input from DRAM
+  CHECK(x_bytes("producers", "dram") == 40 * 20 + 40 * 24 * 2);  // b reads its M x K x count from DRAM too
+  CHECK(x_bytes("chip", "producers") == 0);                     // a's input already in the X banks
+  CHECK(x_bytes("chip", "dram") == 40 * 24 * 2);
+}
+
 TEST_CASE("weights stream in the order the pods use them, so a small window keeps every pod busy", "[cli][system]") {
   TempDir dir;
   dir.write("t.csv", "layer,M,K,N\nbig,256,256,256\n");  // 64 weight tiles of 32 x 32, 8 ops each

@@ -18,7 +18,9 @@ import tempfile
 TOPOLOGIES = ["{topology: butterfly, expansion: 1}", "{topology: butterfly, expansion: 2}",
               "{topology: butterfly, expansion: 4}", "{topology: benes}", "{topology: crossbar}",
               "{topology: mesh}", "{topology: bus}"]
-BRANCHES = "layer,M,K,N,depends_on\na,40,20,24,none\nb,40,24,20,a\nc,17,20,30,a\nd,40,20,16,b;c\ne,9,16,40,d\n"
+# (b and e read their inputs from DRAM although producers wrote them: input_from)
+BRANCHES = ("layer,M,K,N,depends_on,input_from\na,40,20,24,none,\nb,40,24,20,a,dram\nc,17,20,30,a,\n"
+            "d,40,20,16,b;c,\ne,9,16,40,d,dram\n")
 CONVOLUTIONS = ("layer,H,W,C,R,S,out_channels,stride,padding,groups,depends_on\n"
                 "stem,16,16,3,3,3,8,2,1,1,none\ndw,8,8,8,3,3,8,1,1,8,stem\npw,8,8,8,1,1,16,1,0,1,dw\n")
 

@@ -103,13 +103,14 @@ TEST_CASE("our convolution CSV: padding, groups and depthwise", "[workloads]") {
              Contains("field 'groups'"));
 }
 
-TEST_CASE("native optional columns: depends_on, format, sparsity, w_operand, input_elements", "[workloads]") {
+TEST_CASE("native optional columns: depends_on, format, sparsity, w_operand, input_elements, input_from",
+          "[workloads]") {
   test::TempDir dir;
   std::string path = dir.write("t.csv",
-                               "layer,M,K,N,count,depends_on,format,sparsity,w_operand,input_elements\n"
-                               "a,8,8,8,1,none,bfp:5,,weight,20\n"
-                               "b,8,8,8,1,a,,2:4,,\n"
-                               "c,8,8,8,2,a,int8,none,activation,1000\n"
+                               "layer,M,K,N,count,depends_on,format,sparsity,w_operand,input_elements,input_from\n"
+                               "a,8,8,8,1,none,bfp:5,,weight,20,chip\n"
+                               "b,8,8,8,1,a,,2:4,,,dram\n"
+                               "c,8,8,8,2,a,int8,none,activation,1000,producers\n"
                                "d,8,8,8,1,b;c,bfp:3:32,,\n");
   Workload w = read_trace(path, "t");
   CHECK(w.layers[0].input_tensor_elements() == 20);
@@ -121,6 +122,20 @@ TEST_CASE("native optional columns: depends_on, format, sparsity, w_operand, inp
   CHECK(w.layers[1].sparsity == "2:4");
   CHECK(w.layers[2].weights_on_chip);
   CHECK_FALSE(w.layers[1].weights_on_chip);
+  CHECK(w.layers[0].inputs_on_chip);
+  CHECK_FALSE(w.layers[0].inputs_from_dram);
+  CHECK(w.layers[1].inputs_from_dram);
+  CHECK_FALSE(w.layers[1].inputs_on_chip);
+  CHECK_FALSE(w.layers[2].inputs_from_dram);
+  CHECK_FALSE(w.layers[3].inputs_on_chip);
+  CHECK_FALSE(w.layers[3].inputs_from_dram);  // (empty: producers)
+  // Written back as a native trace and read again, the columns survive.
+  const std::string again = dir.write("again.csv", native_trace_text(w, "round trip"));
+  const Workload w2 = read_trace(again, "again");
+  for (std::size_t l = 0; l < w.layers.size(); ++l) {
+    CHECK(w2.layers[l].inputs_on_chip == w.layers[l].inputs_on_chip);
+    CHECK(w2.layers[l].inputs_from_dram == w.layers[l].inputs_from_dram);
+  }
   CriticalPath path_ = critical_path(w);
   CHECK(path_.layers == std::vector<std::size_t>{0, 2, 3});  // c (2 instances) outweighs b
   CHECK(path_.macs == 512 + 1024 + 512);
@@ -149,6 +164,7 @@ TEST_CASE("malformed graphs and columns name the file and line", "[workloads][er
   CHECK_THAT(message, Contains("field 'format'"));
   CHECK_THAT(trace_error("layer,M,K,N,sparsity\na,1,1,1,5:4\n"), Contains("field 'sparsity'"));
   CHECK_THAT(trace_error("layer,M,K,N,w_operand\na,1,1,1,param\n"), Contains("field 'w_operand'"));
+  CHECK_THAT(trace_error("layer,M,K,N,input_from\na,1,1,1,disk\n"), Contains("field 'input_from'"));
   CHECK_THAT(trace_error("layer,M,K,N,input_elements\na,1,1,1,0\n"), Contains("field 'input_elements'"));
   CHECK_THAT(trace_error("layer,M,K,N\na,1,-3,1\n"), Contains("field 'K'"));
   CHECK_THAT(trace_error("Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\n"

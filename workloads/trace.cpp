@@ -71,17 +71,24 @@ void read_layer_options(Layer& layer, const CsvRow& row, const std::map<std::str
   if (!operand.empty() && operand != "weight" && operand != "activation")
     throw ConfigError(where, "", "field 'w_operand': expected weight or activation, found '" + operand + "'");
   layer.weights_on_chip = operand == "activation";
+  const std::string from = field_or_empty(row, columns, "input_from");
+  if (!from.empty() && from != "producers" && from != "dram" && from != "chip")
+    throw ConfigError(where, "", "field 'input_from': expected producers, dram or chip, found '" + from + "'");
+  layer.inputs_from_dram = from == "dram";
+  layer.inputs_on_chip = from == "chip";
   std::string input = field_or_empty(row, columns, "input_elements");
   if (!input.empty()) layer.input_elements = parse_positive(input, where, "input_elements");
 }
 
-const std::vector<std::string> kOptionalColumns = {"depends_on", "format", "sparsity", "w_operand", "input_elements"};
+const std::vector<std::string> kOptionalColumns = {"depends_on", "format",         "sparsity",
+                                                   "w_operand",  "input_elements", "input_from"};
 
 Workload read_native(const CsvTable& table, const std::string& name) {
   Workload workload{name, table.path, {}};
   std::vector<std::string> known = {"layer", "layer_name", "m", "k", "n", "count"};
   known.insert(known.end(), kOptionalColumns.begin(), kOptionalColumns.end());
-  const std::string hint = "layer,M,K,N[,count][,depends_on][,format][,sparsity][,w_operand][,input_elements]";
+  const std::string hint =
+      "layer,M,K,N[,count][,depends_on][,format][,sparsity][,w_operand][,input_elements][,input_from]";
   std::map<std::string, std::size_t> columns;
   std::size_t minimum = 4, maximum = 5;
   if (!table.header.fields.empty()) {
@@ -273,7 +280,7 @@ Workload read_trace(const std::string& path, const std::string& name) {
 std::string native_trace_text(const Workload& workload, const std::string& comment) {
   std::ostringstream out;
   out << "# " << workload.name << ": " << comment << "\n"
-      << "layer,M,K,N,count,depends_on,format,sparsity,w_operand,input_elements\n";
+      << "layer,M,K,N,count,depends_on,format,sparsity,w_operand,input_elements,input_from\n";
   for (const auto& layer : workload.layers) {
     std::string depends;
     for (const auto& name : layer.depends_on) depends += (depends.empty() ? "" : ";") + name;
@@ -281,7 +288,8 @@ std::string native_trace_text(const Workload& workload, const std::string& comme
     out << csv_field(layer.name) << ',' << layer.M << ',' << layer.K << ',' << layer.N << ',' << layer.count << ','
         << csv_field(depends) << ',' << layer.format << ',' << layer.sparsity << ','
         << (layer.weights_on_chip ? "activation" : "weight") << ','
-        << (layer.input_elements > 0 ? std::to_string(layer.input_elements) : "") << '\n';
+        << (layer.input_elements > 0 ? std::to_string(layer.input_elements) : "") << ','
+        << (layer.inputs_from_dram ? "dram" : layer.inputs_on_chip ? "chip" : "producers") << '\n';
   }
   return out.str();
 }

@@ -32,6 +32,8 @@ struct Layer {
   // X was produced on chip before this workload began (a serving phase reads what the phase
   // before it wrote to the X banks): a layer without producers still reads it from the banks.
   bool inputs_on_chip = false;
+  // X comes from DRAM although producers wrote it on chip (the trace's input_from: dram).
+  bool inputs_from_dram = false;
   // Elements of the layer's input tensor before lowering, all `count` instances together (a
   // convolution's H x W x C x batch, which im2col turns into M x K); 0: not known, taken as
   // M x K x count.

@@ -42,7 +42,8 @@ TaskGraph::TaskGraph(const SimConfig& config, const std::vector<Workload>& workl
       const double operand = operand_bits(format) / 8.0;
       const bool every_layer = config.dram.every_layer_inputs;
       tasks_.push_back(LayerTask{w, layer, LayerPlan(compressed, shape),
-                                 (layer.depends.empty() && !layer.inputs_on_chip) || every_layer,
+                                 (layer.depends.empty() && !layer.inputs_on_chip) || layer.inputs_from_dram ||
+                                     every_layer,
                                  !layer.weights_on_chip || every_layer, weight_key, operand,
                                  partial_sum_bytes(format), operand + sparsity.index_bits() / 8.0,
                                  static_cast<double>(layer.K) / static_cast<double>(compressed.K), 0, 0, {}, {}});
@@ -52,7 +53,7 @@ TaskGraph::TaskGraph(const SimConfig& config, const std::vector<Workload>& workl
       for (std::size_t d : layer.depends) added.producers.push_back(task_of_layer[d]);
       const double output = static_cast<double>(layer.M * layer.N * layer.count) * operand;
       added.spill_bytes = std::max(0.0, output - activation_capacity_bytes);
-      if (!every_layer)  // (reading every input from DRAM anyway)
+      if (!every_layer && !layer.inputs_from_dram)  // (reading its input from DRAM anyway)
         for (std::size_t producer : added.producers) added.input_spill_bytes += tasks_[producer].spill_bytes;
       LayerResult layer_result;
       layer_result.workload = w;
