@@ -30,7 +30,8 @@ struct Layer {
   bool weights_on_chip = false;  // W is an activation computed on chip (attention), not a parameter
   bool depthwise = false;        // lowered from a depthwise convolution (informational)
   // X was produced on chip before this workload began (a serving phase reads what the phase
-  // before it wrote to the X banks): a layer without producers still reads it from the banks.
+  // before it wrote to the X banks; the trace's input_from: chip): a layer without producers
+  // still reads it from the banks.
   bool inputs_on_chip = false;
   // X comes from DRAM although producers wrote it on chip (the trace's input_from: dram).
   bool inputs_from_dram = false;
