@@ -89,8 +89,8 @@ const SectionRegistration kDram{
      {"layer_inputs", ParamType::Choice, "", "first_layers",
       "first_layers: only layers without producers read their input from DRAM (the others read what their "
       "producers wrote to the X banks, and attention's activation W operands stay on chip); every_layer: every "
-      "layer reads its X operand, and an activation W operand, from DRAM, as the SOSA authors' cycle model does "
-      "for its BERT runs (each op's X tile goes through its DRAM queue; docs/validation.md)",
+      "layer reads its X operand, and an activation W operand, from DRAM (a machine that keeps no activations "
+      "on chip; one layer's X operand from DRAM: the trace column input_from, docs/traces.md)",
       -kInf, kInf, {"first_layers", "every_layer"}}}},
     kOrderDram, [](SectionReader& reader, SimConfig& config) {
       const ParamValues dram = reader.section("dram");
