@@ -7,6 +7,9 @@
   ViT-B/16 17.56 G; Llama-3-8B's parameter count (8.03 B) follows from its GEMM shapes plus the
   token embedding (a lookup, not a GEMM) and the RMSNorm weights.
 - The generator reproduces the shipped files exactly (they are not edited by hand).
+- With the binary: the zoo's BERT shaped as the SOSA authors' tool runs it, under
+  configs/sosa_compat.yaml, lands within 5 % of their logged cycles and DRAM X bytes and on their
+  W bytes exactly (docs/sosa_published.json, docs/validation.md).
 Usage: test_models.py REPO_ROOT REFERENCE_JSON [SOSASIM_BINARY]
 """
 import collections
@@ -113,6 +116,23 @@ def main():
                                   capture_output=True, text=True)
             check(info.returncode == 0 and json.loads(info.stdout)["layers"] == 161,
                   "sosasim reads the training step and its layer graph")
+
+    if len(sys.argv) > 3:
+        published = json.load(open(os.path.join(root, "docs", "sosa_published.json")))["bert_artifact_runs"]
+        for run in published:
+            with tempfile.TemporaryDirectory() as out:
+                trace = os.path.join(models, run["workload"] + ".csv")
+                done = subprocess.run([sys.argv[3], "run", os.path.join(root, "configs", "sosa_compat.yaml"), "-q",
+                                       "-o", out, "-p", f"workload.trace={trace}"], capture_output=True, text=True)
+                ok = done.returncode == 0
+                summary = json.load(open(os.path.join(out, "summary.json"))) if ok else {}
+                cycles = summary.get("cycles", 0)
+                b = summary.get("bytes_by_operand", {})
+                w, x = b.get("dram_w_read", 0), b.get("dram_x_read", 0)
+                check(ok and abs(cycles / run["cycles"] - 1) <= 0.05 and w == run["dram_w_bytes"] and
+                      abs(x / run["dram_x_bytes"] - 1) <= 0.05,
+                      f"{run['name']} shaped as the SOSA authors run it, under compat: {cycles:,} cycles "
+                      f"({run['cycles']:,}), W {w:,.0f} bytes ({run['dram_w_bytes']:,}), X {x:,.0f} ({run['dram_x_bytes']:,})")
 
     with tempfile.TemporaryDirectory() as out:
         subprocess.run([sys.executable, os.path.join(root, "scripts", "gen_models.py"), out], check=True)
