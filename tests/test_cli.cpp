@@ -1109,6 +1109,15 @@ TEST_CASE("a grid reads every tile in step where contiguous chunks cut the colum
         contiguous["networks"]["x"]["joined_a_multicast"].get<double>());
   CHECK(automatic["cycles"] == grid["cycles"]);
   CHECK(grid["useful_macs"] == contiguous["useful_macs"]);
+  // layers.csv says how auto laid each layer out: 6 column blocks of floor(256 / 6) = 42 pods, 5
+  // row blocks (2 row partitions each) x 8 K segments (3 K blocks each) in each, 240 pods in all
+  // (grid_choice: 3 steps of 64 cycles plus 3 tree levels beat 4 segments' 6 steps plus 2 levels).
+  for (auto& row : read_layers_csv(dir.path() + "/o/layers.csv")) {
+    CHECK(row["placement"] == "grid");
+    CHECK(row["chunks"] == "240");
+    CHECK(row["row_blocks"] == "5");
+    CHECK(row["k_segments"] == "8");
+  }
   // Pods a multiple of the column blocks (N = 256: 8 blocks): auto keeps contiguous chunks.
   const std::string wide = dir.write("w.csv", "layer,M,K,N\na,289,768,256\n");
   auto cycles = [&](const std::string& placement) {
@@ -1118,6 +1127,11 @@ TEST_CASE("a grid reads every tile in step where contiguous chunks cut the colum
     return read_json(dir.path() + "/o/summary.json")["cycles"].get<double>();
   };
   CHECK(cycles("auto") == cycles("contiguous"));
+  auto wide_rows = read_layers_csv(dir.path() + "/o/layers.csv");  // (auto and contiguous lay it out alike)
+  REQUIRE(wide_rows.size() == 1);
+  CHECK(wide_rows[0]["placement"] == "contiguous");
+  CHECK(wide_rows[0]["chunks"] == "256");
+  CHECK(wide_rows[0]["k_segments"] == "1");
 }
 
 TEST_CASE("a second tenant fills the first one's gaps a weight tile at a time", "[cli][system]") {

@@ -61,6 +61,15 @@ TaskGraph::TaskGraph(const SimConfig& config, const std::vector<Workload>& workl
       layer_result.format = format;
       layer_result.sparsity = sparsity;
       layer_result.tile_ops = added.plan.op_count();
+      const std::string policy = scheduler.dispatch_policy();
+      const ChunkLayout& chunks = added.chunks;
+      layer_result.placement = policy != "dynamic"   ? policy
+                               : chunks.segments > 0 ? "grid"
+                               : chunks.groups > 1   ? "interleaved"
+                                                     : "contiguous";
+      layer_result.chunks = policy == "lockstep_rounds" ? 0 : chunks.count;
+      layer_result.row_blocks = added.plan.row_blocks();
+      layer_result.k_segments = std::max<std::int64_t>(chunks.segments, 1);
       result.layers.push_back(layer_result);
     }
   }

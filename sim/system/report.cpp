@@ -48,7 +48,8 @@ std::string layers_csv(const SimConfig& config, const SimulationResult& result,
   csv << "workload,layer,M,K,N,count,tile_ops,weight_loads,start_cycle,end_cycle,cycles,useful_macs,utilization,"
          "format,sparsity,stream_pod_cycles,weight_load_stall_pod_cycles,input_network_stall_pod_cycles,"
          "dram_wait_pod_cycles,reduction_tail_cycles,energy_j,mac_j,sram_j,interconnect_j,dram_j,post_processor_j,"
-         "sram_bytes,x_network_bytes,w_network_bytes,p_network_bytes,dram_bytes\n";
+         "sram_bytes,x_network_bytes,w_network_bytes,p_network_bytes,dram_bytes,placement,chunks,row_blocks,"
+         "k_segments\n";
   const double pe_count = static_cast<double>(config.array.rows * config.array.cols * config.pods);
   for (std::size_t l = 0; l < result.layers.size(); ++l) {
     const LayerResult& layer = result.layers[l];
@@ -63,9 +64,11 @@ std::string layers_csv(const SimConfig& config, const SimulationResult& result,
         << format_name(layer.format) << ',' << sparsity_name(layer.sparsity) << ',' << layer.stream_pod_cycles << ','
         << layer.weight_load_stall_pod_cycles << ',' << layer.input_network_stall_pod_cycles << ','
         << layer.dram_wait_pod_cycles << ',' << layer.reduction_tail_cycles
-        << fmt::format(",{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},{:.0f},{:.0f},{:.0f},{:.0f},{:.0f}\n", e.total_j(),
+        << fmt::format(",{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},{:.0f},{:.0f},{:.0f},{:.0f},{:.0f}", e.total_j(),
                        e.mac_j, e.sram_j, e.interconnect_j, e.dram_j, e.post_processor_j, a.sram_bytes,
-                       a.network_bytes[0], a.network_bytes[1], a.network_bytes[2], a.dram_bytes);
+                       a.network_bytes[0], a.network_bytes[1], a.network_bytes[2], a.dram_bytes)
+        << ',' << layer.placement << ',' << layer.chunks << ',' << layer.row_blocks << ',' << layer.k_segments
+        << '\n';
   }
   return csv.str();
 }

@@ -29,6 +29,12 @@ struct LayerResult {
   std::uint64_t input_network_stall_pod_cycles = 0;
   std::uint64_t dram_wait_pod_cycles = 0;
   std::uint64_t reduction_tail_cycles = 0;
+  // How the scheduler laid the layer out: under the dynamic dispatch "contiguous", "interleaved" or
+  // "grid" over `chunks` pods (ChunkLayout), else the dispatch policy ("layer_barrier",
+  // "lockstep_rounds"; chunks 0 for rounds, which place ops themselves); its row blocks
+  // (LayerPlan::row_blocks) and K segments (the grid's; 1 otherwise).
+  std::string placement;
+  std::int64_t chunks = 0, row_blocks = 0, k_segments = 1;
   std::uint64_t cycles() const { return end_cycle - start_cycle; }
 };
 
