@@ -56,13 +56,8 @@ def total_macs(path):
     return sum(int(r["M"]) * int(r["K"]) * int(r["N"]) * int(r["count"]) for r in rows)
 
 
-def main():
-    root, reference = sys.argv[1], sys.argv[2]
-    if not os.path.exists(reference):
-        print(f"skipped: {reference} is not there")
-        return 77
-    models = os.path.join(root, "workloads", "models")
-    sosa = json.load(open(reference))
+def compare_sosa_set(models, sosa):
+    """Every SOSA-set file against the artifact's GEMM list for its model and size."""
     names = {"inception": "inception", "resnet50": "resnet50", "resnet101": "resnet101", "resnet152": "resnet152",
              "densenet121": "densenet121", "densenet169": "densenet169", "densenet201": "densenet201"}
     compared = 0
@@ -78,6 +73,15 @@ def main():
             check(got == expected, f"{file}: (M, K, N) multiset equals the SOSA artifact's {model} {size}")
             compared += 1
     check(compared == 71, f"compared {compared} SOSA-set files")
+
+
+def main():
+    root, reference = sys.argv[1], sys.argv[2]
+    models = os.path.join(root, "workloads", "models")
+    if os.path.exists(reference):
+        compare_sosa_set(models, json.load(open(reference)))
+    else:  # (the other checks need only the repository)
+        print(f"skipped: the SOSA-set multisets ({reference} is not there)")
 
     def macs(file):
         return total_macs(os.path.join(models, file)) / 1e9
