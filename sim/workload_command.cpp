@@ -26,8 +26,7 @@ nlohmann::ordered_json describe(const Workload& workload) {
     if (layer.weights_on_chip) ++on_chip;
     else weights += static_cast<std::uint64_t>(layer.K * layer.N) * count;
     outputs += static_cast<std::uint64_t>(layer.M * layer.N) * count;
-    const bool reads_dram = (layer.depends.empty() && !layer.inputs_on_chip) || layer.inputs_from_dram;
-    if (reads_dram) {  // the workload's inputs (and input_from: dram): read from DRAM as tensors, lowered on chip
+    if (layer.reads_input_from_dram()) {  // read from DRAM as tensors, lowered on chip
       inputs += layer.input_tensor_elements();
       lowered_inputs += layer.lowered_input_elements();
     }

@@ -122,19 +122,19 @@ TEST_CASE("native optional columns: depends_on, format, sparsity, w_operand, inp
   CHECK(w.layers[1].sparsity == "2:4");
   CHECK(w.layers[2].weights_on_chip);
   CHECK_FALSE(w.layers[1].weights_on_chip);
-  CHECK(w.layers[0].inputs_on_chip);
-  CHECK_FALSE(w.layers[0].inputs_from_dram);
-  CHECK(w.layers[1].inputs_from_dram);
-  CHECK_FALSE(w.layers[1].inputs_on_chip);
-  CHECK_FALSE(w.layers[2].inputs_from_dram);
-  CHECK_FALSE(w.layers[3].inputs_on_chip);
-  CHECK_FALSE(w.layers[3].inputs_from_dram);  // (empty: producers)
+  using From = Layer::InputFrom;
+  CHECK(w.layers[0].input_from == From::Chip);
+  CHECK_FALSE(w.layers[0].reads_input_from_dram());  // (no producers, but on chip)
+  CHECK(w.layers[1].input_from == From::Dram);
+  CHECK(w.layers[1].reads_input_from_dram());
+  CHECK(w.layers[2].input_from == From::Producers);
+  CHECK_FALSE(w.layers[2].reads_input_from_dram());
+  CHECK(w.layers[3].input_from == From::Producers);  // (empty: producers)
   // Written back as a native trace and read again, the columns survive.
   const std::string again = dir.write("again.csv", native_trace_text(w, "round trip"));
   const Workload w2 = read_trace(again, "again");
   for (std::size_t l = 0; l < w.layers.size(); ++l) {
-    CHECK(w2.layers[l].inputs_on_chip == w.layers[l].inputs_on_chip);
-    CHECK(w2.layers[l].inputs_from_dram == w.layers[l].inputs_from_dram);
+    CHECK(w2.layers[l].input_from == w.layers[l].input_from);
   }
   CriticalPath path_ = critical_path(w);
   CHECK(path_.layers == std::vector<std::size_t>{0, 2, 3});  // c (2 instances) outweighs b

@@ -64,6 +64,8 @@ struct ChunkLayout {
     const std::int64_t per = count / groups;
     return (pod % groups) * per + pod / groups;
   }
+  // "grid", "interleaved" or "contiguous" (tiling.placement's names).
+  const char* kind() const { return segments > 0 ? "grid" : groups > 1 ? "interleaved" : "contiguous"; }
   // The ops of chunk `chunk`, in the order its pod runs them.
   OpRange range(const LayerPlan& plan, std::int64_t chunk) const;
   // The chunk that holds op `op`.

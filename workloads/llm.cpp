@@ -300,7 +300,7 @@ Workload llm_phase(const LlmModel& model, LlmPhase phase, const LlmSequence& sha
   }
   resolve_dependencies(workload);
   for (auto& layer : workload.layers)
-    if (layer.depends.empty()) layer.inputs_on_chip = true;  // the phase before wrote them to the X banks
+    if (layer.depends.empty()) layer.input_from = Layer::InputFrom::Chip;  // the phase before wrote them
   return workload;
 }
 

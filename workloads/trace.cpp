@@ -74,8 +74,9 @@ void read_layer_options(Layer& layer, const CsvRow& row, const std::map<std::str
   const std::string from = field_or_empty(row, columns, "input_from");
   if (!from.empty() && from != "producers" && from != "dram" && from != "chip")
     throw ConfigError(where, "", "field 'input_from': expected producers, dram or chip, found '" + from + "'");
-  layer.inputs_from_dram = from == "dram";
-  layer.inputs_on_chip = from == "chip";
+  layer.input_from = from == "dram"   ? Layer::InputFrom::Dram
+                     : from == "chip" ? Layer::InputFrom::Chip
+                                      : Layer::InputFrom::Producers;
   std::string input = field_or_empty(row, columns, "input_elements");
   if (!input.empty()) layer.input_elements = parse_positive(input, where, "input_elements");
 }
@@ -289,7 +290,10 @@ std::string native_trace_text(const Workload& workload, const std::string& comme
         << csv_field(depends) << ',' << layer.format << ',' << layer.sparsity << ','
         << (layer.weights_on_chip ? "activation" : "weight") << ','
         << (layer.input_elements > 0 ? std::to_string(layer.input_elements) : "") << ','
-        << (layer.inputs_from_dram ? "dram" : layer.inputs_on_chip ? "chip" : "producers") << '\n';
+        << (layer.input_from == Layer::InputFrom::Dram   ? "dram"
+            : layer.input_from == Layer::InputFrom::Chip ? "chip"
+                                                         : "producers")
+        << '\n';
   }
   return out.str();
 }

@@ -29,17 +29,20 @@ struct Layer {
   std::string sparsity;  // per-layer N:M override ("" = the config's, "none" = dense)
   bool weights_on_chip = false;  // W is an activation computed on chip (attention), not a parameter
   bool depthwise = false;        // lowered from a depthwise convolution (informational)
-  // X was produced on chip before this workload began (a serving phase reads what the phase
-  // before it wrote to the X banks; the trace's input_from: chip): a layer without producers
-  // still reads it from the banks.
-  bool inputs_on_chip = false;
-  // X comes from DRAM although producers wrote it on chip (the trace's input_from: dram).
-  bool inputs_from_dram = false;
+  // Where X comes from (the trace's input_from): Producers, the X banks its producers wrote, or
+  // DRAM for a layer without producers; Dram, DRAM although producers wrote it; Chip, the X banks,
+  // written before this workload began (a serving phase reads what the phase before it wrote).
+  enum class InputFrom { Producers, Dram, Chip };
+  InputFrom input_from = InputFrom::Producers;
   // Elements of the layer's input tensor before lowering, all `count` instances together (a
   // convolution's H x W x C x batch, which im2col turns into M x K); 0: not known, taken as
   // M x K x count.
   std::int64_t input_elements = 0;
 
+  // X comes from DRAM (as a tensor, lowered on its way into the X banks).
+  bool reads_input_from_dram() const {
+    return input_from == InputFrom::Dram || (input_from == InputFrom::Producers && depends.empty());
+  }
   std::uint64_t macs() const {
     return static_cast<std::uint64_t>(M) * static_cast<std::uint64_t>(K) * static_cast<std::uint64_t>(N) *
            static_cast<std::uint64_t>(count);

@@ -15,6 +15,7 @@ TaskGraph::TaskGraph(const SimConfig& config, const std::vector<Workload>& workl
   const double activation_capacity_bytes =
       static_cast<double>(config.pods) * static_cast<double>(config.sram.bank_kib) * 1024.0;
   std::uint64_t weight_key = 0;
+  const std::string policy = scheduler.dispatch_policy();
   for (std::size_t w = 0; w < workloads.size(); ++w) {
     result.workloads.push_back(WorkloadResult{workloads[w].name, workloads[w].path, 0, 0, 0});
     std::vector<std::size_t> task_of_layer(workloads[w].layers.size());
@@ -42,8 +43,7 @@ TaskGraph::TaskGraph(const SimConfig& config, const std::vector<Workload>& workl
       const double operand = operand_bits(format) / 8.0;
       const bool every_layer = config.dram.every_layer_inputs;
       tasks_.push_back(LayerTask{w, layer, LayerPlan(compressed, shape),
-                                 (layer.depends.empty() && !layer.inputs_on_chip) || layer.inputs_from_dram ||
-                                     every_layer,
+                                 layer.reads_input_from_dram() || every_layer,
                                  !layer.weights_on_chip || every_layer, weight_key, operand,
                                  partial_sum_bytes(format), operand + sparsity.index_bits() / 8.0,
                                  static_cast<double>(layer.K) / static_cast<double>(compressed.K), 0, 0, {}, {}});
@@ -53,7 +53,7 @@ TaskGraph::TaskGraph(const SimConfig& config, const std::vector<Workload>& workl
       for (std::size_t d : layer.depends) added.producers.push_back(task_of_layer[d]);
       const double output = static_cast<double>(layer.M * layer.N * layer.count) * operand;
       added.spill_bytes = std::max(0.0, output - activation_capacity_bytes);
-      if (!every_layer && !layer.inputs_from_dram)  // (reading its input from DRAM anyway)
+      if (!every_layer && layer.input_from != Layer::InputFrom::Dram)  // (reading its input from DRAM anyway)
         for (std::size_t producer : added.producers) added.input_spill_bytes += tasks_[producer].spill_bytes;
       LayerResult layer_result;
       layer_result.workload = w;
@@ -61,12 +61,8 @@ TaskGraph::TaskGraph(const SimConfig& config, const std::vector<Workload>& workl
       layer_result.format = format;
       layer_result.sparsity = sparsity;
       layer_result.tile_ops = added.plan.op_count();
-      const std::string policy = scheduler.dispatch_policy();
       const ChunkLayout& chunks = added.chunks;
-      layer_result.placement = policy != "dynamic"   ? policy
-                               : chunks.segments > 0 ? "grid"
-                               : chunks.groups > 1   ? "interleaved"
-                                                     : "contiguous";
+      layer_result.placement = policy == "dynamic" ? chunks.kind() : policy;
       layer_result.chunks = policy == "lockstep_rounds" ? 0 : chunks.count;
       layer_result.row_blocks = added.plan.row_blocks();
       layer_result.k_segments = std::max<std::int64_t>(chunks.segments, 1);
